@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "taskhook",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taskhookd", targets: ["taskhookd"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
+    targets: [
+        // Linux headers that Glibc does not export (epoll, eventfd, timerfd, signalfd, accept4).
+        .target(name: "CLinux"),
+        // libsystemd through pkg-config; only TaskhookSystemd may import it.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        .target(
+            name: "TaskhookPosix",
+            dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")]
+        ),
+        .target(name: "TaskhookHTTP", dependencies: ["TaskhookPosix"]),
+        .target(
+            name: "TaskhookDaemon",
+            dependencies: [
+                "TaskhookPosix", "TaskhookHTTP",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "taskhookd",
+            dependencies: [
+                "TaskhookDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix"]),
+        .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix"]),
+        .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon"]),
+        // Starts the built taskhookd and talks to it over loopback, as a provider would.
+        .testTarget(name: "EndToEndTests", dependencies: ["taskhookd", "TaskhookPosix"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,42 @@
+#ifndef TASKHOOK_CLINUX_H
+#define TASKHOOK_CLINUX_H
+
+// Linux interfaces that Swift's Glibc module does not export, wrapped so that Swift never has to
+// touch `struct epoll_event` (packed on x86_64) or variadic/macro-only APIs.
+
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+// epoll
+extern const uint32_t CLINUX_EPOLLIN;
+extern const uint32_t CLINUX_EPOLLOUT;
+extern const uint32_t CLINUX_EPOLLERR;
+extern const uint32_t CLINUX_EPOLLHUP;
+extern const uint32_t CLINUX_EPOLLRDHUP;
+int clinux_epoll_create(void);
+int clinux_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// Waits like epoll_wait(2) and copies each event into two parallel arrays.
+int clinux_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max_events, int timeout_ms);
+extern const int CLINUX_EPOLL_CTL_ADD;
+extern const int CLINUX_EPOLL_CTL_MOD;
+extern const int CLINUX_EPOLL_CTL_DEL;
+
+// eventfd
+int clinux_eventfd(void);
+
+// signals
+/// Blocks `signals` (a zero-terminated list) in the calling thread and returns a signalfd for them.
+int clinux_signalfd_block(const int *signals);
+/// Reads one signalfd_siginfo; returns the signal number, 0 when nothing is pending, -1 on error.
+int clinux_signalfd_read(int fd);
+/// Unblocks the given signals in the calling thread (used before exec in children).
+int clinux_unblock_signals(const int *signals);
+
+// sockets
+int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);
+int clinux_socket(int domain, int type);
+extern const int CLINUX_MSG_NOSIGNAL;
+
+#endif

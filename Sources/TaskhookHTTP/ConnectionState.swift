@@ -1,0 +1,316 @@
+import TaskhookPosix
+
+/// One connection's HTTP/1.1 logic as a pure value, in the manner of Hummingbird's connection
+/// state handler: it owns the unparsed input and the unsent output, is driven by what happened
+/// (bytes arrived, a response is ready, output was written, time passed), and tells its shell
+/// what to dispatch. The shell only moves bytes and timers; tests drive this with a mock clock.
+///
+/// Requests on a connection are handled one at a time: the next pipelined request is parsed
+/// only after the current one is answered, so answers always go out in request order.
+public struct ConnectionState {
+    public enum Event: Equatable {
+        /// A head arrived: call `decide(_:now:)` before anything else.
+        case head(RequestHead)
+        /// A request is complete: hand it to the application, then call `respond(_:now:)`.
+        case request(Request)
+    }
+
+    enum Phase: Equatable {
+        /// Between requests, nothing of the next one received. `fresh`: no request yet.
+        case idle(since: Instant, fresh: Bool)
+        case head(since: Instant)
+        case awaitingDecision(RequestHead)
+        case body(RequestHead, since: Instant)
+        /// Reading and dropping the body of a request answered early.
+        case discard(since: Instant)
+        case awaitingResponse(RequestHead)
+        /// Answer nothing more; close once the output is flushed.
+        case closing
+        /// Close now, dropping unsent output.
+        case aborted
+    }
+
+    public let limits: HTTPLimits
+    private var parser: RequestParser
+    private(set) var phase: Phase
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private var output: [UInt8] = []
+    private var outputStart = 0
+    private var body: [UInt8] = []
+    private var lastWriteProgress: Instant
+    private var date = HTTPDate()
+    /// The peer closed its sending side; nothing more will be read.
+    public private(set) var inputClosed = false
+    /// Set by `beginDrain`: answer what is in flight with `Connection: close`, start nothing new.
+    public private(set) var draining = false
+    public private(set) var requestsCompleted = 0
+
+    /// Bytes of unparsed input beyond which reading stops while a request is being answered.
+    public static let maxBufferedInput = 64 * 1024
+
+    public init(limits: HTTPLimits, now: Instant) {
+        self.limits = limits
+        self.parser = RequestParser(limits: limits)
+        self.phase = .idle(since: now, fresh: true)
+        self.lastWriteProgress = now
+    }
+
+    // MARK: What the shell asks
+
+    public var pendingOutputCount: Int { output.count - outputStart }
+
+    public func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
+    }
+
+    /// Whether the shell should watch the socket for input.
+    public var wantsRead: Bool {
+        if inputClosed { return false }
+        switch phase {
+        case .closing, .aborted: return false
+        case .awaitingDecision, .awaitingResponse:
+            if input.count - inputStart >= Self.maxBufferedInput { return false }
+        default: break
+        }
+        return pendingOutputCount < limits.maxPendingOutputBytes
+    }
+
+    /// The connection is finished: close the socket.
+    public var isDone: Bool {
+        switch phase {
+        case .aborted: true
+        case .closing: pendingOutputCount == 0
+        case .idle: inputClosed && input.count == inputStart && pendingOutputCount == 0
+        default: false
+        }
+    }
+
+    /// A request is being answered by the application.
+    public var isAwaitingResponse: Bool {
+        if case .awaitingResponse = phase { return true }
+        return false
+    }
+
+    /// When `timeout(now:)` must be called, if ever.
+    public var deadline: Instant? {
+        var phaseDeadline: Instant?
+        switch phase {
+        case .idle(let since, let fresh): phaseDeadline = since + (fresh ? limits.headerTimeout : limits.idleTimeout)
+        case .head(let since): phaseDeadline = since + limits.headerTimeout
+        case .body(_, let since), .discard(let since): phaseDeadline = since + limits.bodyTimeout
+        case .awaitingDecision, .awaitingResponse, .closing, .aborted: phaseDeadline = nil
+        }
+        guard pendingOutputCount > 0 else { return phaseDeadline }
+        let writeDeadline = lastWriteProgress + limits.writeTimeout
+        return phaseDeadline.map { min($0, writeDeadline) } ?? writeDeadline
+    }
+
+    // MARK: What happened
+
+    public mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [Event] {
+        guard !inputClosed else { return [] }
+        switch phase {
+        case .closing, .aborted: return []
+        default: break
+        }
+        if inputStart > 0, inputStart == input.count {
+            input.removeAll(keepingCapacity: true)
+            inputStart = 0
+        }
+        input.append(contentsOf: bytes)
+        return process(now: now)
+    }
+
+    /// The peer will send nothing more.
+    public mutating func receivedEOF(now: Instant) -> [Event] {
+        inputClosed = true
+        switch phase {
+        case .head, .body, .discard:
+            // A request cut off in the middle: there is nobody to answer.
+            phase = .closing
+        case .idle:
+            // Requests already buffered are still answered; then the connection ends.
+            return process(now: now)
+        default:
+            break
+        }
+        return []
+    }
+
+    public mutating func decide(_ decision: HeadDecision, now: Instant) -> [Event] {
+        guard case .awaitingDecision(let head) = phase else { return [] }
+        switch decision {
+        case .readBody:
+            if head.expectsContinue {
+                if pendingOutputCount == 0 { lastWriteProgress = now }
+                output.append(contentsOf: ResponseWriter.continueLine)
+            }
+            body.removeAll(keepingCapacity: true)
+            phase = .body(head, since: now)
+        case .respond(let response):
+            let hasBody = head.framing != .none && head.framing != .contentLength(0)
+            let keepAlive =
+                head.keepAlive && !response.closeConnection && !draining && !(hasBody && head.expectsContinue)
+            write(response, for: head, keepAlive: keepAlive, now: now)
+            // With keep-alive the body is read and dropped; the parser reports its end (at once
+            // when there is none) and the connection goes back to idle.
+            phase = keepAlive ? .discard(since: now) : .closing
+        }
+        return process(now: now)
+    }
+
+    public mutating func respond(_ response: Response, now: Instant) -> [Event] {
+        guard case .awaitingResponse(let head) = phase else { return [] }
+        let keepAlive = head.keepAlive && !response.closeConnection && !draining
+        write(response, for: head, keepAlive: keepAlive, now: now)
+        requestsCompleted += 1
+        phase = keepAlive ? .idle(since: now, fresh: false) : .closing
+        return process(now: now)
+    }
+
+    /// `count` bytes of the pending output were sent.
+    public mutating func wrote(_ count: Int, now: Instant) -> [Event] {
+        guard count > 0 else { return [] }
+        let wasBlocked = pendingOutputCount >= limits.maxPendingOutputBytes
+        outputStart += count
+        lastWriteProgress = now
+        if outputStart == output.count {
+            output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+            outputStart = 0
+        } else if outputStart > 64 * 1024 {
+            output.removeFirst(outputStart)
+            outputStart = 0
+        }
+        return wasBlocked ? process(now: now) : []
+    }
+
+    /// The deadline passed.
+    public mutating func timeout(now: Instant) {
+        guard let deadline, deadline <= now else { return }
+        if pendingOutputCount > 0, lastWriteProgress + limits.writeTimeout <= now {
+            phase = .aborted  // the peer takes nothing; give up on what it was owed
+            return
+        }
+        switch phase {
+        case .idle:
+            // Nothing of a request arrived: close quietly, as nginx does.
+            phase = .closing
+        case .head:
+            fail(
+                HTTPParseError(
+                    .requestTimeout, "request header not received within \(Self.seconds(limits.headerTimeout))"),
+                now: now)
+        case .body:
+            fail(
+                HTTPParseError(.requestTimeout, "request body not received within \(Self.seconds(limits.bodyTimeout))"),
+                now: now)
+        case .discard:
+            phase = .closing
+        default:
+            break
+        }
+    }
+
+    /// The server is stopping: finish the request in progress, then close.
+    public mutating func beginDrain(now: Instant) {
+        draining = true
+        if case .idle = phase, input.count == inputStart { phase = .closing }
+    }
+
+    /// Close without flushing (a write failed; the peer is gone).
+    public mutating func abort() { phase = .aborted }
+
+    // MARK: Parsing
+
+    private mutating func process(now: Instant) -> [Event] {
+        var events: [Event] = []
+        loop: while true {
+            switch phase {
+            case .idle:
+                if input.count == inputStart {
+                    // Nothing more will come, or nothing more is wanted: close once flushed.
+                    if draining || inputClosed { phase = .closing }
+                    break loop
+                }
+                // Backpressure: leave pipelined requests unparsed until the peer reads.
+                guard pendingOutputCount < limits.maxPendingOutputBytes else { break loop }
+                phase = .head(since: now)
+            case .head, .body, .discard:
+                break
+            case .awaitingDecision, .awaitingResponse, .closing, .aborted:
+                break loop
+            }
+            let step = input.withUnsafeBufferPointer { buffer in
+                let rest = UnsafeBufferPointer(rebasing: buffer[inputStart...])
+                return Result { () throws(HTTPParseError) in try parser.parse(rest) }
+            }
+            switch step {
+            case .failure(let error):
+                if case .discard = phase {
+                    phase = .closing  // already answered; the rest is not worth a second answer
+                } else {
+                    fail(error, now: now)
+                }
+                break loop
+            case .success(let (event, consumed)):
+                let start = inputStart
+                inputStart += consumed
+                switch event {
+                case .needMore:
+                    if inputClosed {
+                        phase = .closing
+                        break loop
+                    }
+                    if inputStart == input.count {
+                        input.removeAll(keepingCapacity: true)
+                        inputStart = 0
+                    } else if inputStart > 16 * 1024 {
+                        input.removeFirst(inputStart)
+                        inputStart = 0
+                    }
+                    break loop
+                case .head(let head):
+                    phase = .awaitingDecision(head)
+                    events.append(.head(head))
+                    break loop
+                case .body(let range):
+                    if case .body = phase {
+                        body.append(contentsOf: input[(start + range.lowerBound)..<(start + range.upperBound)])
+                    }
+                case .end(let trailers):
+                    switch phase {
+                    case .body(let head, _):
+                        phase = .awaitingResponse(head)
+                        let request = Request(head: head, body: body, trailers: trailers)
+                        body = []
+                        events.append(.request(request))
+                        break loop
+                    default:
+                        phase = draining ? .closing : .idle(since: now, fresh: false)
+                        requestsCompleted += 1
+                    }
+                }
+            }
+        }
+        return events
+    }
+
+    private mutating func fail(_ error: HTTPParseError, now: Instant) {
+        write(.text(error.status, error.reason), for: nil, keepAlive: false, now: now)
+        phase = .closing
+    }
+
+    private mutating func write(_ response: Response, for head: RequestHead?, keepAlive: Bool, now: Instant) {
+        // The write timeout counts from when output starts waiting, not from the last write.
+        if pendingOutputCount == 0 { lastWriteProgress = now }
+        ResponseWriter.serialize(
+            response, keepAlive: keepAlive, requestVersion: head?.version ?? .http1_1,
+            omitBody: head?.method == "HEAD", date: date.current(), into: &output)
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let (s, atto) = d.components
+        return atto == 0 ? "\(s) s" : "\(Double(s) + Double(atto) / 1e18) s"
+    }
+}

@@ -1,0 +1,160 @@
+import TaskhookPosix
+
+/// The I/O shell around one `ConnectionState`: reads, writes, epoll interest and the timer.
+final class HTTPConnection {
+    let socket: StreamSocket
+    let info: ConnectionInfo
+    private unowned let server: HTTPServer
+    private let handler: HTTPHandler
+    private var state: ConnectionState
+    private var registration: EventLoop.Registration?
+    private var timer: EventLoop.TimerID?
+    private var interest: IOEvents = []
+    private var responder: Responder?
+    private var queued: [ConnectionState.Event] = []
+    private var dispatching = false
+    private(set) var isClosed = false
+    let id: Int
+
+    init(id: Int, socket: StreamSocket, info: ConnectionInfo, server: HTTPServer, handler: HTTPHandler) {
+        self.id = id
+        self.socket = socket
+        self.info = info
+        self.server = server
+        self.handler = handler
+        self.state = ConnectionState(limits: server.configuration.limits, now: server.loop.now)
+    }
+
+    var isIdle: Bool { !state.isAwaitingResponse }
+
+    func start() throws(SyscallError) {
+        let loop = server.loop
+        registration = try loop.register(socket.descriptor.rawValue, interest: .readable) { [unowned self] events in
+            self.ready(events)
+        }
+        interest = .readable
+        timer = loop.addTimer { [unowned self] in
+            withExtendedLifetime(self) {
+                self.state.timeout(now: self.server.loop.now)
+                self.sync()
+            }
+        }
+        sync()
+    }
+
+    private func ready(_ events: IOEvents) {
+        // Closing removes the server's reference; keep self alive until this event is handled.
+        withExtendedLifetime(self) {
+            if events.contains(.writable) || events.contains(.error) { flush() }
+            if !isClosed, events.contains(.readable) || events.contains(.readHangup) || events.contains(.hangup) {
+                read()
+            }
+            sync()
+        }
+    }
+
+    private func read() {
+        guard state.wantsRead else { return }
+        let buffer = server.readBuffer
+        let result: IOResult<Int>
+        do {
+            result = try socket.read(into: buffer)
+        } catch {
+            // ECONNRESET and friends: the peer is gone, and so is whatever it was owed.
+            state.abort()
+            return
+        }
+        let now = server.loop.now
+        switch result {
+        case .wouldBlock:
+            return
+        case .done(0):
+            dispatch(state.receivedEOF(now: now))
+            responder?.inputClosed()
+        case .done(let n):
+            dispatch(state.received(UnsafeRawBufferPointer(rebasing: buffer[..<n]), now: now))
+        }
+    }
+
+    private func dispatch(_ events: [ConnectionState.Event]) {
+        queued.append(contentsOf: events)
+        guard !dispatching else { return }
+        dispatching = true
+        defer { dispatching = false }
+        while !queued.isEmpty, !isClosed {
+            switch queued.removeFirst() {
+            case .head(let head):
+                let decision = handler.decide(head, connection: info)
+                queued.append(contentsOf: state.decide(decision, now: server.loop.now))
+            case .request(let request):
+                let responder = Responder(connection: self)
+                self.responder = responder
+                handler.handle(request, connection: info, responder: responder)
+            }
+        }
+    }
+
+    /// Called by the current request's responder.
+    func respond(_ response: Response) {
+        guard !isClosed else { return }
+        responder = nil
+        dispatch(state.respond(response, now: server.loop.now))
+        flush()
+        sync()
+    }
+
+    private func flush() {
+        while !isClosed, state.pendingOutputCount > 0 {
+            let result: IOResult<Int>
+            do {
+                result = try state.withPendingOutput { bytes in try socket.write(bytes) }
+            } catch {
+                state.abort()
+                return
+            }
+            guard case .done(let n) = result else { return }
+            dispatch(state.wrote(n, now: server.loop.now))
+        }
+    }
+
+    func beginDrain() {
+        guard !isClosed else { return }
+        state.beginDrain(now: server.loop.now)
+        sync()
+    }
+
+    /// Brings epoll interest and the timer in line with the state, or closes when done.
+    func sync() {
+        guard !isClosed else { return }
+        if state.pendingOutputCount > 0 { flush() }
+        if state.isDone {
+            close()
+            return
+        }
+        var wanted: IOEvents = []
+        if state.wantsRead { wanted.insert(.readable) }
+        if state.pendingOutputCount > 0 { wanted.insert(.writable) }
+        if wanted != interest, let registration {
+            do {
+                try server.loop.setInterest(registration, wanted)
+                interest = wanted
+            } catch {
+                close()
+                return
+            }
+        }
+        if let timer { server.loop.setTimer(timer, deadline: state.deadline) }
+    }
+
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if let registration { server.loop.deregister(registration) }
+        if let timer { server.loop.removeTimer(timer) }
+        socket.close()
+        let pending = responder
+        responder = nil
+        server.connectionClosed(self)
+        pending?.disconnected()
+    }
+}

@@ -1,0 +1,67 @@
+import TaskhookPosix
+
+/// Where a request came from.
+public struct ConnectionInfo: Sendable, Equatable {
+    /// The name of the listener that accepted it (e.g. "http", "control").
+    public let listener: String
+    public let peer: SocketAddress?
+}
+
+/// The application side of the server. Both methods run on the event loop's thread.
+public protocol HTTPHandler: AnyObject {
+    /// Decides from the head alone whether to read the body or answer at once.
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision
+    /// Handles a complete request. Answer through `responder`, now or later (after an fsync,
+    /// minutes later for a long-poll), always on the loop's thread.
+    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder)
+}
+
+/// The way to answer one request, at any later time on the loop's thread.
+public final class Responder {
+    weak var connection: HTTPConnection?
+    private(set) public var isAnswered = false
+
+    /// Called once if the connection ends before the answer could be sent (reset, timeout,
+    /// server stop). The answer is then discarded.
+    public var onDisconnect: (() -> Void)?
+    /// Called once if the client shuts down its sending side while waiting. The connection
+    /// stays open for the answer; a long-poll may treat this as the client having gone.
+    public var onInputClosed: (() -> Void)?
+
+    init(connection: HTTPConnection) { self.connection = connection }
+
+    /// Whether an answer can still reach the client.
+    public var isConnected: Bool { !isAnswered && connection != nil }
+
+    /// Sends the answer. Later calls are ignored.
+    public func respond(_ response: Response) {
+        guard !isAnswered else { return }
+        isAnswered = true
+        onDisconnect = nil
+        onInputClosed = nil
+        connection?.respond(response)
+    }
+
+    func disconnected() {
+        guard !isAnswered else { return }
+        isAnswered = true
+        let callback = onDisconnect
+        onDisconnect = nil
+        onInputClosed = nil
+        callback?()
+    }
+
+    func inputClosed() {
+        let callback = onInputClosed
+        onInputClosed = nil
+        callback?()
+    }
+}
+
+/// Things worth an operator's attention that the server handles by itself.
+public enum ServerDiagnostic: Sendable, Equatable {
+    /// accept(2) failed; EMFILE/ENFILE shed the connection, others pause accepting briefly.
+    case acceptFailed(listener: String, error: SyscallError)
+    /// A connection beyond `maxConnections` was answered 503 and closed.
+    case connectionLimitReached(limit: Int)
+}

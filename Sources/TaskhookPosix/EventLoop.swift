@@ -1,0 +1,173 @@
+/// One thread's event loop, in the spirit of Redis's `ae.c`: file events from epoll and time
+/// events from a deadline queue, dispatched by `run()` until `stop()`. Not thread-safe: every
+/// method must be called on the loop's own thread. Other threads wake it through an `EventFD`
+/// registered like any other descriptor.
+public final class EventLoop {
+    public typealias IOHandler = (IOEvents) -> Void
+
+    /// A registered descriptor. The generation makes tokens of a freed slot stale, so an event
+    /// that was already queued for a closed fd is dropped instead of reaching the fd's successor.
+    public struct Registration: Hashable, Sendable {
+        let slot: UInt32
+        let generation: UInt32
+        var token: UInt64 { UInt64(generation) << 32 | UInt64(slot) }
+    }
+
+    public struct TimerID: Hashable, Sendable {
+        let value: UInt64
+    }
+
+    private struct Slot {
+        var generation: UInt32 = 0
+        var fd: Int32 = -1
+        var handler: IOHandler?
+    }
+
+    private let epoll: Epoll
+    private var slots: [Slot] = []
+    private var freeSlots: [UInt32] = []
+    private var deadlines = DeadlineQueue<TimerID>()
+    private var timerCallbacks: [TimerID: () -> Void] = [:]
+    private var nextTimer: UInt64 = 0
+    private var running = false
+
+    /// The time at the start of the current iteration; cheaper than reading the clock per event.
+    public private(set) var now: Instant
+
+    public init() throws(SyscallError) {
+        epoll = try Epoll()
+        now = .now()
+    }
+
+    public var registrationCount: Int { slots.count - freeSlots.count }
+
+    // MARK: File events
+
+    public func register(
+        _ fd: Int32, interest: IOEvents, handler: @escaping IOHandler
+    ) throws(SyscallError) -> Registration {
+        let index: UInt32
+        if let free = freeSlots.popLast() {
+            index = free
+        } else {
+            index = UInt32(slots.count)
+            slots.append(Slot())
+        }
+        slots[Int(index)].fd = fd
+        slots[Int(index)].handler = handler
+        let registration = Registration(slot: index, generation: slots[Int(index)].generation)
+        do {
+            try epoll.add(fd, events: interest, token: registration.token)
+        } catch {
+            release(index)
+            throw error
+        }
+        return registration
+    }
+
+    public func setInterest(_ registration: Registration, _ interest: IOEvents) throws(SyscallError) {
+        guard let slot = live(registration) else { return }
+        try epoll.modify(slot.fd, events: interest, token: registration.token)
+    }
+
+    /// Stops watching the descriptor. Call before closing it.
+    public func deregister(_ registration: Registration) {
+        guard let slot = live(registration) else { return }
+        // ENOENT cannot happen for a live slot; any failure leaves nothing to undo.
+        try? epoll.remove(slot.fd)
+        release(registration.slot)
+    }
+
+    private func live(_ registration: Registration) -> Slot? {
+        guard Int(registration.slot) < slots.count else { return nil }
+        let slot = slots[Int(registration.slot)]
+        return slot.generation == registration.generation && slot.handler != nil ? slot : nil
+    }
+
+    private func release(_ index: UInt32) {
+        slots[Int(index)].generation &+= 1
+        slots[Int(index)].fd = -1
+        slots[Int(index)].handler = nil
+        freeSlots.append(index)
+    }
+
+    // MARK: Time events
+
+    /// Creates a timer that fires `callback` once each time it is armed and its deadline passes.
+    public func addTimer(_ callback: @escaping () -> Void) -> TimerID {
+        nextTimer += 1
+        let id = TimerID(value: nextTimer)
+        timerCallbacks[id] = callback
+        return id
+    }
+
+    /// Arms the timer for `deadline`, or disarms it with nil.
+    public func setTimer(_ id: TimerID, deadline: Instant?) {
+        if let deadline, timerCallbacks[id] != nil {
+            deadlines.set(id, to: deadline)
+        } else {
+            deadlines.remove(id)
+        }
+    }
+
+    public func removeTimer(_ id: TimerID) {
+        deadlines.remove(id)
+        timerCallbacks[id] = nil
+    }
+
+    /// Runs `callback` once at `deadline`.
+    public func schedule(at deadline: Instant, _ callback: @escaping () -> Void) {
+        var id: TimerID?
+        id = addTimer { [unowned self] in
+            if let id { self.removeTimer(id) }
+            callback()
+        }
+        setTimer(id!, deadline: deadline)
+    }
+
+    // MARK: Running
+
+    /// Dispatches events until `stop()` is called from a handler.
+    public func run() throws(SyscallError) {
+        running = true
+        while running {
+            try runOnce(maximumWait: nil)
+        }
+    }
+
+    /// One iteration: fire due timers, wait for I/O (at most until the next deadline, and at
+    /// most `maximumWait` when given), dispatch it.
+    public func runOnce(maximumWait: Duration?) throws(SyscallError) {
+        now = .now()
+        fireTimers()
+        var timeout: Int32 = -1
+        if let earliest = deadlines.earliest {
+            // Round up so a deadline 0.4 ms away does not turn into a busy loop of zero waits.
+            let nanos = earliest > now ? (earliest - now).nanoseconds : 0
+            timeout = Int32(clamping: (nanos + 999_999) / 1_000_000)
+        }
+        if let maximumWait {
+            let cap = Int32(clamping: maximumWait.milliseconds)
+            timeout = timeout < 0 ? cap : min(timeout, cap)
+        }
+        try epoll.wait(timeoutMilliseconds: timeout) { token, events in
+            let index = Int(token & 0xFFFF_FFFF)
+            let generation = UInt32(token >> 32)
+            guard index < slots.count, slots[index].generation == generation,
+                let handler = slots[index].handler
+            else { return }
+            now = .now()
+            handler(events)
+        }
+        now = .now()
+        fireTimers()
+    }
+
+    public func stop() { running = false }
+
+    private func fireTimers() {
+        while let id = deadlines.popExpired(now: now) {
+            timerCallbacks[id]?()
+        }
+    }
+}

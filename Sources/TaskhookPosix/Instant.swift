@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A point on CLOCK_MONOTONIC, in nanoseconds. A plain value, so pure state machines can be
+/// driven by a mock clock in tests.
+public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static func now() -> Instant {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Instant(nanoseconds: UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
+    }
+
+    public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
+
+    public static func + (a: Instant, d: Duration) -> Instant {
+        Instant(nanoseconds: a.nanoseconds &+ d.nanoseconds)
+    }
+
+    public static func - (a: Instant, b: Instant) -> Duration {
+        a >= b
+            ? .nanoseconds(Int64(a.nanoseconds - b.nanoseconds))
+            : .nanoseconds(-Int64(b.nanoseconds - a.nanoseconds))
+    }
+
+    public var description: String { "\(nanoseconds)ns" }
+}
+
+extension Duration {
+    /// Whole nanoseconds, clamped to zero for negative durations.
+    public var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        if seconds < 0 || (seconds == 0 && attoseconds < 0) { return 0 }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+
+    public var milliseconds: Int64 { Int64(clamping: nanoseconds / 1_000_000) }
+}
