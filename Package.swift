@@ -41,11 +41,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix"]),
-        .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix"]),
+        // A raw HTTP client, a pthread and a taskhookd launcher, for tests only.
+        .target(name: "TestSupport", dependencies: ["TaskhookPosix"], path: "Tests/TestSupport"),
+        .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
+        .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon"]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
-        .testTarget(name: "EndToEndTests", dependencies: ["taskhookd", "TaskhookPosix"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["taskhookd", "TaskhookPosix", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -41,6 +41,9 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
             }
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
+            guard !host.contains(":") else {
+                throw ParseError(text: text, reason: "an IPv6 address needs brackets, as in [::1]:8080")
+            }
         }
         guard let port = UInt16(portText), !portText.isEmpty, portText.allSatisfy(\.isASCII) else {
             throw ParseError(text: text, reason: "port must be a number from 0 to 65535")

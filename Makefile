@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
+SWIFT ?= swift
+BUILD_DEPS := libsystemd-dev pkg-config
+TEST_DEPS := $(BUILD_DEPS) curl python3
+
+.PHONY: deps build release run test fuzz fuzz-ci bench format lint clean
+
+deps:
+	@scripts/deps.sh $(BUILD_DEPS)
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# The daemon on its embedded defaults: 127.0.0.1:8080, GET /healthz.
+run: build
+	.build/debug/taskhookd
+
+test: deps
+	@scripts/deps.sh $(TEST_DEPS)
+	$(SWIFT) test
+
+# libFuzzer on the request parser until stopped (FUZZ_SECONDS to bound it).
+fuzz: deps
+	bash fuzz/run.sh $${FUZZ_SECONDS:-0}
+
+# The short fuzz run CI does: fails on any crash.
+fuzz-ci: deps
+	bash fuzz/run.sh 60
+
+# wrk against taskhookd and nginx in the same run; prints both and the ratio.
+bench: deps
+	bash bench/run.sh
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build .build-fuzz

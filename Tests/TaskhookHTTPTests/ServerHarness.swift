@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import TaskhookHTTP
+import TaskhookPosix
+import TestSupport
+
+/// An `HTTPServer` on its own event loop thread, listening on 127.0.0.1 port 0.
+final class ServerHarness: @unchecked Sendable {
+    private let published = Locked<[SocketAddress]?>(nil)
+    private let stopSignal: EventFD
+    private var thread: Thread!
+
+    var address: SocketAddress { addresses[0] }
+    var addresses: [SocketAddress] { published.value! }
+
+    /// `makeHandler` runs on the loop's thread and may keep the loop for answering later.
+    init(
+        configuration: HTTPServer.Configuration = HTTPServer.Configuration(),
+        listen: [SocketAddress] = [.ipv4(address: "127.0.0.1", port: 0)],
+        makeHandler: @escaping @Sendable (EventLoop) -> HTTPHandler
+    ) throws {
+        stopSignal = try EventFD()
+        let stopSignal = self.stopSignal
+        let published = self.published
+        thread = Thread {
+            let loop = try! EventLoop()
+            let server = HTTPServer(loop: loop, configuration: configuration)
+            let handler = makeHandler(loop)
+            for address in listen {
+                try! server.addListener(ListeningSocket(binding: address), name: "test", handler: handler)
+            }
+            _ = try! loop.register(stopSignal.rawValue, interest: .readable) { _ in
+                stopSignal.drain()
+                server.drain(deadline: loop.now + .seconds(1)) { loop.stop() }
+            }
+            published.withLock { $0 = server.listenerAddresses }
+            try! loop.run()
+        }
+        thread.start()
+        while published.value == nil { usleep(1000) }
+    }
+
+    func stop() {
+        stopSignal.signal()
+        thread.join()
+    }
+}
+
+/// A handler for server tests: `/hold` is never answered (until the client goes away),
+/// `/later?ms=N` is answered N ms later from a timer, anything else at once with the path.
+final class TestRoutes: HTTPHandler {
+    let loop: EventLoop
+    let disconnects: Locked<Int>
+
+    init(loop: EventLoop, disconnects: Locked<Int>) {
+        self.loop = loop
+        self.disconnects = disconnects
+    }
+
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
+        head.path == "/missing" ? .respond(.text(.notFound, "missing")) : .readBody
+    }
+
+    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+        switch request.head.path {
+        case "/hold":
+            let disconnects = self.disconnects
+            responder.onDisconnect = { disconnects.withLock { $0 += 1 } }
+        case "/later":
+            let ms = Int64(request.head.query?.split(separator: "=").last ?? "0") ?? 0
+            loop.schedule(at: loop.now + .milliseconds(ms)) { responder.respond(.text(.ok, "later")) }
+        default:
+            responder.respond(.text(.ok, request.head.path + " " + String(decoding: request.body, as: UTF8.self)))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Testing
+
+@testable import TaskhookPosix
+import TestSupport
+
+@Suite struct EventLoopTests {
+    @Test func timersFireInDeadlineOrderAndCanBeMoved() throws {
+        let loop = try EventLoop()
+        var fired: [String] = []
+        let start = loop.now
+        let a = loop.addTimer { fired.append("a") }
+        let b = loop.addTimer { fired.append("b") }
+        loop.setTimer(a, deadline: start + .milliseconds(30))
+        loop.setTimer(b, deadline: start + .milliseconds(10))
+        loop.setTimer(a, deadline: start + .milliseconds(5))  // moved earlier
+        while fired.count < 2 { try loop.runOnce(maximumWait: .milliseconds(50)) }
+        #expect(fired == ["a", "b"])
+    }
+
+    @Test func aDisarmedTimerDoesNotFire() throws {
+        let loop = try EventLoop()
+        var fired = false
+        let t = loop.addTimer { fired = true }
+        loop.setTimer(t, deadline: loop.now + .milliseconds(1))
+        loop.setTimer(t, deadline: nil)
+        try loop.runOnce(maximumWait: .milliseconds(20))
+        #expect(!fired)
+    }
+
+    @Test func anEventFDSignalledFromAnotherThreadWakesTheLoop() throws {
+        let loop = try EventLoop()
+        let wake = try EventFD()
+        var woken: UInt64 = 0
+        _ = try loop.register(wake.rawValue, interest: .readable) { _ in
+            woken += wake.drain()
+            loop.stop()
+        }
+        let thread = Thread { wake.signal() }
+        thread.start()
+        try loop.run()  // returns only once the other thread's signal arrived
+        thread.join()
+        #expect(woken == 1)
+    }
+
+    @Test func anEventForAClosedAndReusedDescriptorIsDropped() throws {
+        let loop = try EventLoop()
+        let first = try EventFD()
+        var second: EventFD? = try EventFD()
+        var replacement: EventFD?
+        var secondCalls = 0
+        var replacementCalls = 0
+        var secondRegistration: EventLoop.Registration?
+        _ = try loop.register(first.rawValue, interest: .readable) { _ in
+            first.drain()
+            // Both events are in this batch; close the second fd and reuse its number.
+            if let registration = secondRegistration { loop.deregister(registration) }
+            let oldNumber = second!.rawValue
+            second = nil
+            let fresh = try! EventFD()
+            #expect(fresh.rawValue == oldNumber)
+            fresh.signal()
+            replacement = fresh
+            _ = try! loop.register(fresh.rawValue, interest: .readable) { _ in
+                replacementCalls += 1
+                fresh.drain()
+            }
+        }
+        secondRegistration = try loop.register(second!.rawValue, interest: .readable) { _ in secondCalls += 1 }
+        first.signal()
+        second!.signal()
+        try loop.runOnce(maximumWait: .milliseconds(100))
+        #expect(secondCalls == 0)
+        try loop.runOnce(maximumWait: .milliseconds(100))
+        #expect(replacementCalls == 1)
+        _ = replacement
+    }
+
+    @Test func signalsArriveThroughTheSignalFD() throws {
+        let done = Locked(false)
+        // Block and read SIGUSR1 on a thread of its own so the rest of the test process is untouched.
+        let thread = Thread {
+            let signals = try! SignalFD([SIGUSR1])
+            let loop = try! EventLoop()
+            var received: [Int32] = []
+            _ = try! loop.register(signals.descriptor.rawValue, interest: .readable) { _ in
+                while let s = try! signals.next() { received.append(s) }
+                loop.stop()
+            }
+            pthread_kill(pthread_self(), SIGUSR1)
+            try! loop.run()
+            done.withLock { $0 = received == [SIGUSR1] }
+        }
+        thread.start()
+        thread.join()
+        #expect(done.value)
+    }
+}
