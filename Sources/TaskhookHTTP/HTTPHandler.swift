@@ -5,6 +5,11 @@ public struct ConnectionInfo: Sendable, Equatable {
     /// The name of the listener that accepted it (e.g. "http", "control").
     public let listener: String
     public let peer: SocketAddress?
+
+    public init(listener: String, peer: SocketAddress?) {
+        self.listener = listener
+        self.peer = peer
+    }
 }
 
 /// The application side of the server. Both methods run on the event loop's thread.

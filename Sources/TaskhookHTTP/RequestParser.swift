@@ -204,22 +204,25 @@ public struct RequestParser: Sendable {
     private mutating func nextLine(
         _ rest: UnsafeBufferPointer<UInt8>, limit: Int, kind: LineKind
     ) throws(HTTPParseError) -> Int? {
+        // Too long once more than `limit` bytes precede the LF, allowing a trailing CR as the first
+        // half of the terminator. Judged the same whether or not the LF has arrived yet, so the
+        // error does not depend on how the input was split.
+        func exceedsLimit(_ count: Int) -> Bool {
+            count > limit + 1 || (count == limit + 1 && rest[limit] != HTTPGrammar.cr)
+        }
         let start = min(scanned, rest.count)
         let found =
             rest.count > start ? memchr(rest.baseAddress! + start, Int32(HTTPGrammar.lf), rest.count - start) : nil
         guard let found else {
             scanned = rest.count
-            // Allow a trailing CR to be the first half of the terminator.
-            if rest.count > limit + 1 || (rest.count == limit + 1 && rest[limit] != HTTPGrammar.cr) {
-                throw tooLong(kind, limit: limit)
-            }
+            if exceedsLimit(rest.count) { throw tooLong(kind, limit: limit) }
             return nil
         }
         scanned = 0
         let lf = rest.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        if exceedsLimit(lf) { throw tooLong(kind, limit: limit) }
         guard lf > 0, rest[lf - 1] == HTTPGrammar.cr else { throw .bad("line ends in a bare LF; CRLF is required") }
         let length = lf - 1
-        guard length <= limit else { throw tooLong(kind, limit: limit) }
         if length > 0, memchr(rest.baseAddress!, Int32(HTTPGrammar.cr), length) != nil {
             throw .bad("bare CR in a line")
         }
@@ -291,15 +294,17 @@ public struct RequestParser: Sendable {
     }
 
     private func checkTargetForm() throws(HTTPParseError) {
+        if method == "CONNECT" {
+            // RFC 9110 §9.3.6: CONNECT takes only uri-host ":" port, and both are required.
+            let port = target.utf8.reversed().prefix { $0 != UInt8(ascii: ":") }
+            guard !port.isEmpty, port.allSatisfy(HTTPGrammar.isDigit), port.count < target.utf8.count - 1,
+                HTTPGrammar.isValidHost(target)
+            else { throw .bad("CONNECT needs an authority-form request-target (host:port)") }
+            return
+        }
         if target.hasPrefix("/") { return }
         if target == "*" {
             guard method == "OPTIONS" else { throw .bad("asterisk-form request-target is only for OPTIONS") }
-            return
-        }
-        if method == "CONNECT" {
-            guard target.contains(":"), HTTPGrammar.isValidHost(target) else {
-                throw .bad("CONNECT needs an authority-form request-target (host:port)")
-            }
             return
         }
         let lower = target.lowercased()

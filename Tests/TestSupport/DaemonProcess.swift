@@ -7,7 +7,9 @@ public final class DaemonProcess: @unchecked Sendable {
     private let stderrPipe = Pipe()
     private let lock = NSLock()
     private var stderrText = ""
-    public private(set) var address: SocketAddress!
+    private var boundAddress: SocketAddress?
+    /// The webhook listener's address, as the daemon logged it.
+    public var address: SocketAddress { boundAddress! }
 
     /// `.build/<triple>/debug/taskhookd`, next to the test bundle.
     public static var binary: URL {
@@ -29,10 +31,10 @@ public final class DaemonProcess: @unchecked Sendable {
         }
         try process.run()
         let deadline = Instant.now() + timeout
-        while address == nil {
+        while boundAddress == nil {
             if let line = log.split(separator: "\n").first(where: { $0.contains("listening") && $0.contains("address=") }) {
                 let value = line.split(separator: " ").first { $0.hasPrefix("address=") }!.dropFirst("address=".count)
-                address = try SocketAddress(parsing: String(value))
+                boundAddress = try SocketAddress(parsing: String(value))
             } else if !process.isRunning {
                 throw TestClientError("taskhookd exited with \(process.terminationStatus): \(log)")
             } else if Instant.now() > deadline {
