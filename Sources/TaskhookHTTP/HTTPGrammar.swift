@@ -69,6 +69,11 @@ enum HTTPGrammar {
         b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") ? b | 0x20 : b
     }
 
+    @inline(__always)
+    static func upper(_ b: UInt8) -> UInt8 {
+        b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b & ~0x20 : b
+    }
+
     /// Splits a list-valued field (`#element`) on commas, trimming OWS; empty elements are kept
     /// so callers decide whether they are allowed.
     static func listElements(_ value: String) -> [Substring] {

@@ -5,13 +5,16 @@
 /// Serializes responses: status line, the response's own fields, then Content-Length (always),
 /// Date, Server and Connection as the connection's state requires.
 public enum ResponseWriter {
-    public static let serverName = "taskhookd"
-
     public static func serialize(
         _ response: Response, keepAlive: Bool, requestVersion: HTTPVersion, omitBody: Bool, date: String,
         into out: inout [UInt8]
     ) {
-        out.append(contentsOf: "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n".utf8)
+        out.reserveCapacity(out.count + 160 + response.body.count)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(response.status.code, to: &out)
+        out.append(HTTPGrammar.sp)
+        out.append(contentsOf: response.status.reasonPhrase.utf8)
+        out.append(contentsOf: crlf)
         for field in response.headers.fields {
             let name = field.name
             // The writer owns the framing and connection fields; a handler cannot smuggle them in.
@@ -20,38 +23,48 @@ public enum ResponseWriter {
             {
                 continue
             }
-            out.append(contentsOf: canonical(name).utf8)
+            appendCanonical(name, to: &out)
             out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: sanitize(field.value).utf8)
-            out.append(contentsOf: "\r\n".utf8)
+            // A value may not carry CR or LF (response splitting): they become spaces.
+            for byte in field.value.utf8 {
+                out.append(byte == HTTPGrammar.cr || byte == HTTPGrammar.lf ? HTTPGrammar.sp : byte)
+            }
+            out.append(contentsOf: crlf)
         }
-        out.append(
-            contentsOf: "Content-Length: \(response.body.count)\r\nDate: \(date)\r\nServer: \(serverName)\r\n".utf8)
+        out.append(contentsOf: "Content-Length: ".utf8)
+        appendDecimal(response.body.count, to: &out)
+        out.append(contentsOf: "\r\nDate: ".utf8)
+        out.append(contentsOf: date.utf8)
+        out.append(contentsOf: "\r\nServer: taskhookd\r\n".utf8)
         if !keepAlive {
             out.append(contentsOf: "Connection: close\r\n".utf8)
         } else if requestVersion == .http1_0 {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
-        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: crlf)
         if !omitBody { out.append(contentsOf: response.body) }
     }
 
     public static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    private static let crlf: [UInt8] = [HTTPGrammar.cr, HTTPGrammar.lf]
 
     /// `content-type` → `Content-Type`.
-    static func canonical(_ name: String) -> String {
+    static func appendCanonical(_ name: String, to out: inout [UInt8]) {
         var upper = true
-        return String(
-            name.map { c -> Character in
-                defer { upper = c == "-" }
-                return upper ? Character(c.uppercased()) : c
-            })
+        for byte in name.utf8 {
+            out.append(upper ? HTTPGrammar.upper(byte) : byte)
+            upper = byte == UInt8(ascii: "-")
+        }
     }
 
-    /// A field value may not carry CR or LF (response splitting); they become spaces.
-    static func sanitize(_ value: String) -> String {
-        value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
-            ? String(value.map { $0 == "\r" || $0 == "\n" || $0 == "\r\n" ? " " : $0 }) : value
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        let start = out.count
+        var v = value
+        repeat {
+            out.append(UInt8(ascii: "0") + UInt8(v % 10))
+            v /= 10
+        } while v > 0
+        out[start...].reverse()
     }
 }
 
