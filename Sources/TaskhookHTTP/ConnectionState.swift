@@ -305,7 +305,7 @@ public struct ConnectionState {
         // The write timeout counts from when output starts waiting, not from the last write.
         if pendingOutputCount == 0 { lastWriteProgress = now }
         ResponseWriter.serialize(
-            response, keepAlive: keepAlive, requestVersion: head?.version ?? .http1_1,
+            response, keepAlive: keepAlive, requestVersion: head?.version ?? .http11,
             omitBody: head?.method == "HEAD", date: date.current(), into: &output)
     }
 

@@ -1,8 +1,8 @@
 public enum HTTPVersion: Sendable, Hashable, CustomStringConvertible {
-    case http1_0
-    case http1_1
+    case http10
+    case http11
 
-    public var description: String { self == .http1_0 ? "HTTP/1.0" : "HTTP/1.1" }
+    public var description: String { self == .http10 ? "HTTP/1.0" : "HTTP/1.1" }
 }
 
 /// How the body of a request is delimited.
@@ -30,7 +30,7 @@ public struct RequestHead: Sendable, Equatable {
     public var expectsContinue: Bool
 
     public init(
-        method: String, target: String, version: HTTPVersion = .http1_1, fields: HTTPFields = HTTPFields(),
+        method: String, target: String, version: HTTPVersion = .http11, fields: HTTPFields = HTTPFields(),
         framing: BodyFraming = .none, keepAlive: Bool = true, expectsContinue: Bool = false
     ) {
         self.method = method

@@ -45,7 +45,7 @@ public struct RequestParser: Sendable {
     private var bodyBytes: UInt64 = 0
     private var method = ""
     private var target = ""
-    private var version = HTTPVersion.http1_1
+    private var version = HTTPVersion.http11
     private var fields = HTTPFields()
 
     public init(limits: HTTPLimits = HTTPLimits(), methodsRequiringLength: Set<String> = ["POST", "PUT", "PATCH"]) {
@@ -283,8 +283,8 @@ public struct RequestParser: Sendable {
             HTTPGrammar.isDigit(v[7])
         else { throw .bad("malformed HTTP version; expected HTTP/1.1 or HTTP/1.0") }
         switch (v[5], v[7]) {
-        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .http1_1
-        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .http1_0
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): return .http11
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): return .http10
         default:
             throw HTTPParseError(
                 .httpVersionNotSupported,
@@ -395,17 +395,17 @@ public struct RequestParser: Sendable {
         }
 
         switch version {
-        case .http1_1:
+        case .http11:
             guard !hosts.isEmpty else { throw .bad("HTTP/1.1 request without a Host header") }
             guard hosts.count == 1 else { throw .bad("more than one Host header") }
-        case .http1_0:
+        case .http10:
             guard hosts.count <= 1 else { throw .bad("more than one Host header") }
         }
         if let host = hosts.first, !HTTPGrammar.isValidHost(host) { throw .bad("invalid Host header") }
 
         let framing: BodyFraming
         if sawTransferEncoding {
-            guard version == .http1_1 else { throw .bad("Transfer-Encoding is not allowed in an HTTP/1.0 request") }
+            guard version == .http11 else { throw .bad("Transfer-Encoding is not allowed in an HTTP/1.0 request") }
             guard contentLength == nil else {
                 throw .bad("both Content-Length and Transfer-Encoding (a request smuggling attempt)")
             }
@@ -427,10 +427,10 @@ public struct RequestParser: Sendable {
 
         let keepAlive =
             connectionTokens.contains("close")
-            ? false : (version == .http1_1 || connectionTokens.contains("keep-alive"))
+            ? false : (version == .http11 || connectionTokens.contains("keep-alive"))
 
         var expectsContinue = false
-        if version == .http1_1, !expectations.isEmpty {
+        if version == .http11, !expectations.isEmpty {
             // RFC 9110 §10.1.1: 100-continue is the only expectation defined.
             guard expectations.allSatisfy({ $0.lowercased() == "100-continue" }) else {
                 throw HTTPParseError(.expectationFailed, "only Expect: 100-continue is supported")
@@ -462,9 +462,10 @@ public struct RequestParser: Sendable {
         guard !codings.isEmpty else { throw .bad("empty Transfer-Encoding") }
         for (index, coding) in codings.enumerated() {
             let name = coding.prefix { $0 != ";" && $0 != " " && $0 != "\t" }
-            guard !name.isEmpty, name.utf8.allSatisfy(HTTPGrammar.isTokenChar) else {
-                throw .bad("malformed Transfer-Encoding")
-            }
+            let parameters = coding.dropFirst(name.count).drop { $0 == " " || $0 == "\t" }
+            guard !name.isEmpty, name.utf8.allSatisfy(HTTPGrammar.isTokenChar),
+                parameters.isEmpty || parameters.hasPrefix(";")
+            else { throw .bad("malformed Transfer-Encoding") }
             let isChunked = name.lowercased() == "chunked"
             guard isChunked else {
                 throw HTTPParseError(.notImplemented, "transfer coding \"\(name)\" is not supported; only chunked is")

@@ -38,7 +38,7 @@ public enum ResponseWriter {
         out.append(contentsOf: "\r\nServer: taskhookd\r\n".utf8)
         if !keepAlive {
             out.append(contentsOf: "Connection: close\r\n".utf8)
-        } else if requestVersion == .http1_0 {
+        } else if requestVersion == .http10 {
             out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
         out.append(contentsOf: crlf)
