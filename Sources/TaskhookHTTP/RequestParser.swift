@@ -75,6 +75,11 @@ public struct RequestParser: Sendable {
             let rest = UnsafeBufferPointer(rebasing: input[consumed...])
             switch state {
             case .requestLine:
+                // Fail fast on what cannot be HTTP (a TLS ClientHello, binary noise) instead of
+                // waiting for a line end that may never come.
+                if let first = rest.first, first != HTTPGrammar.cr, !HTTPGrammar.isTokenChar(first) {
+                    throw .bad("request line must start with a method token")
+                }
                 guard let length = try nextLine(rest, limit: limits.maxRequestLineBytes, kind: .requestLine)
                 else { return (.needMore, consumed) }
                 consumed += length + 2

@@ -519,7 +519,8 @@ enum RequestParserCorpus {
             .incomplete(after: 1)),
         CorpusCase("a request then garbage", "GET /1 HTTP/1.1\r\n\(host)\r\n\\x16\\x03\\x01\\x00\\xa5\r\n", 400),
         CorpusCase(
-            "a TLS ClientHello", "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03", .incomplete(after: 0)),
+            "a TLS ClientHello, refused before any line end", "\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\\xfc\\x03\\x03",
+            400),
     ]
 
     static let sizes: [CorpusCase] = [

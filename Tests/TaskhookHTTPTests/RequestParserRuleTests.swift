@@ -34,6 +34,14 @@ struct RequestParserRuleTests {
 
     // MARK: Request line
 
+    @Test func bytesThatCannotStartARequestAreRefusedBeforeALineEnds() {
+        // A TLS ClientHello on the plain-text port: no LF for a long while, but no method either.
+        var parser = RequestParser()
+        let hello: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC, 0x03, 0x03]
+        #expect(throws: HTTPParseError.self) { try parser.parse(hello[...]) }
+        expectStatus(400, "\\x16\\x03\\x01\\x02\\x00 GET / HTTP/1.1\r\n\(Self.host)\r\n")
+    }
+
     @Test(
         "A method is any token, whatever its case",
         arguments: ["GET", "get", "Post-It", "M-SEARCH", "PROPFIND", "X!#$%&'*+-.^_`|~9"])
