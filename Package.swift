@@ -26,6 +26,8 @@ let package = Package(
             dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(name: "TaskhookHTTP", dependencies: ["TaskhookPosix"]),
+        // Tasks, their events and the table they form: pure values, no I/O.
+        .target(name: "TaskhookCore"),
         .target(
             name: "TaskhookDaemon",
             dependencies: [
@@ -45,6 +47,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TaskhookPosix"], path: "Tests/TestSupport"),
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
+        .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
         .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon"]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
         .testTarget(name: "EndToEndTests", dependencies: ["taskhookd", "TaskhookPosix", "TestSupport"]),

@@ -1,0 +1,115 @@
+/// A little-endian, length-prefixed binary encoding for journal bodies and checkpoints.
+public struct ByteWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init() {}
+
+    public mutating func u8(_ v: UInt8) { bytes.append(v) }
+
+    public mutating func u32(_ v: UInt32) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func u64(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
+
+    public mutating func bytes(_ v: [UInt8]) {
+        u32(UInt32(v.count))
+        bytes.append(contentsOf: v)
+    }
+
+    public mutating func string(_ v: String) {
+        u32(UInt32(v.utf8.count))
+        bytes.append(contentsOf: v.utf8)
+    }
+
+    public mutating func optionalString(_ v: String?) {
+        if let v {
+            u8(1)
+            string(v)
+        } else {
+            u8(0)
+        }
+    }
+}
+
+/// Why bytes could not be decoded, and where.
+public struct DecodeError: Error, Equatable, CustomStringConvertible {
+    public let reason: String
+    public let offset: Int
+    public init(reason: String, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+    public var description: String { "\(reason) at byte \(offset)" }
+}
+
+public struct ByteReader {
+    private let data: [UInt8]
+    public private(set) var offset = 0
+
+    public init(_ data: [UInt8]) { self.data = data }
+
+    public var isAtEnd: Bool { offset == data.count }
+
+    private mutating func take(_ n: Int) throws(DecodeError) -> ArraySlice<UInt8> {
+        guard n >= 0, data.count - offset >= n else {
+            throw DecodeError(reason: "truncated: \(n) bytes needed, \(data.count - offset) left", offset: offset)
+        }
+        defer { offset += n }
+        return data[offset..<offset + n]
+    }
+
+    public mutating func u8() throws(DecodeError) -> UInt8 { try take(1).first! }
+
+    public mutating func u32() throws(DecodeError) -> UInt32 {
+        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    public mutating func u64() throws(DecodeError) -> UInt64 {
+        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    public mutating func i64() throws(DecodeError) -> Int64 { Int64(bitPattern: try u64()) }
+
+    /// An element count, checked against what is left so garbage cannot ask for a huge loop.
+    public mutating func count() throws(DecodeError) -> Int {
+        let at = offset
+        let n = Int(try u32())
+        guard n <= data.count - offset else {
+            throw DecodeError(reason: "count \(n) exceeds the remaining bytes", offset: at)
+        }
+        return n
+    }
+
+    public mutating func bytes() throws(DecodeError) -> [UInt8] {
+        let n = Int(try u32())
+        return Array(try take(n))
+    }
+
+    public mutating func string() throws(DecodeError) -> String {
+        let n = Int(try u32())
+        let at = offset
+        guard let s = String(validating: try take(n), as: UTF8.self) else {
+            throw DecodeError(reason: "invalid UTF-8 in a string", offset: at)
+        }
+        return s
+    }
+
+    public mutating func optionalString() throws(DecodeError) -> String? {
+        switch try u8() {
+        case 0: return nil
+        case 1: return try string()
+        case let tag: throw DecodeError(reason: "invalid optional tag \(tag)", offset: offset - 1)
+        }
+    }
+
+    public func expectEnd() throws(DecodeError) {
+        guard isAtEnd else {
+            throw DecodeError(reason: "\(data.count - offset) unexpected trailing bytes", offset: offset)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+/// One callback as received and authenticated: everything needed to process it again later
+/// (the raw body and the headers that matter) plus what it was understood to say.
+public struct Delivery: Sendable, Hashable {
+    public struct Header: Sendable, Hashable {
+        public var name: String
+        public var value: String
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    public var route: String
+    public var provider: String
+    public var remoteAddress: String
+    /// The provider's id for this delivery (`webhook-id` and the like), if it sends one.
+    public var deliveryID: String?
+    public var headers: [Header]
+    public var body: [UInt8]
+    /// Empty for a delivery whose body could not be understood (journaled as `unparsed`).
+    public var events: [TaskEvent]
+    /// Why the body was not understood, or what was odd about it.
+    public var note: String?
+
+    public init(
+        route: String, provider: String, remoteAddress: String, deliveryID: String?, headers: [Header],
+        body: [UInt8], events: [TaskEvent], note: String? = nil
+    ) {
+        self.route = route
+        self.provider = provider
+        self.remoteAddress = remoteAddress
+        self.deliveryID = deliveryID
+        self.headers = headers
+        self.body = body
+        self.events = events
+        self.note = note
+    }
+}
+
+extension Delivery {
+    private static let version: UInt8 = 1
+
+    /// The journal body of this delivery.
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(Self.version)
+        w.string(route)
+        w.string(provider)
+        w.string(remoteAddress)
+        w.optionalString(deliveryID)
+        w.u32(UInt32(headers.count))
+        for header in headers {
+            w.string(header.name)
+            w.string(header.value)
+        }
+        w.bytes(body)
+        w.u32(UInt32(events.count))
+        for event in events { w.event(event) }
+        w.optionalString(note)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(DecodeError) {
+        var r = ByteReader(bytes)
+        let version = try r.u8()
+        guard version == Self.version else {
+            throw DecodeError(reason: "unknown delivery format version \(version)", offset: 0)
+        }
+        route = try r.string()
+        provider = try r.string()
+        remoteAddress = try r.string()
+        deliveryID = try r.optionalString()
+        let headerCount = try r.count()
+        headers = []
+        for _ in 0..<headerCount { headers.append(Header(name: try r.string(), value: try r.string())) }
+        body = try r.bytes()
+        let eventCount = try r.count()
+        events = []
+        for _ in 0..<eventCount { events.append(try r.event()) }
+        note = try r.optionalString()
+        try r.expectEnd()
+    }
+}
+
+extension ByteWriter {
+    mutating func event(_ event: TaskEvent) {
+        string(event.taskID)
+        string(event.provider)
+        string(event.status.rawValue)
+        u32(UInt32(event.results.count))
+        for url in event.results { string(url) }
+        optionalString(event.error)
+    }
+}
+
+extension ByteReader {
+    mutating func event() throws(DecodeError) -> TaskEvent {
+        let taskID = try string()
+        let provider = try string()
+        let statusOffset = offset
+        guard let status = TaskStatus(rawValue: try string()) else {
+            throw DecodeError(reason: "unknown task status", offset: statusOffset)
+        }
+        let resultCount = try count()
+        var results: [String] = []
+        for _ in 0..<resultCount { results.append(try string()) }
+        return TaskEvent(
+            taskID: taskID, provider: provider, status: status, results: results, error: try optionalString())
+    }
+}

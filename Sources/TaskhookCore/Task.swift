@@ -1,0 +1,25 @@
+/// What is known about one task: its latest status and every delivery that spoke of it.
+public struct Task: Sendable, Hashable {
+    /// One delivery in a task's history.
+    public struct Delivery: Sendable, Hashable {
+        /// The journal sequence of the record that carried it.
+        public var sequence: UInt64
+        public var status: TaskStatus
+        /// Unix time in milliseconds.
+        public var time: Int64
+        /// False when it was recorded but did not change the task (a late non-terminal report).
+        public var applied: Bool
+    }
+
+    public var id: String
+    public var provider: String
+    public var status: TaskStatus
+    public var results: [String]
+    public var error: String?
+    /// Unix times in milliseconds.
+    public var firstSeen: Int64
+    public var updated: Int64
+    public var deliveries: [Delivery]
+
+    public var isTerminal: Bool { status.isTerminal }
+}

@@ -1,0 +1,136 @@
+import Testing
+
+@testable import TaskhookCore
+
+@Suite struct TaskTableTests {
+    func event(_ status: TaskStatus, task: String = "t1", results: [String] = []) -> TaskEvent {
+        TaskEvent(taskID: task, provider: "freepik", status: status, results: results)
+    }
+
+    @Test func theFirstEventCreatesTheTask() {
+        var table = TaskTable()
+        let e = event(.inProgress)
+        #expect(table.apply(e, dedupeKey: e.dedupeKey(deliveryID: nil), sequence: 1, time: 100) == .created)
+        let task = table["t1"]
+        #expect(task?.status == .inProgress)
+        #expect(task?.firstSeen == 100)
+        #expect(task?.deliveries.count == 1)
+    }
+
+    @Test func aDuplicateChangesNothing() {
+        var table = TaskTable()
+        let e = event(.completed, results: ["https://cdn/v.mp4"])
+        table.apply(e, dedupeKey: "k", sequence: 1, time: 100)
+        let before = table["t1"]
+        #expect(table.apply(e, dedupeKey: "k", sequence: 2, time: 200) == .duplicate)
+        #expect(table["t1"] == before)
+        #expect(table.lastSequence == 2)
+    }
+
+    @Test func aTerminalStatusNeverRegressesButTheLateEventIsKept() {
+        var table = TaskTable()
+        table.apply(event(.completed, results: ["u"]), dedupeKey: "a", sequence: 1, time: 100)
+        #expect(table.apply(event(.inProgress), dedupeKey: "b", sequence: 2, time: 200) == .kept)
+        let task = table["t1"]!
+        #expect(task.status == .completed)
+        #expect(task.results == ["u"])
+        #expect(task.updated == 100)
+        #expect(task.deliveries.map(\.applied) == [true, false])
+    }
+
+    @Test func theFirstTerminalStatusIsFinal() {
+        var table = TaskTable()
+        table.apply(event(.failed), dedupeKey: "a", sequence: 1, time: 100)
+        #expect(table.apply(event(.completed, results: ["u"]), dedupeKey: "b", sequence: 2, time: 200) == .kept)
+        #expect(table["t1"]?.status == .failed)
+    }
+
+    @Test func statusesMoveForwardOnly() {
+        var table = TaskTable()
+        table.apply(event(.inProgress), dedupeKey: "a", sequence: 1, time: 100)
+        #expect(table.apply(event(.created), dedupeKey: "b", sequence: 2, time: 200) == .kept)
+        #expect(
+            table.apply(event(.completed, results: ["u"]), dedupeKey: "c", sequence: 3, time: 300)
+                == .changed(from: .inProgress))
+        #expect(table["t1"]?.results == ["u"])
+        #expect(table["t1"]?.updated == 300)
+    }
+
+    @Test func dedupeKeysPreferTheDeliveryID() {
+        let e = event(.completed)
+        #expect(e.dedupeKey(deliveryID: "msg_1") != e.dedupeKey(deliveryID: "msg_2"))
+        #expect(e.dedupeKey(deliveryID: nil) == e.dedupeKey(deliveryID: ""))
+        #expect(e.dedupeKey(deliveryID: nil) != event(.failed).dedupeKey(deliveryID: nil))
+    }
+
+    @Test func applyingTheSameEventsTwiceInAnyInterleavingGivesTheSameTable() {
+        var rng = SystemRandomNumberGenerator()
+        let statuses: [TaskStatus] = [.created, .inProgress, .inProgress, .completed, .failed]
+        var events: [(TaskEvent, String)] = []
+        for i in 0..<200 {
+            let e = event(statuses[i % statuses.count], task: "t\(i % 17)", results: ["u\(i)"])
+            events.append((e, "key\(i)"))
+        }
+        var once = TaskTable()
+        for (i, (e, key)) in events.enumerated() {
+            once.apply(e, dedupeKey: key, sequence: UInt64(i + 1), time: Int64(i))
+        }
+        var twice = TaskTable()
+        for (i, (e, key)) in events.enumerated() {
+            twice.apply(e, dedupeKey: key, sequence: UInt64(i + 1), time: Int64(i))
+            if Bool.random(using: &rng) { twice.apply(e, dedupeKey: key, sequence: UInt64(i + 1), time: Int64(i)) }
+        }
+        #expect(once.tasks == twice.tasks)
+    }
+
+    @Test func aCheckpointRoundTripsTheWholeTable() throws {
+        var table = TaskTable()
+        table.apply(event(.inProgress, task: "a"), dedupeKey: "1", sequence: 1, time: 10)
+        table.apply(
+            TaskEvent(taskID: "a", provider: "fal", status: .failed, error: "boom"), dedupeKey: "2", sequence: 2,
+            time: 20)
+        table.apply(
+            event(.completed, task: "b", results: ["https://x/1.mp4", "https://x/2.mp4"]), dedupeKey: "3", sequence: 5,
+            time: 30)
+        table.advance(to: 9)
+        let decoded = try TaskTable(decoding: table.encoded())
+        #expect(decoded == table)
+        #expect(decoded.hasSeen("3"))
+        #expect(decoded.lastSequence == 9)
+    }
+
+    @Test func aDamagedCheckpointIsRefusedWithWhereItBroke() {
+        var table = TaskTable()
+        table.apply(event(.completed, results: ["u"]), dedupeKey: "k", sequence: 1, time: 1)
+        let bytes = table.encoded()
+        #expect(throws: DecodeError.self) { try TaskTable(decoding: Array(bytes.dropLast(3))) }
+        #expect(throws: DecodeError.self) { try TaskTable(decoding: Array("NOTTABLE".utf8) + bytes.dropFirst(8)) }
+        #expect(throws: DecodeError.self) { try TaskTable(decoding: bytes + [0]) }
+    }
+}
+
+@Suite struct DeliveryCodecTests {
+    @Test func aDeliveryRoundTripsWithItsRawBody() throws {
+        let delivery = Delivery(
+            route: "/hooks/freepik", provider: "freepik", remoteAddress: "127.0.0.1:5000",
+            deliveryID: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W",
+            headers: [
+                .init(name: "webhook-id", value: "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"),
+                .init(name: "content-type", value: "application/json"),
+            ],
+            body: Array(#"{"task_id":"x","status":"COMPLETED","generated":["https://a/b.mp4"]}"#.utf8) + [0xFF, 0x00],
+            events: [TaskEvent(taskID: "x", provider: "freepik", status: .completed, results: ["https://a/b.mp4"])],
+            note: nil)
+        #expect(try Delivery(decoding: delivery.encoded()) == delivery)
+    }
+
+    @Test func everyTruncationOfAnEncodedDeliveryIsRejected() {
+        let delivery = Delivery(
+            route: "/r", provider: "p", remoteAddress: "a", deliveryID: nil, headers: [], body: [1, 2, 3],
+            events: [TaskEvent(taskID: "t", provider: "p", status: .failed, error: "e")], note: "n")
+        let bytes = delivery.encoded()
+        for cut in 0..<bytes.count {
+            #expect(throws: DecodeError.self) { try Delivery(decoding: Array(bytes[..<cut])) }
+        }
+    }
+}
