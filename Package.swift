@@ -26,6 +26,8 @@ let package = Package(
             dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(name: "TaskhookHTTP", dependencies: ["TaskhookPosix"]),
+        // The append-only journal: segments, group commit, recovery, checkpoints, retention.
+        .target(name: "TaskhookJournal", dependencies: ["TaskhookPosix"]),
         // Tasks, their events and the table they form: pure values, no I/O.
         .target(name: "TaskhookCore"),
         .target(
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
+        .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
         .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon"]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
         .testTarget(name: "EndToEndTests", dependencies: ["taskhookd", "TaskhookPosix", "TestSupport"]),

@@ -7,6 +7,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <pthread.h>
+#include <cpuid.h>
 
 const uint32_t CLINUX_EPOLLIN = EPOLLIN;
 const uint32_t CLINUX_EPOLLOUT = EPOLLOUT;
@@ -85,4 +87,67 @@ int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len) {
 
 int clinux_socket(int domain, int type) {
     return socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+}
+
+static uint32_t crc32c_table[8][256];
+static int crc32c_hardware = -1;
+
+static void crc32c_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc32c_table[0][i] = c;
+    }
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = crc32c_table[0][i];
+        for (int t = 1; t < 8; t++) {
+            c = crc32c_table[0][c & 0xFF] ^ (c >> 8);
+            crc32c_table[t][i] = c;
+        }
+    }
+    unsigned int eax, ebx, ecx = 0, edx;
+    crc32c_hardware = (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_SSE4_2)) ? 1 : 0;
+}
+
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_sse42(uint32_t crc, const uint8_t *p, size_t n) {
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        crc = (uint32_t)__builtin_ia32_crc32di(crc, v);
+        p += 8;
+        n -= 8;
+    }
+    while (n--) crc = __builtin_ia32_crc32qi(crc, *p++);
+    return crc;
+}
+
+static uint32_t crc32c_software(uint32_t crc, const uint8_t *p, size_t n) {
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        v ^= crc;
+        crc = crc32c_table[7][v & 0xFF] ^ crc32c_table[6][(v >> 8) & 0xFF] ^ crc32c_table[5][(v >> 16) & 0xFF] ^
+              crc32c_table[4][(v >> 24) & 0xFF] ^ crc32c_table[3][(v >> 32) & 0xFF] ^
+              crc32c_table[2][(v >> 40) & 0xFF] ^ crc32c_table[1][(v >> 48) & 0xFF] ^ crc32c_table[0][v >> 56];
+        p += 8;
+        n -= 8;
+    }
+    while (n--) crc = crc32c_table[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return crc;
+}
+
+uint32_t clinux_crc32c(uint32_t crc, const void *data, size_t length) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, crc32c_init);
+    crc = ~crc;
+    crc = crc32c_hardware ? crc32c_sse42(crc, data, length) : crc32c_software(crc, data, length);
+    return ~crc;
+}
+
+int clinux_thread_start(unsigned long *thread, void *(*body)(void *), void *context) {
+    pthread_t t;
+    int rc = pthread_create(&t, NULL, body, context);
+    if (rc == 0) *thread = (unsigned long)t;
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <stddef.h>
 
 // epoll
 extern const uint32_t CLINUX_EPOLLIN;
@@ -38,5 +39,12 @@ int clinux_unblock_signals(const int *signals);
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 int clinux_socket(int domain, int type);
 extern const int CLINUX_MSG_NOSIGNAL;
+
+// CRC-32C (Castagnoli), with the SSE4.2 instruction where the CPU has it.
+uint32_t clinux_crc32c(uint32_t crc, const void *data, size_t length);
+
+// threads
+/// Starts a joinable thread running `body(context)`; returns 0 or an errno value.
+int clinux_thread_start(unsigned long *thread, void *(*body)(void *), void *context);
 
 #endif

@@ -1,0 +1,269 @@
+import TaskhookPosix
+
+public struct JournalOptions: Sendable, Equatable {
+    public enum Sync: String, Sendable, Equatable {
+        /// fdatasync after every batch: an acknowledged record survives power loss.
+        case always
+        /// No sync: survives a crash of the daemon, not of the machine (development only).
+        case none
+    }
+
+    public var sync = Sync.always
+    /// A new segment is started once the current one reaches this size.
+    public var segmentSize = 64 * 1024 * 1024
+    /// Segments older than this are deleted once a checkpoint covers them (seconds).
+    public var retentionSeconds: Int64 = 30 * 24 * 3600
+    /// At most this many bytes of records are written in one batch.
+    public var maxBatchBytes = 4 * 1024 * 1024
+
+    public init() {}
+}
+
+/// The journal's writer thread. The event loop hands it records (`append` never blocks on
+/// disk); the thread writes everything queued as one batch with one write and one fdatasync
+/// (group commit), then reports back through an eventfd which records are durable and with
+/// which sequence numbers. A batch that cannot be made durable is cut off the file again, so
+/// no half-written record stays behind, and each of its records is reported failed.
+public final class GroupCommitWriter: @unchecked Sendable {
+    // @unchecked: every mutable property below is touched only with `lock` held, except the
+    // file state, which only the writer thread touches.
+
+    /// The outcome of one `append`, or of a checkpoint.
+    public enum Completion: Sendable, Equatable {
+        case appended(ticket: UInt64, sequence: UInt64)
+        case failed(ticket: UInt64, JournalError)
+        case checkpointed(covering: UInt64, record: UInt64, removedSegments: [String])
+        case checkpointFailed(JournalError)
+    }
+
+    private enum Work {
+        case record(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])
+        case checkpoint(covering: UInt64, payload: [UInt8])
+    }
+
+    public let directory: JournalDirectory
+    public let options: JournalOptions
+    /// Signalled whenever completions are waiting to be taken.
+    public let completionsReady: EventFD
+
+    private let lock = ConditionLock()
+    private var queue: [Work] = []
+    private var outbox: [Completion] = []
+    private var stopping = false
+    private var nextTicket: UInt64 = 0
+    private var thread: OSThread?
+
+    // Writer thread only.
+    private var nextSequence: UInt64
+    private var tail: File?
+    private var tailSize = 0
+    /// A failed batch could not be cut off; it must be before anything else is written.
+    private var tailNeedsTruncation = false
+
+    /// Starts the writer after `directory.recover()`.
+    public init(directory: JournalDirectory, recovery: JournalDirectory.Recovery, options: JournalOptions)
+        throws(JournalError)
+    {
+        self.directory = directory
+        self.options = options
+        nextSequence = recovery.lastSequence + 1
+        do {
+            completionsReady = try EventFD()
+            if let (path, size) = recovery.tail {
+                tail = try File.openForWriting(path, create: false)
+                tailSize = size
+            }
+        } catch {
+            throw .io(error)
+        }
+        let thread = OSThread { [self] in run() }
+        do { try thread.start() } catch { throw .io(error) }
+        self.thread = thread
+    }
+
+    // MARK: Loop side
+
+    /// Queues a record; its completion carries the returned ticket.
+    public func append(kind: RecordKind, time: Int64, body: [UInt8]) -> UInt64 {
+        lock.withLock {
+            nextTicket += 1
+            queue.append(.record(ticket: nextTicket, time: time, kind: kind, body: body))
+            lock.signal()
+            return nextTicket
+        }
+    }
+
+    /// Queues a checkpoint of state covering every record up to `sequence`.
+    public func checkpoint(covering sequence: UInt64, payload: [UInt8]) {
+        lock.withLock {
+            queue.append(.checkpoint(covering: sequence, payload: payload))
+            lock.signal()
+        }
+    }
+
+    /// Everything completed since the last call, in order.
+    public func takeCompletions() -> [Completion] {
+        completionsReady.drain()
+        return lock.withLock {
+            defer { outbox.removeAll() }
+            return outbox
+        }
+    }
+
+    /// Writes what is queued, stops the thread and closes the segment.
+    public func close() {
+        lock.withLock {
+            stopping = true
+            lock.signal()
+        }
+        thread?.join()
+        thread = nil
+        tail?.close()
+    }
+
+    // MARK: Writer thread
+
+    private func run() {
+        while true {
+            let batch: [Work] = lock.withLock {
+                while queue.isEmpty && !stopping { lock.wait() }
+                defer { queue.removeAll(keepingCapacity: true) }
+                return queue
+            }
+            if batch.isEmpty { return }  // stopping, and nothing left
+            let completions = process(batch)
+            lock.withLock { outbox.append(contentsOf: completions) }
+            completionsReady.signal()
+        }
+    }
+
+    private func process(_ batch: [Work]) -> [Completion] {
+        var completions: [Completion] = []
+        var records: [(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])] = []
+        var bytes = 0
+        func flush() {
+            guard !records.isEmpty else { return }
+            completions += write(records)
+            records.removeAll()
+            bytes = 0
+        }
+        for work in batch {
+            switch work {
+            case .record(let ticket, let time, let kind, let body):
+                records.append((ticket, time, kind, body))
+                bytes += RecordFrame.encodedSize(bodyCount: body.count)
+                if bytes >= options.maxBatchBytes { flush() }
+            case .checkpoint(let covering, let payload):
+                flush()
+                completions.append(writeCheckpoint(covering: covering, payload: payload))
+            }
+        }
+        flush()
+        return completions
+    }
+
+    private func write(_ records: [(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])]) -> [Completion] {
+        do throws(JournalError) {
+            let first = try appendFrames(
+                records.map { (time: $0.time, kind: $0.kind, body: $0.body) })
+            return records.enumerated().map { .appended(ticket: $1.ticket, sequence: first + UInt64($0)) }
+        } catch {
+            return records.map { .failed(ticket: $0.ticket, error) }
+        }
+    }
+
+    /// Writes frames for `records` with the next sequences; returns the first. All or nothing.
+    private func appendFrames(_ records: [(time: Int64, kind: RecordKind, body: [UInt8])]) throws(JournalError)
+        -> UInt64
+    {
+        if tailNeedsTruncation, let tail {
+            do {
+                try tail.truncate(to: tailSize)
+                tailNeedsTruncation = false
+            } catch {
+                throw .io(error)
+            }
+        }
+        if tail == nil || tailSize >= options.segmentSize { try startSegment() }
+        guard let tail else { throw .closed }
+        let first = nextSequence
+        var frames: [UInt8] = []
+        frames.reserveCapacity(records.reduce(0) { $0 + RecordFrame.encodedSize(bodyCount: $1.body.count) })
+        for (index, record) in records.enumerated() {
+            RecordFrame.encode(
+                JournalRecord(sequence: first + UInt64(index), time: record.time, kind: record.kind, body: record.body),
+                into: &frames)
+        }
+        do {
+            try tail.write(frames, at: tailSize)
+            if options.sync == .always { try tail.syncData() }
+        } catch {
+            // Nothing of this batch may stay: a later batch would otherwise follow garbage.
+            do {
+                try tail.truncate(to: tailSize)
+            } catch {
+                tailNeedsTruncation = true
+            }
+            throw .io(error)
+        }
+        tailSize += frames.count
+        nextSequence += UInt64(records.count)
+        return first
+    }
+
+    private func startSegment() throws(JournalError) {
+        let path = directory.file(Segment.fileName(firstSequence: nextSequence))
+        let file: File
+        do {
+            if FileSystem.exists(path) { try FileSystem.remove(path) }  // an empty leftover of a failed start
+            file = try File.create(path)
+        } catch {
+            throw .io(error)
+        }
+        do {
+            try file.write(Segment.header(firstSequence: nextSequence), at: 0)
+            try file.sync()
+            try FileSystem.syncDirectory(directory.path)
+        } catch {
+            file.close()
+            try? FileSystem.remove(path)
+            throw .io(error)
+        }
+        tail?.close()
+        tail = file
+        tailSize = Segment.headerSize
+        tailNeedsTruncation = false
+    }
+
+    private func writeCheckpoint(covering sequence: UInt64, payload: [UInt8]) -> Completion {
+        do throws(JournalError) {
+            try Checkpoint.write(payload, covering: sequence, in: directory)
+            var body: [UInt8] = []
+            withUnsafeBytes(of: sequence.littleEndian) { body.append(contentsOf: $0) }
+            let record = try appendFrames([(FileSystem.wallClockMilliseconds(), .checkpoint, body)])
+            return .checkpointed(
+                covering: sequence, record: record, removedSegments: try applyRetention(checkpoint: sequence))
+        } catch {
+            return .checkpointFailed(error)
+        }
+    }
+
+    private func applyRetention(checkpoint: UInt64) throws(JournalError) -> [String] {
+        var infos: [Retention.SegmentInfo] = []
+        for segment in try directory.segments() {
+            let modified: Int64
+            do { modified = try FileSystem.modificationTime(directory.file(segment.name)) } catch { throw .io(error) }
+            infos.append(
+                Retention.SegmentInfo(name: segment.name, firstSequence: segment.firstSequence, modified: modified))
+        }
+        let now = FileSystem.wallClockMilliseconds() / 1000
+        let names = Retention.removable(infos, checkpoint: checkpoint, now: now, age: options.retentionSeconds)
+        do {
+            for name in names { try FileSystem.remove(directory.file(name)) }
+            if !names.isEmpty { try FileSystem.syncDirectory(directory.path) }
+        } catch {
+            throw .io(error)
+        }
+        return names
+    }
+}

@@ -1,0 +1,37 @@
+/// What a record holds. The journal stores bodies as opaque bytes; the kind tells readers how
+/// to decode them.
+public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// An authenticated callback that was understood (a `Delivery` with events).
+    case delivery = 1
+    /// An authenticated callback whose body could not be understood: kept, never thrown away.
+    case unparsed = 2
+    /// A job registered interest in a task.
+    case expect = 3
+    /// A checkpoint covering every record up to the sequence in its body was written.
+    case checkpoint = 4
+
+    public var description: String {
+        switch self {
+        case .delivery: "delivery"
+        case .unparsed: "unparsed"
+        case .expect: "expect"
+        case .checkpoint: "checkpoint"
+        }
+    }
+}
+
+public struct JournalRecord: Sendable, Equatable {
+    /// Assigned by the writer: 1, 2, 3, … with no gaps.
+    public var sequence: UInt64
+    /// Wall-clock milliseconds since the epoch when it was appended.
+    public var time: Int64
+    public var kind: RecordKind
+    public var body: [UInt8]
+
+    public init(sequence: UInt64, time: Int64, kind: RecordKind, body: [UInt8]) {
+        self.sequence = sequence
+        self.time = time
+        self.kind = kind
+        self.body = body
+    }
+}

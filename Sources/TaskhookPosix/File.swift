@@ -1,0 +1,157 @@
+import Glibc
+import SystemPackage
+
+/// A regular file opened for the journal and checkpoints. Every call names the path in its
+/// error, so an operator reading the log knows which file failed.
+public final class File {
+    public let path: String
+    public let descriptor: Descriptor
+
+    private init(path: String, descriptor: Descriptor) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    /// Opens for reading only.
+    public static func openForReading(_ path: String) throws(SyscallError) -> File {
+        let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_CLOEXEC) }
+        return File(path: path, descriptor: Descriptor(owning: fd))
+    }
+
+    /// Opens for appending writes, creating it (mode 0600) if `create`.
+    public static func openForWriting(_ path: String, create: Bool) throws(SyscallError) -> File {
+        let flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0)
+        let fd = try syscall("open(\(path))") { open(path, flags, 0o600) }
+        return File(path: path, descriptor: Descriptor(owning: fd))
+    }
+
+    /// Creates a new file, failing if it exists.
+    public static func create(_ path: String) throws(SyscallError) -> File {
+        let fd = try syscall("open(\(path))") { open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_EXCL, 0o600) }
+        return File(path: path, descriptor: Descriptor(owning: fd))
+    }
+
+    public func size() throws(SyscallError) -> Int {
+        var st = stat()
+        let fd = descriptor.rawValue
+        _ = try syscall("fstat(\(path))") { fstat(fd, &st) }
+        return Int(st.st_size)
+    }
+
+    /// Writes every byte at `offset`, retrying short writes.
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SyscallError) {
+        let fd = descriptor.rawValue
+        var done = 0
+        while done < bytes.count {
+            let n = try syscall("pwrite(\(path))") {
+                pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
+            done += n
+        }
+    }
+
+    public func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(SyscallError) in try write(raw, at: offset) } }
+        try result.get()
+    }
+
+    /// Reads up to `count` bytes at `offset`; fewer only at end of file.
+    public func read(count: Int, at offset: Int) throws(SyscallError) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        let fd = descriptor.rawValue
+        let path = self.path
+        let result = buffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SyscallError) -> Int in
+                var done = 0
+                while done < count {
+                    let n = try syscall("pread(\(path))") {
+                        pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
+                    }
+                    if n == 0 { break }
+                    done += n
+                }
+                return done
+            }
+        }
+        buffer.removeLast(count - (try result.get()))
+        return buffer
+    }
+
+    /// fdatasync(2): the data and what is needed to read it back are on disk.
+    public func syncData() throws(SyscallError) {
+        let fd = descriptor.rawValue
+        _ = try syscall("fdatasync(\(path))") { fdatasync(fd) }
+    }
+
+    /// fsync(2), metadata included.
+    public func sync() throws(SyscallError) {
+        let fd = descriptor.rawValue
+        _ = try syscall("fsync(\(path))") { fsync(fd) }
+    }
+
+    public func truncate(to size: Int) throws(SyscallError) {
+        let fd = descriptor.rawValue
+        _ = try syscall("ftruncate(\(path))") { ftruncate(fd, off_t(size)) }
+    }
+
+    public func close() { descriptor.close() }
+}
+
+/// Directory and path operations.
+public enum FileSystem {
+    /// The names in a directory (no "." or ".."), unsorted.
+    public static func list(_ directory: String) throws(SyscallError) -> [String] {
+        guard let dir = opendir(directory) else { throw SyscallError("opendir(\(directory))", Errno(rawValue: errno)) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// mkdir -p, with `mode` for the directories it creates.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o700) throws(SyscallError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, mode) != 0, errno != EEXIST {
+                throw SyscallError("mkdir(\(current))", Errno(rawValue: errno))
+            }
+        }
+    }
+
+    /// fsync of a directory, so a file created, renamed or removed in it survives a crash.
+    public static func syncDirectory(_ path: String) throws(SyscallError) {
+        let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { _ = Glibc.close(fd) }
+        _ = try syscall("fsync(\(path))") { fsync(fd) }
+    }
+
+    public static func rename(_ from: String, to: String) throws(SyscallError) {
+        _ = try syscall("rename(\(from), \(to))") { Glibc.rename(from, to) }
+    }
+
+    public static func remove(_ path: String) throws(SyscallError) {
+        _ = try syscall("unlink(\(path))") { unlink(path) }
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Last modification time, in seconds since the epoch.
+    public static func modificationTime(_ path: String) throws(SyscallError) -> Int64 {
+        var st = stat()
+        _ = try syscall("stat(\(path))") { stat(path, &st) }
+        return Int64(st.st_mtim.tv_sec)
+    }
+
+    /// Wall-clock time in milliseconds since the epoch.
+    public static func wallClockMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
