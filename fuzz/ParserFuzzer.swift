@@ -126,8 +126,8 @@ private func runConnection(_ pieces: [ArraySlice<UInt8>], limits: HTTPLimits, re
     var connection = ConnectionState(limits: limits, now: now)
     var budget = 4 * pieces.reduce(0) { $0 + $1.count } + 64
 
-    func handle(_ events: [ConnectionState.Event]) {
-        var queue = events
+    func handle(_ event: ConnectionState.Event?) {
+        var queue = event.map { [$0] } ?? []
         while !queue.isEmpty {
             budget -= 1
             check(budget >= 0, "connection state produces events without end")
@@ -137,10 +137,10 @@ private func runConnection(_ pieces: [ArraySlice<UInt8>], limits: HTTPLimits, re
             case .head(let head):
                 let decision: HeadDecision =
                     respondEarly && head.method != "GET" ? .respond(.text(.notFound, "no route")) : .readBody
-                queue += connection.decide(decision, now: now)
+                if let next = connection.decide(decision, now: now) { queue.append(next) }
             case .request(let request):
                 let body = Array("\(request.body.count) \(request.trailers.count)".utf8)
-                queue += connection.respond(Response(status: .ok, body: body), now: now)
+                if let next = connection.respond(Response(status: .ok, body: body), now: now) { queue.append(next) }
             }
             flush()
         }

@@ -15,15 +15,17 @@ public struct ConnectionState {
         case request(Request)
     }
 
+    /// Where the connection is. The request in progress is kept in `current`, not in the
+    /// phase, so the hot path switches over plain values.
     enum Phase: Equatable {
         /// Between requests, nothing of the next one received. `fresh`: no request yet.
         case idle(since: Instant, fresh: Bool)
         case head(since: Instant)
-        case awaitingDecision(RequestHead)
-        case body(RequestHead, since: Instant)
+        case awaitingDecision
+        case body(since: Instant)
         /// Reading and dropping the body of a request answered early.
         case discard(since: Instant)
-        case awaitingResponse(RequestHead)
+        case awaitingResponse
         /// Answer nothing more; close once the output is flushed.
         case closing
         /// Close now, dropping unsent output.
@@ -33,6 +35,8 @@ public struct ConnectionState {
     public let limits: HTTPLimits
     private var parser: RequestParser
     private(set) var phase: Phase
+    /// The head of the request being decided, read or answered.
+    private var current: RequestHead?
     private var input: [UInt8] = []
     private var inputStart = 0
     private var output: [UInt8] = []
@@ -98,7 +102,7 @@ public struct ConnectionState {
         switch phase {
         case .idle(let since, let fresh): phaseDeadline = since + (fresh ? limits.headerTimeout : limits.idleTimeout)
         case .head(let since): phaseDeadline = since + limits.headerTimeout
-        case .body(_, let since), .discard(let since): phaseDeadline = since + limits.bodyTimeout
+        case .body(let since), .discard(let since): phaseDeadline = since + limits.bodyTimeout
         case .awaitingDecision, .awaitingResponse, .closing, .aborted: phaseDeadline = nil
         }
         guard pendingOutputCount > 0 else { return phaseDeadline }
@@ -108,10 +112,10 @@ public struct ConnectionState {
 
     // MARK: What happened
 
-    public mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> [Event] {
-        guard !inputClosed else { return [] }
+    public mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> Event? {
+        guard !inputClosed else { return nil }
         switch phase {
-        case .closing, .aborted: return []
+        case .closing, .aborted: return nil
         default: break
         }
         if inputStart > 0, inputStart == input.count {
@@ -123,7 +127,7 @@ public struct ConnectionState {
     }
 
     /// The peer will send nothing more.
-    public mutating func receivedEOF(now: Instant) -> [Event] {
+    public mutating func receivedEOF(now: Instant) -> Event? {
         inputClosed = true
         switch phase {
         case .head, .body, .discard:
@@ -135,11 +139,11 @@ public struct ConnectionState {
         default:
             break
         }
-        return []
+        return nil
     }
 
-    public mutating func decide(_ decision: HeadDecision, now: Instant) -> [Event] {
-        guard case .awaitingDecision(let head) = phase else { return [] }
+    public mutating func decide(_ decision: HeadDecision, now: Instant) -> Event? {
+        guard case .awaitingDecision = phase, let head = current else { return nil }
         switch decision {
         case .readBody:
             if head.expectsContinue {
@@ -147,12 +151,13 @@ public struct ConnectionState {
                 output.append(contentsOf: ResponseWriter.continueLine)
             }
             body.removeAll(keepingCapacity: true)
-            phase = .body(head, since: now)
+            phase = .body(since: now)
         case .respond(let response):
             let hasBody = head.framing != .none && head.framing != .contentLength(0)
             let keepAlive =
                 head.keepAlive && !response.closeConnection && !draining && !(hasBody && head.expectsContinue)
             write(response, for: head, keepAlive: keepAlive, now: now)
+            current = nil
             // With keep-alive the body is read and dropped; the parser reports its end (at once
             // when there is none) and the connection goes back to idle.
             phase = keepAlive ? .discard(since: now) : .closing
@@ -160,8 +165,9 @@ public struct ConnectionState {
         return process(now: now)
     }
 
-    public mutating func respond(_ response: Response, now: Instant) -> [Event] {
-        guard case .awaitingResponse(let head) = phase else { return [] }
+    public mutating func respond(_ response: Response, now: Instant) -> Event? {
+        guard case .awaitingResponse = phase, let head = current else { return nil }
+        current = nil
         let keepAlive = head.keepAlive && !response.closeConnection && !draining
         write(response, for: head, keepAlive: keepAlive, now: now)
         requestsCompleted += 1
@@ -170,8 +176,8 @@ public struct ConnectionState {
     }
 
     /// `count` bytes of the pending output were sent.
-    public mutating func wrote(_ count: Int, now: Instant) -> [Event] {
-        guard count > 0 else { return [] }
+    public mutating func wrote(_ count: Int, now: Instant) -> Event? {
+        guard count > 0 else { return nil }
         let wasBlocked = pendingOutputCount >= limits.maxPendingOutputBytes
         outputStart += count
         lastWriteProgress = now
@@ -182,7 +188,7 @@ public struct ConnectionState {
             output.removeFirst(outputStart)
             outputStart = 0
         }
-        return wasBlocked ? process(now: now) : []
+        return wasBlocked ? process(now: now) : nil
     }
 
     /// The deadline passed.
@@ -223,23 +229,24 @@ public struct ConnectionState {
 
     // MARK: Parsing
 
-    private mutating func process(now: Instant) -> [Event] {
-        var events: [Event] = []
-        loop: while true {
+    /// Parses buffered input until there is something for the application (at most one event:
+    /// the next comes only after the application has acted on it) or nothing more to do.
+    private mutating func process(now: Instant) -> Event? {
+        while true {
             switch phase {
             case .idle:
                 if input.count == inputStart {
                     // Nothing more will come, or nothing more is wanted: close once flushed.
                     if draining || inputClosed { phase = .closing }
-                    break loop
+                    return nil
                 }
                 // Backpressure: leave pipelined requests unparsed until the peer reads.
-                guard pendingOutputCount < limits.maxPendingOutputBytes else { break loop }
+                guard pendingOutputCount < limits.maxPendingOutputBytes else { return nil }
                 phase = .head(since: now)
             case .head, .body, .discard:
                 break
             case .awaitingDecision, .awaitingResponse, .closing, .aborted:
-                break loop
+                return nil
             }
             let step = input.withUnsafeBufferPointer { buffer in
                 let rest = UnsafeBufferPointer(rebasing: buffer[inputStart...])
@@ -252,7 +259,7 @@ public struct ConnectionState {
                 } else {
                     fail(error, now: now)
                 }
-                break loop
+                return nil
             case .success(let (event, consumed)):
                 let start = inputStart
                 inputStart += consumed
@@ -260,7 +267,7 @@ public struct ConnectionState {
                 case .needMore:
                     if inputClosed {
                         phase = .closing
-                        break loop
+                        return nil
                     }
                     if inputStart == input.count {
                         input.removeAll(keepingCapacity: true)
@@ -269,23 +276,22 @@ public struct ConnectionState {
                         input.removeFirst(inputStart)
                         inputStart = 0
                     }
-                    break loop
+                    return nil
                 case .head(let head):
-                    phase = .awaitingDecision(head)
-                    events.append(.head(head))
-                    break loop
+                    phase = .awaitingDecision
+                    current = head
+                    return .head(head)
                 case .body(let range):
                     if case .body = phase {
                         body.append(contentsOf: input[(start + range.lowerBound)..<(start + range.upperBound)])
                     }
                 case .end(let trailers):
                     switch phase {
-                    case .body(let head, _):
-                        phase = .awaitingResponse(head)
-                        let request = Request(head: head, body: body, trailers: trailers)
+                    case .body:
+                        phase = .awaitingResponse
+                        let request = Request(head: current!, body: body, trailers: trailers)
                         body = []
-                        events.append(.request(request))
-                        break loop
+                        return .request(request)
                     default:
                         phase = draining ? .closing : .idle(since: now, fresh: false)
                         requestsCompleted += 1
@@ -293,7 +299,6 @@ public struct ConnectionState {
                 }
             }
         }
-        return events
     }
 
     private mutating func fail(_ error: HTTPParseError, now: Instant) {

@@ -76,17 +76,23 @@ final class HTTPConnection {
         }
     }
 
-    private func dispatch(_ events: [ConnectionState.Event]) {
-        queued.append(contentsOf: events)
-        guard !dispatching else { return }
+    /// Hands events to the application until the state machine has nothing more to say. A
+    /// handler that answers at once re-enters through `respond`; its event waits in `queued`.
+    private func dispatch(_ event: ConnectionState.Event?) {
+        guard let event else { return }
+        if dispatching {
+            queued.append(event)
+            return
+        }
         dispatching = true
         defer { dispatching = false }
-        while !queued.isEmpty, !isClosed {
-            switch queued.removeFirst() {
+        var next: ConnectionState.Event? = event
+        while !isClosed, let current = next ?? (queued.isEmpty ? nil : queued.removeFirst()) {
+            switch current {
             case .head(let head):
-                let decision = handler.decide(head, connection: info)
-                queued.append(contentsOf: state.decide(decision, now: server.loop.now))
+                next = state.decide(handler.decide(head, connection: info), now: server.loop.now)
             case .request(let request):
+                next = nil
                 let responder = Responder(connection: self)
                 self.responder = responder
                 handler.handle(request, connection: info, responder: responder)

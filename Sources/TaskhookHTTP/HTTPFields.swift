@@ -30,8 +30,12 @@ public struct HTTPFields: Equatable, Sendable, Sequence {
 
     /// The first value for `name` (case-insensitive).
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
+        let key = Self.isLowercase(name) ? name : name.lowercased()
         return fields.first { $0.name == key }?.value
+    }
+
+    private static func isLowercase(_ name: String) -> Bool {
+        !name.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
     }
 
     /// Every value for `name`, in order.

@@ -74,6 +74,17 @@ enum HTTPGrammar {
         b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b & ~0x20 : b
     }
 
+    /// ASCII case-insensitive equality, without allocating.
+    static func equalsIgnoringCase(_ a: String, _ b: StaticString) -> Bool {
+        let bBytes = UnsafeBufferPointer(start: b.utf8Start, count: b.utf8CodeUnitCount)
+        var i = 0
+        for byte in a.utf8 {
+            guard i < bBytes.count, lower(byte) == lower(bBytes[i]) else { return false }
+            i += 1
+        }
+        return i == bBytes.count
+    }
+
     /// Splits a list-valued field (`#element`) on commas, trimming OWS; empty elements are kept
     /// so callers decide whether they are allowed.
     static func listElements(_ value: String) -> [Substring] {

@@ -46,23 +46,19 @@ public struct RequestHead: Sendable, Equatable {
     }
 
     static func split(target: String) -> (String, String?) {
-        var rest = Substring(target)
-        if !rest.hasPrefix("/"), let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+        let utf8 = target.utf8
+        var start = utf8.startIndex
+        if utf8.first != UInt8(ascii: "/"), let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
+            utf8[colon...].starts(with: "://".utf8)
+        {
             // absolute-form: drop scheme and authority
-            rest = rest[colon...].dropFirst(3)
-            if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) {
-                rest = rest[slash...]
-            } else {
-                rest = ""
-            }
+            let authority = utf8.index(colon, offsetBy: 3)
+            start =
+                utf8[authority...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? utf8.endIndex
         }
-        let query: String?
-        if let mark = rest.firstIndex(of: "?") {
-            query = String(rest[rest.index(after: mark)...])
-            rest = rest[..<mark]
-        } else {
-            query = nil
-        }
-        return (rest.isEmpty ? "/" : String(rest), query)
+        let mark = utf8[start...].firstIndex(of: UInt8(ascii: "?"))
+        let path = String(target[start..<(mark ?? utf8.endIndex)])
+        let query = mark.map { String(target[utf8.index(after: $0)...]) }
+        return (path.isEmpty ? "/" : path, query)
     }
 }

@@ -283,8 +283,8 @@ public struct RequestParser: Sendable {
 
     private static func parseVersion(_ v: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) -> HTTPVersion {
         if v.first == HTTPGrammar.sp { throw .bad("request line must separate its parts by exactly one space") }
-        let prefix: [UInt8] = Array("HTTP/".utf8)
-        guard v.count == 8, Array(v[0..<5]) == prefix, HTTPGrammar.isDigit(v[5]), v[6] == UInt8(ascii: "."),
+        guard v.count == 8, v[0] == UInt8(ascii: "H"), v[1] == UInt8(ascii: "T"), v[2] == UInt8(ascii: "T"),
+            v[3] == UInt8(ascii: "P"), v[4] == UInt8(ascii: "/"), HTTPGrammar.isDigit(v[5]), v[6] == UInt8(ascii: "."),
             HTTPGrammar.isDigit(v[7])
         else { throw .bad("malformed HTTP version; expected HTTP/1.1 or HTTP/1.0") }
         switch (v[5], v[7]) {
@@ -380,6 +380,14 @@ public struct RequestParser: Sendable {
             case "host":
                 hosts.append(field.value)
             case "content-length":
+                if let value = Self.plainDigits(field.value) {
+                    // The common case: one plain number, no list to split.
+                    if let existing = contentLength, existing != value {
+                        throw .bad("conflicting Content-Length values (\(existing) and \(value))")
+                    }
+                    contentLength = value
+                    continue
+                }
                 for element in HTTPGrammar.listElements(field.value) {
                     let value = try Self.parseContentLength(element)
                     if let existing = contentLength, existing != value {
@@ -391,7 +399,13 @@ public struct RequestParser: Sendable {
                 sawTransferEncoding = true
                 codings += HTTPGrammar.listElements(field.value).filter { !$0.isEmpty }
             case "connection":
-                connectionTokens += HTTPGrammar.listElements(field.value).map { $0.lowercased() }
+                if HTTPGrammar.equalsIgnoringCase(field.value, "close") {
+                    connectionTokens.append("close")
+                } else if HTTPGrammar.equalsIgnoringCase(field.value, "keep-alive") {
+                    connectionTokens.append("keep-alive")
+                } else {
+                    connectionTokens += HTTPGrammar.listElements(field.value).map { $0.lowercased() }
+                }
             case "expect":
                 expectations += HTTPGrammar.listElements(field.value).filter { !$0.isEmpty }
             default:
@@ -446,6 +460,18 @@ public struct RequestParser: Sendable {
         return RequestHead(
             method: method, target: target, version: version, fields: fields, framing: framing,
             keepAlive: keepAlive, expectsContinue: expectsContinue)
+    }
+
+    /// A value of 1 to 18 digits and nothing else, or nil (then the general path decides).
+    private static func plainDigits(_ value: String) -> UInt64? {
+        var result: UInt64 = 0
+        var count = 0
+        for b in value.utf8 {
+            guard HTTPGrammar.isDigit(b), count < 18 else { return nil }
+            result = result * 10 + UInt64(b - UInt8(ascii: "0"))
+            count += 1
+        }
+        return count > 0 ? result : nil
     }
 
     private static func parseContentLength(_ element: Substring) throws(HTTPParseError) -> UInt64 {

@@ -1,8 +1,9 @@
-/// A min-heap of deadlines with at most one entry per key, so a deadline can be moved earlier
-/// or later in O(log n) without leaving stale entries behind.
-public struct DeadlineQueue<Key: Hashable> {
-    private var heap: [(deadline: Instant, key: Key)] = []
-    private var positions: [Key: Int] = [:]
+/// A min-heap of deadlines keyed by small integers (slot numbers), at most one entry per key,
+/// so a deadline can be moved in O(log n) without leaving stale entries. Positions live in an
+/// array indexed by key: no hashing on the hot path.
+public struct DeadlineQueue {
+    private var heap: [(deadline: Instant, key: Int)] = []
+    private var positions: [Int] = []  // -1: not queued
 
     public init() {}
 
@@ -10,13 +11,17 @@ public struct DeadlineQueue<Key: Hashable> {
     public var count: Int { heap.count }
     public var earliest: Instant? { heap.first?.deadline }
 
-    public func deadline(for key: Key) -> Instant? {
-        positions[key].map { heap[$0].deadline }
+    public func deadline(for key: Int) -> Instant? {
+        guard key < positions.count, positions[key] >= 0 else { return nil }
+        return heap[positions[key]].deadline
     }
 
     /// Sets (or moves) the deadline for `key`.
-    public mutating func set(_ key: Key, to deadline: Instant) {
-        if let index = positions[key] {
+    public mutating func set(_ key: Int, to deadline: Instant) {
+        precondition(key >= 0)
+        if key >= positions.count { positions += repeatElement(-1, count: key + 1 - positions.count) }
+        let index = positions[key]
+        if index >= 0 {
             let old = heap[index].deadline
             heap[index].deadline = deadline
             if deadline < old { siftUp(index) } else { siftDown(index) }
@@ -27,11 +32,13 @@ public struct DeadlineQueue<Key: Hashable> {
         }
     }
 
-    public mutating func remove(_ key: Key) {
-        guard let index = positions.removeValue(forKey: key) else { return }
+    public mutating func remove(_ key: Int) {
+        guard key < positions.count, positions[key] >= 0 else { return }
+        let index = positions[key]
+        positions[key] = -1
         let last = heap.count - 1
         if index != last {
-            heap.swapAt(index, last)
+            heap[index] = heap[last]
             positions[heap[index].key] = index
         }
         heap.removeLast()
@@ -42,7 +49,7 @@ public struct DeadlineQueue<Key: Hashable> {
     }
 
     /// Removes and returns the key whose deadline is earliest, if that deadline is at or before `now`.
-    public mutating func popExpired(now: Instant) -> Key? {
+    public mutating func popExpired(now: Instant) -> Int? {
         guard let first = heap.first, first.deadline <= now else { return nil }
         remove(first.key)
         return first.key
@@ -50,30 +57,32 @@ public struct DeadlineQueue<Key: Hashable> {
 
     private mutating func siftUp(_ start: Int) {
         var child = start
+        let item = heap[child]
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].deadline < heap[parent].deadline else { return }
-            swap(child, parent)
+            guard item.deadline < heap[parent].deadline else { break }
+            heap[child] = heap[parent]
+            positions[heap[child].key] = child
             child = parent
         }
+        heap[child] = item
+        positions[item.key] = child
     }
 
     private mutating func siftDown(_ start: Int) {
         var parent = start
+        let item = heap[parent]
         while true {
             let left = 2 * parent + 1
-            guard left < heap.count else { return }
+            guard left < heap.count else { break }
             var smallest = left
             if left + 1 < heap.count, heap[left + 1].deadline < heap[left].deadline { smallest = left + 1 }
-            guard heap[smallest].deadline < heap[parent].deadline else { return }
-            swap(smallest, parent)
+            guard heap[smallest].deadline < item.deadline else { break }
+            heap[parent] = heap[smallest]
+            positions[heap[parent].key] = parent
             parent = smallest
         }
-    }
-
-    private mutating func swap(_ a: Int, _ b: Int) {
-        heap.swapAt(a, b)
-        positions[heap[a].key] = a
-        positions[heap[b].key] = b
+        heap[parent] = item
+        positions[item.key] = parent
     }
 }

@@ -14,7 +14,17 @@ public final class EventLoop {
     }
 
     public struct TimerID: Hashable, Sendable {
-        let value: UInt64
+        let slot: Int
+        let generation: UInt32
+    }
+
+    private struct TimerSlot {
+        var generation: UInt32 = 0
+        var callback: (() -> Void)?
+        /// When it fires. The queue may hold an earlier entry for it: moving a deadline later,
+        /// as every request on a keep-alive connection does, only updates this field, and the
+        /// queue catches up when that earlier entry comes due.
+        var deadline: Instant?
     }
 
     private struct Slot {
@@ -26,9 +36,9 @@ public final class EventLoop {
     private let epoll: Epoll
     private var slots: [Slot] = []
     private var freeSlots: [UInt32] = []
-    private var deadlines = DeadlineQueue<TimerID>()
-    private var timerCallbacks: [TimerID: () -> Void] = [:]
-    private var nextTimer: UInt64 = 0
+    private var deadlines = DeadlineQueue()
+    private var timers: [TimerSlot] = []
+    private var freeTimers: [Int] = []
     private var running = false
 
     /// The time at the start of the current iteration; cheaper than reading the clock per event.
@@ -95,24 +105,31 @@ public final class EventLoop {
 
     /// Creates a timer that fires `callback` once each time it is armed and its deadline passes.
     public func addTimer(_ callback: @escaping () -> Void) -> TimerID {
-        nextTimer += 1
-        let id = TimerID(value: nextTimer)
-        timerCallbacks[id] = callback
-        return id
+        let slot: Int
+        if let free = freeTimers.popLast() {
+            slot = free
+        } else {
+            slot = timers.count
+            timers.append(TimerSlot())
+        }
+        timers[slot].callback = callback
+        return TimerID(slot: slot, generation: timers[slot].generation)
     }
 
     /// Arms the timer for `deadline`, or disarms it with nil.
     public func setTimer(_ id: TimerID, deadline: Instant?) {
-        if let deadline, timerCallbacks[id] != nil {
-            deadlines.set(id, to: deadline)
-        } else {
-            deadlines.remove(id)
-        }
+        guard id.slot < timers.count, timers[id.slot].generation == id.generation else { return }
+        timers[id.slot].deadline = deadline
+        guard let deadline else { return }  // a queued entry is dropped when it comes due
+        if let queued = deadlines.deadline(for: id.slot), queued <= deadline { return }
+        deadlines.set(id.slot, to: deadline)
     }
 
     public func removeTimer(_ id: TimerID) {
-        deadlines.remove(id)
-        timerCallbacks[id] = nil
+        guard id.slot < timers.count, timers[id.slot].generation == id.generation else { return }
+        deadlines.remove(id.slot)
+        timers[id.slot] = TimerSlot(generation: id.generation &+ 1)
+        freeTimers.append(id.slot)
     }
 
     /// Runs `callback` once at `deadline`.
@@ -166,8 +183,14 @@ public final class EventLoop {
     public func stop() { running = false }
 
     private func fireTimers() {
-        while let id = deadlines.popExpired(now: now) {
-            timerCallbacks[id]?()
+        while let slot = deadlines.popExpired(now: now) {
+            guard let deadline = timers[slot].deadline else { continue }
+            if deadline > now {
+                deadlines.set(slot, to: deadline)  // it was moved later; catch up
+                continue
+            }
+            timers[slot].deadline = nil
+            timers[slot].callback?()
         }
     }
 }

@@ -21,8 +21,8 @@ struct ConnectionDriver {
 
     mutating func send(_ bytes: [UInt8]) {
         let now = self.now
-        let events = bytes.withUnsafeBytes { state.received($0, now: now) }
-        handle(events)
+        let event = bytes.withUnsafeBytes { state.received($0, now: now) }
+        handle(event)
     }
 
     mutating func respond(_ response: Response) {
@@ -43,13 +43,14 @@ struct ConnectionDriver {
         state.timeout(now: now)
     }
 
-    private mutating func handle(_ events: [ConnectionState.Event]) {
-        var queue = events
-        while !queue.isEmpty {
-            switch queue.removeFirst() {
+    private mutating func handle(_ event: ConnectionState.Event?) {
+        var next = event
+        while let event = next {
+            next = nil
+            switch event {
             case .head(let head):
                 heads.append(head)
-                queue += state.decide(decide(head), now: now)
+                next = state.decide(decide(head), now: now)
             case .request(let request):
                 requests.append(request)
             }
@@ -321,5 +322,7 @@ struct ConnectionDriver {
 }
 
 extension String {
-    func components(_ separator: String) -> Int { split(separator: separator, omittingEmptySubsequences: false).count - 1 }
+    func components(_ separator: String) -> Int {
+        split(separator: separator, omittingEmptySubsequences: false).count - 1
+    }
 }

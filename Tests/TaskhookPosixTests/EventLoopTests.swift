@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import TestSupport
 import Testing
 
 @testable import TaskhookPosix
-import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct EventLoopTests {
     @Test func timersFireInDeadlineOrderAndCanBeMoved() throws {
@@ -18,6 +19,33 @@ import TestSupport
         loop.setTimer(a, deadline: start + .milliseconds(5))  // moved earlier
         while fired.count < 2 { try loop.runOnce(maximumWait: .milliseconds(50)) }
         #expect(fired == ["a", "b"])
+    }
+
+    @Test func aTimerMovedLaterFiresAtItsNewDeadlineOnly() throws {
+        let loop = try EventLoop()
+        var firedAt: [Instant] = []
+        let start = loop.now
+        let t = loop.addTimer { firedAt.append(loop.now) }
+        loop.setTimer(t, deadline: start + .milliseconds(5))
+        loop.setTimer(t, deadline: start + .milliseconds(40))
+        while firedAt.isEmpty { try loop.runOnce(maximumWait: .milliseconds(100)) }
+        #expect(firedAt.count == 1)
+        #expect(firedAt[0] >= start + .milliseconds(40))
+        try loop.runOnce(maximumWait: .milliseconds(20))
+        #expect(firedAt.count == 1)
+    }
+
+    @Test func aRemovedTimersSlotIsReusedWithoutFiringTheOldCallback() throws {
+        let loop = try EventLoop()
+        var fired: [String] = []
+        let old = loop.addTimer { fired.append("old") }
+        loop.setTimer(old, deadline: loop.now + .milliseconds(1))
+        loop.removeTimer(old)
+        let new = loop.addTimer { fired.append("new") }
+        loop.setTimer(old, deadline: loop.now)  // a stale id changes nothing
+        loop.setTimer(new, deadline: loop.now + .milliseconds(2))
+        while fired.isEmpty { try loop.runOnce(maximumWait: .milliseconds(50)) }
+        #expect(fired == ["new"])
     }
 
     @Test func aDisarmedTimerDoesNotFire() throws {
