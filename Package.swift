@@ -5,12 +5,15 @@ let package = Package(
     name: "taskhook",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "taskhookd", targets: ["taskhookd"])
+        .executable(name: "taskhookd", targets: ["taskhookd"]),
+        .executable(name: "taskhook", targets: ["taskhook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", "5.0.0"..<"7.0.0"),
     ],
     targets: [
         // Linux headers that Glibc does not export (epoll, eventfd, timerfd, signalfd, accept4).
@@ -30,11 +33,17 @@ let package = Package(
         .target(name: "TaskhookJournal", dependencies: ["TaskhookPosix"]),
         // Tasks, their events and the table they form: pure values, no I/O.
         .target(name: "TaskhookCore"),
+        // Signature schemes and payload normalizers: pure functions of (headers, raw body, keys, clock).
+        .target(
+            name: "TaskhookProviders",
+            dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "TaskhookDaemon",
             dependencies: [
-                "TaskhookPosix", "TaskhookHTTP",
+                "TaskhookPosix", "TaskhookHTTP", "TaskhookJournal", "TaskhookCore", "TaskhookProviders",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -47,13 +56,23 @@ let package = Package(
         ),
         // A raw HTTP client, a pthread and a taskhookd launcher, for tests only.
         .target(name: "TestSupport", dependencies: ["TaskhookPosix"], path: "Tests/TestSupport"),
+        .executableTarget(
+            name: "taskhook",
+            dependencies: [
+                "TaskhookDaemon", "TaskhookJournal", "TaskhookCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
+        .testTarget(name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore"]),
         .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
         .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon"]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
-        .testTarget(name: "EndToEndTests", dependencies: ["taskhookd", "TaskhookPosix", "TestSupport"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

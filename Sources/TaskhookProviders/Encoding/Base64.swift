@@ -1,0 +1,52 @@
+/// Base64 (RFC 4648) decoding as webhook senders write it: `=` padding optional, the standard or the
+/// URL-safe alphabet. Bits left over after the last whole byte are ignored, as Python's decoder does
+/// (Standard Webhooks' tests rely on it for unpadded secrets).
+enum Base64 {
+    enum Alphabet {
+        /// `A–Z a–z 0–9 + /`
+        case standard
+        /// `A–Z a–z 0–9 - _`
+        case url
+    }
+
+    /// The decoded bytes, or nil for a character outside the alphabet, misplaced padding or an impossible length.
+    static func decode(_ text: some StringProtocol, alphabet: Alphabet) -> [UInt8]? {
+        var digits = Array(text.utf8)
+        var padding = 0
+        while digits.last == UInt8(ascii: "=") {
+            digits.removeLast()
+            padding += 1
+        }
+        if padding > 2 || (padding > 0 && (digits.count + padding) % 4 != 0) { return nil }
+        if digits.count % 4 == 1 { return nil }
+
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bitCount = 0
+        for digit in digits {
+            guard let value = sextet(digit, alphabet: alphabet) else { return nil }
+            accumulator = (accumulator << 6) | UInt32(value)
+            bitCount += 6
+            if bitCount >= 8 {
+                bitCount -= 8
+                bytes.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bitCount)))
+                accumulator &= (1 << UInt32(bitCount)) - 1
+            }
+        }
+        return bytes
+    }
+
+    private static func sextet(_ digit: UInt8, alphabet: Alphabet) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): digit - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): digit - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+") where alphabet == .standard: 62
+        case UInt8(ascii: "/") where alphabet == .standard: 63
+        case UInt8(ascii: "-") where alphabet == .url: 62
+        case UInt8(ascii: "_") where alphabet == .url: 63
+        default: nil
+        }
+    }
+}

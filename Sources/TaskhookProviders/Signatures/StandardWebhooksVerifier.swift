@@ -1,0 +1,134 @@
+import Crypto
+
+/// Standard Webhooks v1 (HMAC-SHA256) and v1a (Ed25519) over `webhook-id.webhook-timestamp.body`, with a
+/// timestamp window. Used for the `standard-webhooks` and `replicate` routes, and under `FreepikVerifier`.
+public struct StandardWebhooksVerifier: SignatureVerifier {
+    /// More entries than this in one header are refused: each costs a MAC comparison or an Ed25519 check.
+    public static let maximumSignatureEntries = 16
+
+    public let keys: [StandardWebhooksKey]
+    public let toleranceSeconds: Int64
+    /// Added to "no signature matched" reasons to say how the keys were made (Freepik's key mode).
+    let keyNote: String?
+
+    public init(keys: [StandardWebhooksKey], toleranceSeconds: Int64 = 300) {
+        self.init(keys: keys, toleranceSeconds: toleranceSeconds, keyNote: nil)
+    }
+
+    /// Keys from their Standard Webhooks text: `whsec_…` secrets and `whpk_…` public keys.
+    public init(secrets: [String], toleranceSeconds: Int64 = 300) throws(ProviderConfigurationError) {
+        var keys: [StandardWebhooksKey] = []
+        for secret in secrets { keys.append(try StandardWebhooksKey(parsing: secret)) }
+        self.init(keys: keys, toleranceSeconds: toleranceSeconds)
+    }
+
+    init(keys: [StandardWebhooksKey], toleranceSeconds: Int64, keyNote: String?) {
+        self.keys = keys
+        self.toleranceSeconds = toleranceSeconds
+        self.keyNote = keyNote
+    }
+
+    public func verify(_ callback: Callback) -> VerificationFailure? {
+        guard let id = callback.header("webhook-id") else { return VerificationFailure("no webhook-id header") }
+        guard let timestamp = callback.header("webhook-timestamp") else {
+            return VerificationFailure("no webhook-timestamp header")
+        }
+        guard let signatures = callback.header("webhook-signature") else {
+            return VerificationFailure("no webhook-signature header")
+        }
+        guard !id.isEmpty else { return VerificationFailure("webhook-id is empty") }
+        let window = TimestampWindow(toleranceSeconds: toleranceSeconds)
+        if let failure = window.check(timestamp, header: "webhook-timestamp", now: callback.receivedAt) {
+            return failure
+        }
+        let signedContent =
+            Array(id.utf8) + [UInt8(ascii: ".")] + Array(timestamp.utf8) + [UInt8(ascii: ".")]
+            + callback.body
+        return match(WebhookSignatureList(signatures), signedContent: signedContent)
+    }
+
+    private func match(_ list: WebhookSignatureList, signedContent: [UInt8]) -> VerificationFailure? {
+        guard !keys.isEmpty else { return VerificationFailure("no keys are configured for this route") }
+        guard !list.entries.isEmpty else { return VerificationFailure("webhook-signature is empty") }
+        guard list.entries.count <= Self.maximumSignatureEntries else {
+            return VerificationFailure(
+                "webhook-signature has \(list.entries.count) entries; at most \(Self.maximumSignatureEntries) "
+                    + "are accepted")
+        }
+
+        // Each HMAC key's code is computed once and compared (in constant time) with every v1 entry.
+        var macs: [HMAC<SHA256>.MAC] = []
+        var publicKeys: [Curve25519.Signing.PublicKey] = []
+        for key in keys {
+            switch key {
+            case .hmac(let secret): macs.append(HMAC<SHA256>.authenticationCode(for: signedContent, using: secret))
+            case .ed25519(let publicKey): publicKeys.append(publicKey)
+            }
+        }
+
+        var tally = Tally()
+        for entry in list.entries {
+            switch entry.version {
+            case "v1" where !macs.isEmpty:
+                guard let signature = tally.decode(entry, length: SHA256.byteCount) else { continue }
+                if macs.contains(where: { $0 == signature }) { return nil }
+            case "v1a" where !publicKeys.isEmpty:
+                guard let signature = tally.decode(entry, length: 64) else { continue }
+                if publicKeys.contains(where: { $0.isValidSignature(signature, for: signedContent) }) { return nil }
+            default:
+                tally.ignored.append(entry.version)
+            }
+        }
+        return VerificationFailure(tally.reason(versions: expectedVersions, keyCount: keys.count, note: keyNote))
+    }
+
+    /// "v1", "v1a" or "v1 or v1a": the entries these keys can check.
+    private var expectedVersions: String {
+        let hasHMAC = keys.contains { $0.version == "v1" }
+        let hasEd25519 = keys.contains { $0.version == "v1a" }
+        return hasHMAC && hasEd25519 ? "v1 or v1a" : hasHMAC ? "v1" : "v1a"
+    }
+
+    /// What was found in the header, for the reason given when nothing matched.
+    private struct Tally {
+        var tried = 0
+        var empty = 0
+        var notBase64 = 0
+        var wrongLength = 0
+        var ignored: [Substring] = []
+
+        mutating func decode(_ entry: WebhookSignatureList.Entry, length: Int) -> [UInt8]? {
+            tried += 1
+            if entry.signature.isEmpty {
+                empty += 1
+                return nil
+            }
+            guard let bytes = Base64.decode(entry.signature, alphabet: .standard) else {
+                notBase64 += 1
+                return nil
+            }
+            guard bytes.count == length else {
+                wrongLength += 1
+                return nil
+            }
+            return bytes
+        }
+
+        func reason(versions: String, keyCount: Int, note: String?) -> String {
+            let suffix = note.map { "; \($0)" } ?? ""
+            guard tried > 0 else {
+                let found = ignored.map { String($0).quotedForReason }.joined(separator: ", ")
+                return "webhook-signature has no \(versions) entry (found \(found))\(suffix)"
+            }
+            var details = ["\(tried) tried"]
+            if keyCount > 1 { details[0] += " with \(keyCount) keys" }
+            var problems: [String] = []
+            if empty > 0 { problems.append("\(empty) empty") }
+            if notBase64 > 0 { problems.append("\(notBase64) not base64") }
+            if wrongLength > 0 { problems.append("\(wrongLength) of the wrong length") }
+            if !ignored.isEmpty { problems.append("\(ignored.count) of another version ignored") }
+            if !problems.isEmpty { details.append(problems.joined(separator: ", ")) }
+            return "no \(versions) signature matched (\(details.joined(separator: "; ")))\(suffix)"
+        }
+    }
+}
