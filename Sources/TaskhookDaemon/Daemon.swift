@@ -1,5 +1,7 @@
 import Logging
+import TaskhookCore
 import TaskhookHTTP
+import TaskhookJournal
 import TaskhookPosix
 
 #if canImport(Glibc)
@@ -11,11 +13,15 @@ public final class Daemon {
     public enum StartError: Error, CustomStringConvertible {
         case listen(SocketAddress, SyscallError)
         case setup(SyscallError)
+        case journal(JournalError)
+        case route(String)
 
         public var description: String {
             switch self {
             case .listen(let address, let error): "cannot listen on \(address): \(error)"
             case .setup(let error): "cannot set up the event loop: \(error)"
+            case .journal(let error): "cannot open the journal: \(error)"
+            case .route(let reason): reason
             }
         }
     }
@@ -25,11 +31,12 @@ public final class Daemon {
     private let loop: EventLoop
     private let server: HTTPServer
     private let signals: SignalFD
+    private let recorder: DeliveryRecorder
     private var stopping = false
 
     /// Blocks the signals it handles (call before starting any other thread), creates the loop
     /// and binds every listener, so a bad address fails the start.
-    public init(configuration: DaemonConfiguration, logger: Logger) throws(StartError) {
+    public init(configuration: DaemonConfiguration, environment: [String: String], logger: Logger) throws(StartError) {
         self.configuration = configuration
         self.logger = logger
         SignalFD.ignoreSIGPIPE()
@@ -48,13 +55,87 @@ public final class Daemon {
                 logger.warning("connection limit reached; answering 503", metadata: ["limit": "\(limit)"])
             }
         }
-        let routes = PublicRoutes(discardPaths: configuration.discardPaths)
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+        let webhookRoutes: [WebhookRoute]
+        do {
+            webhookRoutes = try configuration.routes.map { route throws(RouteFactory.Failure) in
+                try RouteFactory.build(route, secrets: SecretReader(environment: environment))
+            }
+        } catch {
+            throw .route(error.description)
+        }
+        let directory = JournalDirectory(path: configuration.journal.directory)
+        let replay: JournalReplay.Result
+        let writer: GroupCommitWriter
+        let replayStarted = Instant.now()
+        do {
+            replay = try JournalReplay.open(directory)
+            writer = try GroupCommitWriter(
+                directory: directory, recovery: replay.recovery, options: configuration.journal.options)
+        } catch {
+            throw .journal(error)
+        }
+        if let cut = replay.recovery.truncated {
+            logger.warning(
+                "journal: dropped a torn tail left by a crash",
+                metadata: [
+                    "file": "\(cut.file)", "offset": "\(cut.offset)", "dropped_bytes": "\(cut.droppedBytes)",
+                    "reason": "\(cut.reason)",
+                ])
+        }
+        for problem in replay.skippedCheckpoints {
+            logger.warning(
+                "journal: passed over a damaged checkpoint",
+                metadata: ["file": "\(problem.file)", "reason": "\(problem.reason)"])
+        }
+        logger.info(
+            "journal replayed",
+            metadata: [
+                "directory": "\(directory.path)", "journal_seq": "\(replay.recovery.lastSequence)",
+                "checkpoint": "\(replay.checkpoint)", "replayed": "\(replay.replayed)",
+                "tasks": "\(replay.table.count)",
+                "took_ms": "\((Instant.now() - replayStarted).milliseconds)",
+                "sync": "\(configuration.journal.options.sync.rawValue)",
+            ])
+        recorder = DeliveryRecorder(
+            writer: writer, table: replay.table, checkpointEvery: configuration.journal.checkpointEvery, logger: logger)
+        let routes = PublicRoutes(
+            routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, logger: logger)
+        do {
+            _ = try loop.register(writer.completionsReady.rawValue, interest: .readable) { [recorder] _ in
+                recorder.takeCompletions()
+            }
+        } catch {
+            writer.close()
+            throw .setup(error)
+        }
         for address in configuration.listen {
             do {
                 let socket = try ListeningSocket(binding: address)
                 try server.addListener(socket, name: "http", handler: routes)
             } catch {
+                writer.close()
                 throw .listen(address, error)
+            }
+        }
+        for route in webhookRoutes {
+            logger.info(
+                "route",
+                metadata: [
+                    "route": "\(route.path)\(route.token == nil ? "" : "/<token>")", "provider": "\(route.provider)",
+                    "verification": "\(route.verifier == nil ? "none (allow-unsigned)" : "on")",
+                ])
+        }
+    }
+
+    /// Checks a configuration as a start would, without starting: every route's secrets and
+    /// keys are read and parsed.
+    public static func check(_ configuration: DaemonConfiguration, environment: [String: String]) throws(StartError) {
+        for route in configuration.routes {
+            do {
+                _ = try RouteFactory.build(route, secrets: SecretReader(environment: environment))
+            } catch {
+                throw .route(error.description)
             }
         }
     }
@@ -97,7 +178,18 @@ public final class Daemon {
                 "drain_timeout": "\(configuration.drainTimeout)",
             ])
         server.drain(deadline: loop.now + configuration.drainTimeout) { [unowned self] in
-            self.loop.stop()
+            self.finish()
         }
+    }
+
+    /// After the drain: a last checkpoint, every queued record written, then the loop ends.
+    private func finish() {
+        recorder.checkpoint()
+        recorder.writer.close()
+        recorder.takeCompletions()
+        if recorder.pendingCount > 0 {
+            logger.error("records still pending at exit", metadata: ["count": "\(recorder.pendingCount)"])
+        }
+        loop.stop()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import TaskhookDaemon
 import TaskhookPosix
@@ -7,31 +8,52 @@ import TaskhookPosix
 struct Taskhookd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskhookd",
-        abstract: "Receives AI video task callbacks, records them durably, and wakes the jobs waiting for them.")
+        abstract: "Receives AI video task callbacks, records them durably, and wakes the jobs waiting for them.",
+        discussion: """
+            With no --config the daemon runs on its embedded defaults: 127.0.0.1:8080, GET /healthz, the journal \
+            under ./taskhook-state (or $STATE_DIRECTORY), no webhook routes. Options given here override the file.
+            """)
+
+    @Option(help: ArgumentHelp("The YAML configuration file (see config/taskhook.yaml).", valueName: "file"))
+    var config: String?
+
+    @Flag(help: "Validate the configuration (and read its secrets), print a summary, and exit.")
+    var checkConfig = false
 
     @Option(
         name: .customLong("listen"),
         help: ArgumentHelp(
             "Address for the webhook listener (repeatable): 127.0.0.1:8080, [::1]:8080, unix:/path.",
             valueName: "address"))
-    var listen: [String] = ["127.0.0.1:8080"]
+    var listen: [String] = []
+
+    @Option(help: ArgumentHelp("The journal directory.", valueName: "directory"))
+    var journalDir: String?
+
+    @Option(help: ArgumentHelp("fdatasync every batch (always) or never (none; development only).", valueName: "mode"))
+    var journalSync: String?
 
     @Option(help: "Connections beyond this are answered 503 and closed.")
-    var maxConnections: Int = 4096
+    var maxConnections: Int?
 
     @Option(help: ArgumentHelp("Seconds a graceful stop waits for requests in flight.", valueName: "seconds"))
-    var drainTimeout: Double = 10
+    var drainTimeout: Double?
 
     @Option(
         name: .customLong("discard"),
         help: ArgumentHelp(
-            "Also answer 200 to POSTs on PATH without recording them (load tests only; repeatable).", valueName: "path")
-    )
+            "Also answer 200 to POSTs on PATH without recording them (load tests only; repeatable).",
+            valueName: "path"))
     var discard: [String] = []
 
     func validate() throws {
-        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
-        guard drainTimeout >= 0, drainTimeout.isFinite else { throw ValidationError("--drain-timeout must be ≥ 0") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        if let drainTimeout, drainTimeout < 0 || !drainTimeout.isFinite {
+            throw ValidationError("--drain-timeout must be ≥ 0")
+        }
+        if let journalSync, !["always", "none"].contains(journalSync) {
+            throw ValidationError("--journal-sync must be always or none")
+        }
         for path in discard where !path.hasPrefix("/") {
             throw ValidationError("--discard \(path): a path must start with '/'")
         }
@@ -43,17 +65,54 @@ struct Taskhookd: ParsableCommand {
     func run() throws {
         LoggingSystem.bootstrap { LineLogHandler(label: $0) }
         let logger = Logger(label: "taskhookd")
-        var configuration = DaemonConfiguration()
-        configuration.listen = try listen.map { try SocketAddress(parsing: $0) }
-        configuration.server.maxConnections = maxConnections
-        configuration.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
-        configuration.discardPaths = Set(discard)
+        let environment = ProcessInfo.processInfo.environment
+        var configuration: DaemonConfiguration
         do {
-            let daemon = try Daemon(configuration: configuration, logger: logger)
+            configuration = try loadConfiguration(environment: environment)
+        } catch {
+            logger.critical("configuration: \(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        if checkConfig {
+            do {
+                try Daemon.check(configuration, environment: environment)
+            } catch {
+                logger.critical("configuration: \(error)")
+                throw ExitCode(78)
+            }
+            print(
+                "configuration ok: \(configuration.routes.count) route(s), journal \(configuration.journal.directory)")
+            for warning in configuration.warnings { print("warning: \(warning)") }
+            return
+        }
+        do {
+            let daemon = try Daemon(configuration: configuration, environment: environment, logger: logger)
             try daemon.run()
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+    }
+
+    func loadConfiguration(environment: [String: String]) throws -> DaemonConfiguration {
+        var configuration = DaemonConfiguration()
+        configuration.journal = JournalConfiguration(environment: environment)
+        if let config {
+            let text: String
+            do {
+                text = try String(contentsOfFile: config, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read \(config): \(error.localizedDescription)")
+            }
+            configuration = try DaemonConfiguration.parse(yaml: text, environment: environment)
+        }
+        if !listen.isEmpty { configuration.listen = try listen.map { try SocketAddress(parsing: $0) } }
+        if let journalDir { configuration.journal.directory = journalDir }
+        if journalSync == "none" { configuration.journal.options.sync = .none }
+        if journalSync == "always" { configuration.journal.options.sync = .always }
+        if let maxConnections { configuration.server.maxConnections = maxConnections }
+        if let drainTimeout { configuration.drainTimeout = .milliseconds(Int64(drainTimeout * 1000)) }
+        configuration.discardPaths.formUnion(discard)
+        return configuration
     }
 }

@@ -1,10 +1,11 @@
+import Foundation
+import TaskhookPosix
+import TestSupport
+import Testing
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import Foundation
-import Testing
-import TaskhookPosix
-import TestSupport
 
 /// The built taskhookd, started as a process and spoken to over loopback.
 @Suite struct DaemonTests {
@@ -113,7 +114,7 @@ import TestSupport
         let extra = try TestClient(daemon.address)
         #expect(try extra.readResponse().status == 503)
         usleep(100_000)
-        #expect(daemon.log.contains("connection limit reached"))
+        #expect(daemon.waitForLog("connection limit reached"))
         held.forEach { $0.close() }
     }
 
@@ -135,7 +136,7 @@ import TestSupport
         #expect(response.status == 200)
         #expect(response.header("Connection") == "close")
         #expect(daemon.waitForExit() == 0)
-        #expect(daemon.log.contains("stopping"))
+        #expect(daemon.waitForLog("stopping"))
     }
 
     @Test func aRequestThatNeverCompletesIsCutOffAtTheDrainTimeout() throws {

@@ -1,14 +1,50 @@
-import Testing
+import Logging
 import TaskhookHTTP
+import Testing
 
 @testable import TaskhookDaemon
 
 @Suite struct PublicRoutesTests {
-    let routes = PublicRoutes(discardPaths: ["/bench"])
+    let routes: PublicRoutes
     let info = ConnectionInfo(listener: "http", peer: nil)
 
-    func decision(_ method: String, _ target: String) -> HeadDecision {
-        routes.decide(RequestHead(method: method, target: target), connection: info)
+    init() throws {
+        let secrets = SecretReader(environment: ["KLING_TOKEN": "0123456789abcdefXYZ"])
+        let freepik = RouteConfiguration(
+            path: "/hooks/freepik", provider: .freepik, name: "freepik",
+            secret: .value("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
+        let kling = RouteConfiguration(
+            path: "/hooks/kling", provider: .kling, name: "kling", token: .environment("KLING_TOKEN"))
+        routes = PublicRoutes(
+            routes: [
+                try RouteFactory.build(freepik, secrets: secrets), try RouteFactory.build(kling, secrets: secrets),
+            ],
+            discardPaths: ["/bench"], recorder: nil, logger: Logger(label: "test"))
+    }
+
+    func decision(_ method: String, _ target: String, _ fields: [(String, String)] = []) -> HeadDecision {
+        routes.decide(RequestHead(method: method, target: target, fields: HTTPFields(fields)), connection: info)
+    }
+
+    func status(_ decision: HeadDecision) -> Int? {
+        if case .respond(let response) = decision { return response.status.code }
+        return nil
+    }
+
+    @Test func webhookRoutesTakeJSONPostsOnly() {
+        #expect(decision("POST", "/hooks/freepik") == .readBody)
+        #expect(decision("POST", "/hooks/freepik", [("Content-Type", "application/json; charset=utf-8")]) == .readBody)
+        #expect(status(decision("GET", "/hooks/freepik")) == 405)
+        #expect(status(decision("POST", "/hooks/freepik", [("Content-Type", "text/html")])) == 415)
+        #expect(status(decision("POST", "/hooks/freepik/extra")) == 404)
+    }
+
+    @Test func aTokenRouteIsServedOnlyUnderItsToken() {
+        #expect(decision("POST", "/hooks/kling/0123456789abcdefXYZ") == .readBody)
+        #expect(status(decision("POST", "/hooks/kling")) == 404)
+        #expect(status(decision("POST", "/hooks/kling/0123456789abcdefXYz")) == 404)
+        #expect(status(decision("POST", "/hooks/kling/0123456789abcdefXY")) == 404)
+        #expect(status(decision("POST", "/hooks/kling/0123456789abcdefXYZ0")) == 404)
     }
 
     @Test func healthzAnswersGetAndHead() {

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-import Testing
 import TaskhookHTTP
 import TaskhookPosix
 import TestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The server over real loopback sockets, in this process, with short limits.
 @Suite struct HTTPServerTests {
@@ -29,7 +30,8 @@ import TestSupport
         let slowResult = Locked<TestResponse?>(nil)
         // A byte every 100 ms: never a complete head within the 1 s header timeout.
         let trickle = Thread {
-            let request = Array("GET /slow HTTP/1.1\r\nHost: x\r\nX-Padding: \(String(repeating: "a", count: 100))\r\n\r\n".utf8)
+            let request = Array(
+                "GET /slow HTTP/1.1\r\nHost: x\r\nX-Padding: \(String(repeating: "a", count: 100))\r\n\r\n".utf8)
             for byte in request {
                 if (try? slow.send([byte])) == nil { break }
                 usleep(100_000)
@@ -143,7 +145,9 @@ import TestSupport
         let client = try TestClient(server.address)
         try client.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
         #expect(try client.readResponse().text == "/b hello\n")
-        try client.send("POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nT: v\r\n\r\n")
+        try client.send(
+            "POST /b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nT: v\r\n\r\n"
+        )
         #expect(try client.readResponse().text == "/b hello\n")
         try client.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
         #expect(try client.readResponse().status == 100)

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import TaskhookHTTP
 import TaskhookPosix
 import TestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An `HTTPServer` on its own event loop thread, listening on 127.0.0.1 port 0.
 final class ServerHarness: @unchecked Sendable {

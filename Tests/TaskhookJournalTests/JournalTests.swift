@@ -199,7 +199,8 @@ import Testing
         for i in 0..<60 { deliver(i) }
         _ = completions(writer, count: 60)
         try apply(try replayed(JournalDirectory(path: dir.path)), to: &table)
-        writer.checkpoint(covering: table.lastSequence, payload: table.encoded())
+        let snapshot = table
+        writer.checkpoint(covering: table.lastSequence, payload: { snapshot.encoded() })
         let done = completions(writer, count: 1)
         guard case .checkpointed(let covering, _, _) = done.first else {
             Issue.record("checkpoint failed: \(done)")

@@ -8,6 +8,7 @@ public final class DaemonProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var stderrText = ""
     private var boundAddress: SocketAddress?
+    private var ownedDirectory: String?
     /// The webhook listener's address, as the daemon logged it.
     public var address: SocketAddress { boundAddress! }
 
@@ -18,10 +19,23 @@ public final class DaemonProcess: @unchecked Sendable {
         return exe.deletingLastPathComponent().appendingPathComponent("taskhookd")
     }
 
-    /// Starts the daemon on 127.0.0.1 port 0 (plus `arguments`) and waits until it listens.
-    public init(arguments: [String] = [], timeout: Duration = .seconds(20)) throws {
+    /// The `taskhook` command line, next to taskhookd.
+    public static var cli: URL { binary.deletingLastPathComponent().appendingPathComponent("taskhook") }
+
+    /// Starts the daemon on `listen` (plus `arguments`) and waits until it listens.
+    public init(
+        arguments: [String] = [], listen: String = "127.0.0.1:0", environment: [String: String]? = nil,
+        timeout: Duration = .seconds(20)
+    ) throws {
         process.executableURL = Self.binary
-        process.arguments = ["--listen", "127.0.0.1:0"] + arguments
+        // Each daemon gets a journal of its own unless the test names one.
+        var arguments = arguments
+        if !arguments.contains("--journal-dir") {
+            ownedDirectory = Self.temporaryDirectory()
+            arguments += ["--journal-dir", ownedDirectory! + "/journal"]
+        }
+        process.arguments = ["--listen", listen] + arguments
+        if let environment { process.environment = environment }
         process.standardError = stderrPipe
         process.standardOutput = FileHandle.nullDevice
         stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -32,7 +46,9 @@ public final class DaemonProcess: @unchecked Sendable {
         try process.run()
         let deadline = Instant.now() + timeout
         while boundAddress == nil {
-            if let line = log.split(separator: "\n").first(where: { $0.contains("listening") && $0.contains("address=") }) {
+            if let line = log.split(separator: "\n").first(where: {
+                $0.contains("listening") && $0.contains("address=")
+            }) {
                 let value = line.split(separator: " ").first { $0.hasPrefix("address=") }!.dropFirst("address=".count)
                 boundAddress = try SocketAddress(parsing: String(value))
             } else if !process.isRunning {
@@ -46,6 +62,38 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     public var log: String { lock.withLock { stderrText } }
+
+    /// Waits until the daemon's log contains `text` (its stderr arrives asynchronously).
+    public func waitForLog(_ text: String, timeout: Duration = .seconds(5)) -> Bool {
+        let deadline = Instant.now() + timeout
+        while !log.contains(text) {
+            if Instant.now() > deadline { return false }
+            usleep(10_000)
+        }
+        return true
+    }
+
+    /// Runs `taskhook` with `arguments`; returns its exit status, standard output and error.
+    public static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = cli
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    }
+
+    /// A fresh directory under /tmp for one test.
+    public static func temporaryDirectory() -> String {
+        var template = Array("/tmp/taskhook-test-XXXXXX".utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
     public var pid: Int32 { process.processIdentifier }
 
     public func signal(_ signal: Int32) { kill(pid, signal) }
@@ -78,5 +126,6 @@ public final class DaemonProcess: @unchecked Sendable {
             process.waitUntilExit()
         }
         stderrPipe.fileHandleForReading.readabilityHandler = nil
+        if let ownedDirectory { try? FileManager.default.removeItem(atPath: ownedDirectory) }
     }
 }

@@ -1,7 +1,8 @@
+import TaskhookPosix
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import TaskhookPosix
 
 /// A response as a test sees it.
 public struct TestResponse: Sendable {
@@ -60,12 +61,15 @@ public final class TestClient {
 
     private func takeResponse() throws -> TestResponse? {
         let terminator: [UInt8] = [13, 10, 13, 10]
-        guard buffer.count >= 4, let end = (0...(buffer.count - 4)).first(where: { Array(buffer[$0..<$0 + 4]) == terminator })
+        guard buffer.count >= 4,
+            let end = (0...(buffer.count - 4)).first(where: { Array(buffer[$0..<$0 + 4]) == terminator })
         else { return nil }
         let head = String(decoding: buffer[..<end], as: UTF8.self)
         var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false)
         let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw TestClientError("bad status line: \(head)") }
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+            throw TestClientError("bad status line: \(head)")
+        }
         let headers = lines.map { line -> (String, String) in
             let colon = line.firstIndex(of: ":")!
             return (String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " }))

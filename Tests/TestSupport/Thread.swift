@@ -2,7 +2,6 @@
     import Glibc
 #endif
 
-
 /// A bare pthread for tests that need a second thread without Foundation.
 public final class Thread: @unchecked Sendable {
     private let body: () -> Void

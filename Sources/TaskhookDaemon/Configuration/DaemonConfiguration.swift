@@ -1,0 +1,89 @@
+import TaskhookHTTP
+import TaskhookJournal
+import TaskhookPosix
+import TaskhookProviders
+
+/// Everything the daemon needs to run. The defaults serve local use with no file at all.
+public struct DaemonConfiguration: Sendable {
+    /// Addresses for the public (webhook) listener.
+    public var listen: [SocketAddress] = [.ipv4(address: "127.0.0.1", port: 8080)]
+    public var server = HTTPServer.Configuration()
+    /// How long a graceful stop waits for requests in flight.
+    public var drainTimeout: Duration = .seconds(10)
+    /// Paths whose POSTs are read and answered 200 without being recorded: for load-testing
+    /// the HTTP layer (`make bench`), never for real callbacks.
+    public var discardPaths: Set<String> = []
+    public var journal = JournalConfiguration()
+    public var routes: [RouteConfiguration] = []
+    /// Things an operator must hear about at every start (inline secrets, unsigned routes).
+    public var warnings: [String] = []
+
+    public init() {}
+}
+
+public struct JournalConfiguration: Sendable, Equatable {
+    /// Default: `$STATE_DIRECTORY/journal` under systemd, else `./taskhook-state/journal`.
+    public var directory: String
+    public var options = JournalOptions()
+    /// A checkpoint is written after this many records (and at every clean stop).
+    public var checkpointEvery = 100_000
+
+    public init(environment: [String: String] = [:]) {
+        directory =
+            (environment["STATE_DIRECTORY"].map { $0.split(separator: ":").first.map(String.init) ?? $0 }
+                ?? "./taskhook-state") + "/journal"
+    }
+}
+
+/// Where a secret comes from. Files and credentials are read at start and on reload.
+public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
+    /// `$CREDENTIALS_DIRECTORY/<name>` (systemd `LoadCredential=`).
+    case credential(String)
+    case file(String)
+    case environment(String)
+    /// Inline in the configuration file: warned about at every start.
+    case value(String)
+
+    public var description: String {
+        switch self {
+        case .credential(let name): "credential \(name)"
+        case .file(let path): "file \(path)"
+        case .environment(let name): "environment variable \(name)"
+        case .value: "inline value"
+        }
+    }
+}
+
+public struct RouteConfiguration: Sendable, Equatable {
+    public typealias Provider = ProviderKind
+    public typealias KeyMode = FreepikVerifier.KeyMode
+
+    /// For `standard-webhooks` routes: where the task id and status are in the body.
+    public struct Mapping: Sendable, Equatable {
+        public var taskID: String
+        public var status: String
+        public var results: String?
+        public var error: String?
+        /// Provider status strings to normalized ones (created, in_progress, completed, failed, canceled).
+        public var statusMap: [String: String]
+    }
+
+    public var path: String
+    public var provider: Provider
+    /// The provider name recorded on events (`name:` for standard-webhooks routes).
+    public var name: String
+    public var secret: SecretSource?
+    /// Standard Webhooks v1a (Ed25519) public key.
+    public var publicKey: SecretSource?
+    public var keyMode = KeyMode.auto
+    public var tolerance: Duration = .seconds(300)
+    /// fal's JWKS file, refreshed by `taskhook jwks fetch`.
+    public var jwks: String?
+    /// A secret path segment: the route is served at `path/<token>` only.
+    public var token: SecretSource?
+    public var allowUnsigned = false
+    public var mapping: Mapping?
+
+    /// Whether anything authenticates callbacks on this route.
+    public var hasVerification: Bool { secret != nil || publicKey != nil || jwks != nil || token != nil }
+}

@@ -1,0 +1,102 @@
+import Logging
+import TaskhookCore
+import TaskhookJournal
+import TaskhookPosix
+
+/// Journals deliveries and applies them to the task table once they are durable. Runs on the
+/// event loop; the writer thread reports back through its eventfd.
+///
+/// A delivery whose events were all applied before is a duplicate: it is answered at once and
+/// not journaled again. One that matches a delivery still being written waits for that one.
+final class DeliveryRecorder {
+    enum Outcome: Equatable {
+        case recorded(sequence: UInt64)
+        case duplicate
+        case failed(JournalError)
+    }
+
+    private struct Pending {
+        var delivery: Delivery
+        var time: Int64
+        var keys: [String]
+        var completions: [(Outcome) -> Void]
+    }
+
+    private(set) var table: TaskTable
+    let writer: GroupCommitWriter
+    private let logger: Logger
+    private let checkpointEvery: Int
+    private var sinceCheckpoint = 0
+    private var pending: [UInt64: Pending] = [:]
+    private var inFlight: [String: UInt64] = [:]
+    /// Told of every event applied, in journal order (waiters listen here).
+    var onApplied: ((TaskEvent, TaskTable.Outcome, UInt64) -> Void)?
+
+    init(writer: GroupCommitWriter, table: TaskTable, checkpointEvery: Int, logger: Logger) {
+        self.writer = writer
+        self.table = table
+        self.checkpointEvery = checkpointEvery
+        self.logger = logger
+    }
+
+    var pendingCount: Int { pending.count }
+
+    func record(_ delivery: Delivery, completion: @escaping (Outcome) -> Void) {
+        let keys = delivery.events.map { $0.dedupeKey(deliveryID: delivery.deliveryID) }
+        if !keys.isEmpty, keys.allSatisfy(table.hasSeen) {
+            completion(.duplicate)
+            return
+        }
+        if let ticket = keys.lazy.compactMap({ self.inFlight[$0] }).first {
+            pending[ticket]?.completions.append(completion)
+            return
+        }
+        let time = FileSystem.wallClockMilliseconds()
+        let kind: RecordKind = delivery.events.isEmpty ? .unparsed : .delivery
+        let ticket = writer.append(kind: kind, time: time, body: delivery.encoded())
+        pending[ticket] = Pending(delivery: delivery, time: time, keys: keys, completions: [completion])
+        for key in keys { inFlight[key] = ticket }
+    }
+
+    /// The writer's eventfd is readable.
+    func takeCompletions() {
+        for completion in writer.takeCompletions() {
+            switch completion {
+            case .appended(let ticket, let sequence):
+                guard let done = finish(ticket) else { continue }
+                table.advance(to: sequence)
+                for event in done.delivery.events {
+                    let key = event.dedupeKey(deliveryID: done.delivery.deliveryID)
+                    let outcome = table.apply(event, dedupeKey: key, sequence: sequence, time: done.time)
+                    onApplied?(event, outcome, sequence)
+                }
+                for answer in done.completions { answer(.recorded(sequence: sequence)) }
+                sinceCheckpoint += 1
+                if sinceCheckpoint >= checkpointEvery { checkpoint() }
+            case .failed(let ticket, let error):
+                guard let done = finish(ticket) else { continue }
+                for answer in done.completions { answer(.failed(error)) }
+            case .checkpointed(let covering, let record, let removed):
+                table.advance(to: record)
+                logger.info(
+                    "checkpoint written",
+                    metadata: ["journal_seq": "\(covering)", "removed_segments": "\(removed.count)"])
+            case .checkpointFailed(let error):
+                logger.error("checkpoint failed", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+
+    private func finish(_ ticket: UInt64) -> Pending? {
+        guard let done = pending.removeValue(forKey: ticket) else { return nil }
+        for key in done.keys where inFlight[key] == ticket { inFlight[key] = nil }
+        return done
+    }
+
+    /// Hands a snapshot of the table to the writer; it is encoded and written off the loop.
+    func checkpoint() {
+        sinceCheckpoint = 0
+        let snapshot = table
+        writer.checkpoint(covering: snapshot.lastSequence) { snapshot.encoded() }
+    }
+}

@@ -1,0 +1,143 @@
+import Logging
+import TaskhookCore
+import TaskhookHTTP
+import TaskhookPosix
+import TaskhookProviders
+
+/// The public listener: `/healthz`, the webhook routes, and (for load tests) discard paths.
+///
+/// A callback goes: route lookup (404/405/415 from the head alone) → signature over the raw
+/// body (401, not journaled) → normalization (unparsed is still journaled, 202) → journal →
+/// answered 200 only once durable (503 if the journal cannot commit, so the provider retries).
+final class PublicRoutes: HTTPHandler {
+    private var routes: [String: WebhookRoute]
+    private let discardPaths: Set<String>
+    private let recorder: DeliveryRecorder?
+    private let logger: Logger
+
+    init(routes: [WebhookRoute], discardPaths: Set<String>, recorder: DeliveryRecorder?, logger: Logger) {
+        self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
+        self.discardPaths = discardPaths
+        self.recorder = recorder
+        self.logger = logger
+    }
+
+    /// Swaps in newly built routes (reload).
+    func replaceRoutes(_ routes: [WebhookRoute]) {
+        self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
+    }
+
+    /// The route for a request path: an exact match, or a token route's path plus its token.
+    func route(for path: String) -> WebhookRoute? {
+        if let route = routes[path], route.acceptsToken(nil) { return route }
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return nil }
+        let token = path[path.index(after: slash)...]
+        guard let route = routes[String(path[..<slash])], route.token != nil, route.acceptsToken(token) else {
+            return nil
+        }
+        return route
+    }
+
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
+        if head.path == "/healthz" {
+            return ["GET", "HEAD"].contains(head.method) ? .readBody : .respond(Self.notAllowed(allow: "GET, HEAD"))
+        }
+        if discardPaths.contains(head.path) {
+            return head.method == "POST" ? .readBody : .respond(Self.notAllowed(allow: "POST"))
+        }
+        guard route(for: head.path) != nil else {
+            return .respond(.text(.notFound, "no route for \(head.path)"))
+        }
+        guard head.method == "POST" else { return .respond(Self.notAllowed(allow: "POST")) }
+        if let type = head.fields["content-type"], !Self.isJSON(type) {
+            return .respond(.text(.unsupportedMediaType, "callbacks must be application/json, not \(type)"))
+        }
+        return .readBody
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let media = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
+        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+    }
+
+    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+        if request.head.path == "/healthz" {
+            responder.respond(.text(.ok, "ok"))
+            return
+        }
+        guard let route = route(for: request.head.path), let recorder else {
+            responder.respond(Response(status: .ok))  // a discard path
+            return
+        }
+        let headers = request.head.fields.map { Delivery.Header(name: $0.name, value: $0.value) }
+        let callback = Callback(
+            headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
+        let peer = connection.peer.map { "\($0)" } ?? "unknown"
+        if let verifier = route.verifier, let failure = verifier.verify(callback) {
+            logger.warning(
+                "callback rejected",
+                metadata: [
+                    "route": "\(route.path)", "provider": "\(route.provider)", "reason": "\(failure)",
+                    "peer": "\(peer)",
+                ])
+            responder.respond(.text(.unauthorized, failure.reason))
+            return
+        }
+        let events: [TaskEvent]
+        let note: String?
+        switch route.normalizer.normalize(callback) {
+        case .events(let e, let n):
+            events = e
+            note = n
+        case .unparsed(let reason):
+            events = []
+            note = reason
+        }
+        let delivery = Delivery(
+            route: route.path, provider: route.provider, remoteAddress: peer, deliveryID: route.deliveryID(callback),
+            headers: headers.filter {
+                Self.keptHeaders.contains($0.name) || $0.name.hasPrefix("webhook-") || $0.name.hasPrefix("x-fal-")
+            },
+            body: request.body, events: events, note: note)
+        recorder.record(delivery) { [logger] outcome in
+            switch outcome {
+            case .recorded(let sequence):
+                if events.isEmpty {
+                    logger.notice(
+                        "authentic callback not understood; journaled as unparsed",
+                        metadata: ["route": "\(route.path)", "reason": "\(note ?? "")", "journal_seq": "\(sequence)"])
+                }
+                let body: JSON = [
+                    "recorded": true, "sequence": .number(Int64(sequence)), "unparsed": .bool(events.isEmpty),
+                    "tasks": .array(events.map { .string($0.taskID) }),
+                ]
+                responder.respond(.json(events.isEmpty ? .accepted : .ok, body.bytes))
+            case .duplicate:
+                responder.respond(.json(.ok, (["recorded": true, "duplicate": true] as JSON).bytes))
+            case .failed(let error):
+                logger.error(
+                    "journal append failed; answering 503", metadata: ["route": "\(route.path)", "reason": "\(error)"])
+                responder.respond(
+                    .text(
+                        .serviceUnavailable, "the callback could not be stored; retry later",
+                        headers: HTTPFields([("Retry-After", "5")])))
+            }
+        }
+    }
+
+    /// The request headers a journal record keeps (with every webhook-* and x-fal-* header).
+    static let keptHeaders: Set<String> = ["content-type", "user-agent", "content-length"]
+
+    static func notAllowed(allow: String) -> Response {
+        .text(.methodNotAllowed, "method not allowed; use \(allow)", headers: HTTPFields([("Allow", allow)]))
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+}

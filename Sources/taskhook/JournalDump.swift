@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import TaskhookCore
+import TaskhookJournal
+
+struct JournalDump: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dump",
+        abstract: "Print every record as one JSON object a line.",
+        discussion: """
+            Fields: seq, time (ms since the epoch), kind, route, provider, delivery_id, task_id, status, \
+            body (the raw callback body as text; body_base64 instead when it is not UTF-8). A delivery with \
+            several events prints one line per event.
+            """)
+
+    @OptionGroup var options: JournalDirectoryOption
+
+    @Option(help: "Only records after this sequence.")
+    var since: UInt64 = 0
+
+    func run() throws {
+        var output = StandardOutput()
+        let report: JournalDirectory.Report
+        do {
+            report = try JournalDirectory(path: options.directory).verify { record in
+                guard record.sequence > since else { return }
+                for line in Self.lines(for: record) { output.write(line.text + "\n") }
+            }
+        } catch {
+            printError("taskhook journal dump: \(error)")
+            throw ExitStatus.ioError
+        }
+        output.flush()
+        for problem in report.problems { printError("DAMAGED: \(problem)") }
+        if !report.isClean { throw ExitStatus.problems }
+    }
+
+    static func lines(for record: JournalRecord) -> [JSON] {
+        let head: [(String, JSON)] = [
+            ("seq", .number(Int64(record.sequence))), ("time", .number(record.time)),
+            ("kind", .string(record.kind.description)),
+        ]
+        switch record.kind {
+        case .delivery, .unparsed:
+            guard let delivery = try? Delivery(decoding: record.body) else {
+                return [.object(head + [("error", "unreadable delivery body")])]
+            }
+            let common: [(String, JSON)] = [
+                ("route", .string(delivery.route)), ("provider", .string(delivery.provider)),
+                ("delivery_id", .optional(delivery.deliveryID)),
+            ]
+            let body: (String, JSON) =
+                String(validating: delivery.body, as: UTF8.self).map { ("body", .string($0)) }
+                ?? ("body_base64", .string(Data(delivery.body).base64EncodedString()))
+            guard !delivery.events.isEmpty else {
+                return [
+                    .object(
+                        head + common + [
+                            ("task_id", .null), ("status", .null), ("note", .optional(delivery.note)), body,
+                        ])
+                ]
+            }
+            return delivery.events.map { event in
+                .object(
+                    head + common + [
+                        ("task_id", .string(event.taskID)), ("status", .string(event.status.rawValue)), body,
+                    ])
+            }
+        case .checkpoint:
+            var covered: UInt64 = 0
+            for (i, byte) in record.body.prefix(8).enumerated() { covered |= UInt64(byte) << (8 * UInt64(i)) }
+            return [.object(head + [("covers", .number(Int64(covered)))])]
+        case .expect:
+            return [.object(head + [("body", .string(String(decoding: record.body, as: UTF8.self)))])]
+        }
+    }
+}

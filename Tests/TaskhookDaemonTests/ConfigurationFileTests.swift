@@ -1,0 +1,119 @@
+import Foundation
+import TaskhookPosix
+import Testing
+
+@testable import TaskhookDaemon
+
+@Suite struct ConfigurationFileTests {
+    func parse(_ yaml: String, environment: [String: String] = [:]) throws(ConfigError) -> DaemonConfiguration {
+        try DaemonConfiguration.parse(yaml: yaml, environment: environment)
+    }
+
+    func error(_ yaml: String) -> ConfigError? {
+        do {
+            _ = try parse(yaml)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func anEmptyFileKeepsEveryDefault() throws {
+        let configuration = try parse("")
+        #expect(configuration.listen == [.ipv4(address: "127.0.0.1", port: 8080)])
+        #expect(configuration.journal.directory == "./taskhook-state/journal")
+        #expect(configuration.routes.isEmpty)
+    }
+
+    @Test func theStateDirectoryFromSystemdIsTheJournalsHome() throws {
+        let configuration = try parse("", environment: ["STATE_DIRECTORY": "/var/lib/taskhook"])
+        #expect(configuration.journal.directory == "/var/lib/taskhook/journal")
+    }
+
+    @Test func theDocumentedExampleIsValid() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "../../config/taskhook.yaml")
+        let configuration = try parse(try String(contentsOf: url, encoding: .utf8))
+        #expect(
+            configuration.routes.map(\.path) == [
+                "/hooks/freepik", "/hooks/fal", "/hooks/kling", "/hooks/replicate", "/hooks/acme",
+            ])
+        #expect(configuration.journal.options.segmentSize == 64 << 20)
+        #expect(configuration.journal.options.retentionSeconds == 30 * 86400)
+        #expect(configuration.server.limits.maxBodyBytes == 1 << 20)
+        #expect(configuration.routes[4].mapping?.statusMap["running"] == "in_progress")
+    }
+
+    @Test func anUnknownKeyIsAnErrorNamingItsPathAndLine() {
+        let e = error("journal:\n  directory: /x\n  synch: always\n")
+        #expect(e?.path == "journal.synch")
+        #expect(e?.line == 3)
+        #expect(e?.message == "unknown key")
+        #expect(
+            error("routes:\n  - path: /a\n    provider: freepik\n    allow-unsigned: true\n    colour: red\n")?.path
+                == "routes[0].colour")
+    }
+
+    @Test func badValuesAreErrorsNamingWhatIsExpected() {
+        #expect(error("journal:\n  sync: sometimes\n")?.description.contains("expected one of always, none") == true)
+        #expect(error("limits:\n  header-timeout: ten\n")?.path == "limits.header-timeout")
+        #expect(error("limits:\n  max-body: 1 MB\n")?.message.contains("size") == true)
+        #expect(error("listen: localhost:80\n")?.message.contains("not a numeric IPv4 or IPv6 address") == true)
+        #expect(error("journal: [1, 2]\n")?.message == "expected a mapping of keys to values")
+        #expect(error("routes:\n  - path: hooks\n    provider: freepik\n")?.path == "routes[0].path")
+        #expect(
+            error("routes:\n  - path: /a\n    provider: zapier\n")?.message.contains("expected one of fal, freepik")
+                == true)
+        #expect(error("key: [unclosed\n")?.message.hasPrefix("not valid YAML") == true)
+    }
+
+    @Test func aRouteWithoutVerificationMustSaySo() throws {
+        let e = error("routes:\n  - path: /hooks/freepik\n    provider: freepik\n")
+        #expect(e?.message.contains("has no secret; add it, or set allow-unsigned: true") == true)
+        let unsigned = try parse("routes:\n  - path: /hooks/freepik\n    provider: freepik\n    allow-unsigned: true\n")
+        #expect(unsigned.routes.first?.allowUnsigned == true)
+        #expect(unsigned.warnings.contains { $0.contains("anyone can post to this route") })
+    }
+
+    @Test func inlineSecretsAreAcceptedButWarnedAbout() throws {
+        let configuration = try parse("routes:\n  - path: /f\n    provider: freepik\n    secret: {value: whsec_abc}\n")
+        #expect(configuration.routes.first?.secret == .value("whsec_abc"))
+        #expect(configuration.warnings.contains { $0.contains("written in the configuration file") })
+        #expect(error("routes:\n  - path: /f\n    provider: freepik\n    secret: {value: a, env: B}\n") != nil)
+    }
+
+    @Test func twoRoutesCannotShareAPath() {
+        let yaml =
+            "routes:\n" + String(repeating: "  - path: /a\n    provider: kling\n    allow-unsigned: true\n", count: 2)
+        #expect(error(yaml)?.message.contains("used by another route") == true)
+    }
+
+    @Test func providerSpecificKeysBelongToTheirProvider() {
+        #expect(
+            error("routes:\n  - path: /a\n    provider: fal\n    key-mode: raw\n    allow-unsigned: true\n")?.path
+                == "routes[0].key-mode")
+        #expect(
+            error("routes:\n  - path: /a\n    provider: freepik\n    jwks: {file: /x}\n    allow-unsigned: true\n")?
+                .path == "routes[0].jwks")
+        #expect(
+            error("routes:\n  - path: /a\n    provider: standard-webhooks\n    allow-unsigned: true\n")?.path
+                == "routes[0].task-id")
+    }
+}
+
+@Suite struct SecretReaderTests {
+    @Test func credentialsComeFromTheCredentialsDirectoryWithoutTheTrailingNewline() throws {
+        let directory = "/tmp/taskhook-cred-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "whsec_secret\n".write(toFile: directory + "/freepik", atomically: true, encoding: .utf8)
+        let reader = SecretReader(environment: ["CREDENTIALS_DIRECTORY": directory, "X": "from-env"])
+        #expect(try reader.read(.credential("freepik")) == "whsec_secret")
+        #expect(try reader.read(.environment("X")) == "from-env")
+        #expect(try reader.read(.file(directory + "/freepik")) == "whsec_secret")
+        #expect(throws: SecretReader.Failure.self) { try reader.read(.credential("../etc/passwd")) }
+        #expect(throws: SecretReader.Failure.self) { try reader.read(.credential("missing")) }
+        #expect(throws: SecretReader.Failure.self) { try SecretReader(environment: [:]).read(.credential("freepik")) }
+        #expect(throws: SecretReader.Failure.self) { try reader.read(.environment("UNSET")) }
+    }
+}
