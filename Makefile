@@ -30,9 +30,10 @@ fuzz: deps
 fuzz-ci: deps
 	bash fuzz/run.sh 60
 
-# wrk against taskhookd and nginx in the same run; prints both and the ratio.
+# wrk against taskhookd and nginx in the same run (ratio), then durable ingest and replay.
 bench: deps
 	bash bench/run.sh
+	BENCH_SKIP_BUILD=1 bash bench/journal.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
