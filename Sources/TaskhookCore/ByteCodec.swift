@@ -47,30 +47,45 @@ public struct DecodeError: Error, Equatable, CustomStringConvertible {
     public var description: String { "\(reason) at byte \(offset)" }
 }
 
+/// Reads what `ByteWriter` wrote, from borrowed bytes: valid only inside the closure that
+/// lent them (`withUnsafeBytes`). Every length is checked against what is left.
 public struct ByteReader {
-    private let data: [UInt8]
+    private let data: UnsafeRawBufferPointer
     public private(set) var offset = 0
 
-    public init(_ data: [UInt8]) { self.data = data }
+    public init(_ data: UnsafeRawBufferPointer) { self.data = data }
+
+    /// Runs `body` with a reader over `bytes`.
+    public static func read<T>(_ bytes: [UInt8], _ body: (inout ByteReader) throws(DecodeError) -> T)
+        throws(DecodeError) -> T
+    {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(DecodeError) -> T in
+                var reader = ByteReader(raw)
+                return try body(&reader)
+            }
+        }
+        return try result.get()
+    }
 
     public var isAtEnd: Bool { offset == data.count }
 
-    private mutating func take(_ n: Int) throws(DecodeError) -> ArraySlice<UInt8> {
+    private mutating func take(_ n: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
         guard n >= 0, data.count - offset >= n else {
             throw DecodeError(reason: "truncated: \(n) bytes needed, \(data.count - offset) left", offset: offset)
         }
         defer { offset += n }
-        return data[offset..<offset + n]
+        return UnsafeRawBufferPointer(rebasing: data[offset..<offset + n])
     }
 
-    public mutating func u8() throws(DecodeError) -> UInt8 { try take(1).first! }
+    public mutating func u8() throws(DecodeError) -> UInt8 { try take(1)[0] }
 
     public mutating func u32() throws(DecodeError) -> UInt32 {
-        try take(4).reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        UInt32(littleEndian: try take(4).loadUnaligned(as: UInt32.self))
     }
 
     public mutating func u64() throws(DecodeError) -> UInt64 {
-        try take(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+        UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self))
     }
 
     public mutating func i64() throws(DecodeError) -> Int64 { Int64(bitPattern: try u64()) }
@@ -90,13 +105,18 @@ public struct ByteReader {
         return Array(try take(n))
     }
 
+    /// Steps over a length-prefixed value without copying it.
+    public mutating func skipLengthPrefixed() throws(DecodeError) {
+        let n = Int(try u32())
+        _ = try take(n)
+    }
+
+    /// Strings were written from Swift strings, so they are valid UTF-8 unless the bytes are
+    /// damaged (which the journal's checksums catch first); decoding repairs rather than
+    /// validates, which keeps replay off the slow generic path.
     public mutating func string() throws(DecodeError) -> String {
         let n = Int(try u32())
-        let at = offset
-        guard let s = String(validating: try take(n), as: UTF8.self) else {
-            throw DecodeError(reason: "invalid UTF-8 in a string", offset: at)
-        }
-        return s
+        return String(decoding: try take(n), as: UTF8.self)
     }
 
     public mutating func optionalString() throws(DecodeError) -> String? {

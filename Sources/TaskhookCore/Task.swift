@@ -9,6 +9,8 @@ public struct Task: Sendable, Hashable {
         public var time: Int64
         /// False when it was recorded but did not change the task (a late non-terminal report).
         public var applied: Bool
+        /// The provider's id for the delivery, where it sends one.
+        public var deliveryID: String?
     }
 
     public var id: String

@@ -1,8 +1,11 @@
 /// Every known task, rebuilt from the journal at start-up and changed only by durable events.
 ///
-/// `apply` is idempotent: an event whose dedupe key was seen before changes nothing. A task's
-/// status never moves backwards: a late IN_PROGRESS after COMPLETED is kept in its history
-/// but does not change it, and its first terminal status is final.
+/// `apply` is idempotent: a delivery seen before changes nothing. It is a duplicate when the
+/// task's history holds the same delivery id, or, for providers that send none, the same
+/// status (the dedupe key of `TaskEvent.dedupeKey`). The history is where this is decided, so
+/// the table needs no separate set of keys. A task's status never moves backwards: a late
+/// IN_PROGRESS after COMPLETED is kept in its history but does not change it, and its first
+/// terminal status is final.
 public struct TaskTable: Sendable, Equatable {
     public enum Outcome: Sendable, Equatable {
         /// The first event of a task.
@@ -11,7 +14,7 @@ public struct TaskTable: Sendable, Equatable {
         case changed(from: TaskStatus)
         /// Recorded in the task's history without changing it (late or out of order).
         case kept
-        /// The dedupe key was seen before: nothing changed.
+        /// The delivery was seen before: nothing changed.
         case duplicate
 
         /// Whether waiters should hear of it.
@@ -24,7 +27,6 @@ public struct TaskTable: Sendable, Equatable {
     }
 
     public private(set) var tasks: [String: Task] = [:]
-    private var seen: Set<String> = []
     /// The highest journal sequence applied (events or otherwise).
     public private(set) var lastSequence: UInt64 = 0
 
@@ -34,7 +36,21 @@ public struct TaskTable: Sendable, Equatable {
 
     public subscript(id: String) -> Task? { tasks[id] }
 
-    public func hasSeen(_ dedupeKey: String) -> Bool { seen.contains(dedupeKey) }
+    /// Whether applying `event` would change nothing because its delivery was applied before.
+    public func isDuplicate(_ event: TaskEvent, deliveryID: String?) -> Bool {
+        guard let task = tasks[event.taskID], task.provider == event.provider else { return false }
+        return Self.contains(task, event, Self.normalized(deliveryID))
+    }
+
+    private static func normalized(_ deliveryID: String?) -> String? {
+        guard let deliveryID, !deliveryID.isEmpty else { return nil }
+        return deliveryID
+    }
+
+    private static func contains(_ task: Task, _ event: TaskEvent, _ deliveryID: String?) -> Bool {
+        if let deliveryID { return task.deliveries.contains { $0.deliveryID == deliveryID } }
+        return task.deliveries.contains { $0.deliveryID == nil && $0.status == event.status }
+    }
 
     /// Notes a journal record that carried no event, so `lastSequence` stays exact.
     public mutating func advance(to sequence: UInt64) {
@@ -42,21 +58,27 @@ public struct TaskTable: Sendable, Equatable {
     }
 
     @discardableResult
-    public mutating func apply(_ event: TaskEvent, dedupeKey: String, sequence: UInt64, time: Int64) -> Outcome {
+    public mutating func apply(_ event: TaskEvent, deliveryID: String?, sequence: UInt64, time: Int64) -> Outcome {
         advance(to: sequence)
-        guard seen.insert(dedupeKey).inserted else { return .duplicate }
+        let deliveryID = Self.normalized(deliveryID)
         guard var task = tasks[event.taskID] else {
             tasks[event.taskID] = Task(
                 id: event.taskID, provider: event.provider, status: event.status, results: event.results,
                 error: event.error, firstSeen: time, updated: time,
-                deliveries: [Task.Delivery(sequence: sequence, status: event.status, time: time, applied: true)])
+                deliveries: [
+                    Task.Delivery(
+                        sequence: sequence, status: event.status, time: time, applied: true, deliveryID: deliveryID)
+                ])
             return .created
         }
+        if task.provider == event.provider, Self.contains(task, event, deliveryID) { return .duplicate }
         let previous = task.status
         // Equal rank but not terminal (a repeated IN_PROGRESS) may still bring news; a terminal
         // status is final, and nothing moves back.
         let applies = event.status.rank > previous.rank || (event.status.rank == previous.rank && !previous.isTerminal)
-        task.deliveries.append(Task.Delivery(sequence: sequence, status: event.status, time: time, applied: applies))
+        task.deliveries.append(
+            Task.Delivery(
+                sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID))
         guard applies else {
             tasks[event.taskID] = task
             return .kept
@@ -68,10 +90,15 @@ public struct TaskTable: Sendable, Equatable {
         tasks[event.taskID] = task
         return .changed(from: previous)
     }
+
+    /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
+    public mutating func reserveCapacity(_ count: Int) {
+        tasks.reserveCapacity(tasks.count + count)
+    }
 }
 
 extension TaskTable {
-    private static let magic: [UInt8] = Array("THTABLE1".utf8)
+    private static let magic: [UInt8] = Array("THTABLE2".utf8)
 
     /// The checkpoint form of the table.
     public func encoded() -> [UInt8] {
@@ -95,15 +122,17 @@ extension TaskTable {
                 w.string(d.status.rawValue)
                 w.i64(d.time)
                 w.u8(d.applied ? 1 : 0)
+                w.optionalString(d.deliveryID)
             }
         }
-        w.u32(UInt32(seen.count))
-        for key in seen.sorted() { w.string(key) }
         return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(DecodeError) {
-        var r = ByteReader(bytes)
+        self = try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in try TaskTable(reading: &r) }
+    }
+
+    init(reading r: inout ByteReader) throws(DecodeError) {
         for expected in Self.magic where try r.u8() != expected {
             throw DecodeError(reason: "not a task table checkpoint", offset: 0)
         }
@@ -126,14 +155,14 @@ extension TaskTable {
                 let deliveryStatus = try Self.status(&r)
                 let time = try r.i64()
                 deliveries.append(
-                    Task.Delivery(sequence: sequence, status: deliveryStatus, time: time, applied: try r.u8() == 1))
+                    Task.Delivery(
+                        sequence: sequence, status: deliveryStatus, time: time, applied: try r.u8() == 1,
+                        deliveryID: try r.optionalString()))
             }
             tasks[id] = Task(
                 id: id, provider: provider, status: status, results: results, error: error, firstSeen: firstSeen,
                 updated: updated, deliveries: deliveries)
         }
-        let seenCount = try r.count()
-        for _ in 0..<seenCount { seen.insert(try r.string()) }
         try r.expectEnd()
     }
 

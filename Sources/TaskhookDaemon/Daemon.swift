@@ -105,6 +105,7 @@ public final class Daemon {
             _ = try loop.register(writer.completionsReady.rawValue, interest: .readable) { [recorder] _ in
                 recorder.takeCompletions()
             }
+            loop.addIterationHook { [recorder] in recorder.submit() }
         } catch {
             writer.close()
             throw .setup(error)

@@ -25,8 +25,9 @@ public struct JournalOptions: Sendable, Equatable {
 /// which sequence numbers. A batch that cannot be made durable is cut off the file again, so
 /// no half-written record stays behind, and each of its records is reported failed.
 public final class GroupCommitWriter: @unchecked Sendable {
-    // @unchecked: every mutable property below is touched only with `lock` held, except the
-    // file state, which only the writer thread touches.
+    // @unchecked: `queue`, `outbox` and `stopping` are touched only with `lock` held; `staged`
+    // and `nextTicket` only by the one thread that appends (the loop); the file state only by
+    // the writer thread.
 
     /// The outcome of one `append`, or of a checkpoint.
     public enum Completion: Sendable, Equatable {
@@ -48,6 +49,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private let lock = ConditionLock()
     private var queue: [Work] = []
+    /// Loop side only: records staged since the last `submit()`.
+    private var staged: [Work] = []
     private var outbox: [Completion] = []
     private var stopping = false
     private var nextTicket: UInt64 = 0
@@ -83,19 +86,40 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     // MARK: Loop side
 
-    /// Queues a record; its completion carries the returned ticket.
+    /// Queues a record and wakes the writer; its completion carries the returned ticket.
     public func append(kind: RecordKind, time: Int64, body: [UInt8]) -> UInt64 {
+        let ticket = stage(kind: kind, time: time, body: body)
+        submit()
+        return ticket
+    }
+
+    /// Queues a record without waking the writer: call `submit()` once the caller is done for
+    /// now (the event loop does at the end of each iteration), so a burst of callbacks costs
+    /// one wake-up, not one each. Call from one thread only (the loop's).
+    public func stage(kind: RecordKind, time: Int64, body: [UInt8]) -> UInt64 {
+        nextTicket += 1
+        staged.append(.record(ticket: nextTicket, time: time, kind: kind, body: body))
+        return nextTicket
+    }
+
+    /// Hands everything staged to the writer thread at once.
+    public func submit() {
+        guard !staged.isEmpty else { return }
         lock.withLock {
-            nextTicket += 1
-            queue.append(.record(ticket: nextTicket, time: time, kind: kind, body: body))
+            if queue.isEmpty {
+                swap(&queue, &staged)
+            } else {
+                queue.append(contentsOf: staged)
+                staged.removeAll(keepingCapacity: true)
+            }
             lock.signal()
-            return nextTicket
         }
     }
 
     /// Queues a checkpoint of state covering every record up to `sequence`. `payload` runs on
     /// the writer's thread, so encoding a large snapshot never holds up the event loop.
     public func checkpoint(covering sequence: UInt64, payload: @escaping @Sendable () -> [UInt8]) {
+        submit()  // records staged before it must be written before it
         lock.withLock {
             queue.append(.checkpoint(covering: sequence, payload: payload))
             lock.signal()
@@ -113,6 +137,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Writes what is queued, stops the thread and closes the segment.
     public func close() {
+        submit()
         lock.withLock {
             stopping = true
             lock.signal()
@@ -126,10 +151,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private func run() {
         while true {
-            let batch: [Work] = lock.withLock {
+            var batch: [Work] = []
+            lock.withLock {
                 while queue.isEmpty && !stopping { lock.wait() }
-                defer { queue.removeAll(keepingCapacity: true) }
-                return queue
+                swap(&batch, &queue)
             }
             if batch.isEmpty { return }  // stopping, and nothing left
             let completions = process(batch)

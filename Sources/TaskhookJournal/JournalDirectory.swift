@@ -67,7 +67,7 @@ public struct JournalDirectory: Sendable {
                 file: lastPath, offset: 12,
                 reason: "header says first sequence \(contents.firstSequence), name says \(last.firstSequence)")
         }
-        let walk = try contents.walk(bodies: false)
+        let walk = try contents.walk()
         var truncated: (String, Int, Int, String)?
         if case .damaged(let offset, let reason, let follows) = walk.end {
             if let follows {
@@ -82,7 +82,7 @@ public struct JournalDirectory: Sendable {
             } catch {
                 throw .io(error)
             }
-            truncated = (lastPath, offset, contents.bytes.count - walk.validEnd, reason)
+            truncated = (lastPath, offset, contents.count - walk.validEnd, reason)
         }
         if list.count >= 2 {
             for (previous, next) in zip(list, list.dropFirst()) where next.firstSequence <= previous.firstSequence {
@@ -97,8 +97,9 @@ public struct JournalDirectory: Sendable {
     // MARK: Replay
 
     /// Calls `visit` for every record with a sequence above `after`, in order, checking every
-    /// checksum and that sequences follow on without a gap. Run after `recover()`.
-    public func replay(after: UInt64, _ visit: (JournalRecord) throws(JournalError) -> Void) throws(JournalError) {
+    /// checksum and that sequences follow on without a gap. Run after `recover()`. Each body is
+    /// borrowed from the segment being read: copy what must outlive the visit.
+    public func replay(after: UInt64, _ visit: (RecordView) throws(JournalError) -> Void) throws(JournalError) {
         let list = try segments()
         // Start in the last segment whose first sequence is not beyond `after + 1`.
         let startIndex = list.lastIndex { $0.firstSequence <= after + 1 } ?? 0
@@ -109,12 +110,12 @@ public struct JournalDirectory: Sendable {
         }
         var expected: UInt64?
         for (index, segment) in list.enumerated() where index >= startIndex {
-            let contents = try SegmentContents.load(file(segment.name))
+            let contents = try SegmentContents.load(file(segment.name), mapped: true)
             if let expected, contents.firstSequence != expected {
                 throw .inconsistent(
                     "\(segment.name) starts at \(contents.firstSequence) where \(expected) was expected")
             }
-            let walk = try contents.walk { (record: JournalRecord) throws(JournalError) in
+            let walk = try contents.walk { (record: RecordView) throws(JournalError) in
                 if record.sequence > after { try visit(record) }
             }
             if case .damaged(let offset, let reason, _) = walk.end {
@@ -148,7 +149,7 @@ public struct JournalDirectory: Sendable {
     }
 
     /// Reads every segment, read-only: safe while the daemon is running.
-    public func verify(_ visit: ((JournalRecord) -> Void)? = nil) throws(JournalError) -> Report {
+    public func verify(_ visit: ((RecordView) -> Void)? = nil) throws(JournalError) -> Report {
         var report = Report()
         let list = try segments()
         var expected: UInt64?
@@ -163,14 +164,14 @@ public struct JournalDirectory: Sendable {
                 expected = nil
                 continue
             }
-            report.bytes += contents.bytes.count
+            report.bytes += contents.count
             if let expected, contents.firstSequence != expected {
                 report.problems.append(
                     Problem(
                         file: path, offset: 12,
                         reason: "starts at sequence \(contents.firstSequence); \(expected) was expected"))
             }
-            let walk = try contents.walk(bodies: visit != nil) { (record: JournalRecord) throws(JournalError) in
+            let walk = try contents.walk { (record: RecordView) throws(JournalError) in
                 report.recordsByKind[record.kind.description, default: 0] += 1
                 visit?(record)
             }

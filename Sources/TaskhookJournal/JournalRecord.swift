@@ -35,3 +35,15 @@ public struct JournalRecord: Sendable, Equatable {
         self.body = body
     }
 }
+
+/// A record read in place: its body is borrowed from the segment being read and is valid only
+/// during the visit that received it. Replay reads these, so a long journal is not copied.
+public struct RecordView {
+    public let sequence: UInt64
+    public let time: Int64
+    public let kind: RecordKind
+    public let body: UnsafeRawBufferPointer
+
+    /// An owned copy.
+    public var record: JournalRecord { JournalRecord(sequence: sequence, time: time, kind: kind, body: Array(body)) }
+}

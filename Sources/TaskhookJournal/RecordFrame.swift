@@ -32,16 +32,17 @@ public enum RecordFrame {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
 
-    public enum Decoded: Equatable {
-        case record(JournalRecord, size: Int)
+    public enum Decoded {
+        /// A valid frame, its body borrowed from the input.
+        case record(RecordView, size: Int)
         /// The bytes end inside a frame.
         case incomplete
         /// The frame is damaged.
         case corrupt(String)
     }
 
-    /// Decodes the frame at `offset`. Without `includeBody` the body is checked but not copied.
-    public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int, includeBody: Bool = true) -> Decoded {
+    /// Decodes the frame at `offset` without copying its body.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Decoded {
         let remaining = bytes.count - offset
         guard remaining >= prefixSize else { return .incomplete }
         let length = Int(load(UInt32.self, bytes, offset))
@@ -56,10 +57,10 @@ public enum RecordFrame {
         guard let kind = RecordKind(rawValue: payload[16]) else {
             return .corrupt("unknown record kind \(payload[16])")
         }
-        let record = JournalRecord(
+        let view = RecordView(
             sequence: load(UInt64.self, payload, 0), time: Int64(bitPattern: load(UInt64.self, payload, 8)), kind: kind,
-            body: includeBody ? Array(payload[payloadHeaderSize...]) : [])
-        return .record(record, size: prefixSize + length)
+            body: UnsafeRawBufferPointer(rebasing: payload[payloadHeaderSize...]))
+        return .record(view, size: prefixSize + length)
     }
 
     static func load<T: FixedWidthInteger>(_ type: T.Type, _ bytes: UnsafeRawBufferPointer, _ offset: Int) -> T {

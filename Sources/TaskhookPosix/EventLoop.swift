@@ -40,6 +40,7 @@ public final class EventLoop {
     private var timers: [TimerSlot] = []
     private var freeTimers: [Int] = []
     private var running = false
+    private var iterationHooks: [() -> Void] = []
 
     /// The time at the start of the current iteration; cheaper than reading the clock per event.
     public private(set) var now: Instant
@@ -178,9 +179,16 @@ public final class EventLoop {
         }
         now = .now()
         fireTimers()
+        for hook in iterationHooks { hook() }
     }
 
     public func stop() { running = false }
+
+    /// Runs `hook` at the end of every iteration, after all ready events were handled: the
+    /// place to hand a whole iteration's work to another thread at once.
+    public func addIterationHook(_ hook: @escaping () -> Void) {
+        iterationHooks.append(hook)
+    }
 
     private func fireTimers() {
         while let slot = deadlines.popExpired(now: now) {

@@ -24,7 +24,7 @@ struct JournalDump: ParsableCommand {
         do {
             report = try JournalDirectory(path: options.directory).verify { record in
                 guard record.sequence > since else { return }
-                for line in Self.lines(for: record) { output.write(line.text + "\n") }
+                for line in Self.lines(for: record.record) { output.write(line.text + "\n") }
             }
         } catch {
             printError("taskhook journal dump: \(error)")

@@ -10,7 +10,7 @@ import Testing
     @Test func theFirstEventCreatesTheTask() {
         var table = TaskTable()
         let e = event(.inProgress)
-        #expect(table.apply(e, dedupeKey: e.dedupeKey(deliveryID: nil), sequence: 1, time: 100) == .created)
+        #expect(table.apply(e, deliveryID: nil, sequence: 1, time: 100) == .created)
         let task = table["t1"]
         #expect(task?.status == .inProgress)
         #expect(task?.firstSeen == 100)
@@ -20,17 +20,18 @@ import Testing
     @Test func aDuplicateChangesNothing() {
         var table = TaskTable()
         let e = event(.completed, results: ["https://cdn/v.mp4"])
-        table.apply(e, dedupeKey: "k", sequence: 1, time: 100)
+        table.apply(e, deliveryID: "msg_1", sequence: 1, time: 100)
         let before = table["t1"]
-        #expect(table.apply(e, dedupeKey: "k", sequence: 2, time: 200) == .duplicate)
+        #expect(table.isDuplicate(e, deliveryID: "msg_1"))
+        #expect(table.apply(e, deliveryID: "msg_1", sequence: 2, time: 200) == .duplicate)
         #expect(table["t1"] == before)
         #expect(table.lastSequence == 2)
     }
 
     @Test func aTerminalStatusNeverRegressesButTheLateEventIsKept() {
         var table = TaskTable()
-        table.apply(event(.completed, results: ["u"]), dedupeKey: "a", sequence: 1, time: 100)
-        #expect(table.apply(event(.inProgress), dedupeKey: "b", sequence: 2, time: 200) == .kept)
+        table.apply(event(.completed, results: ["u"]), deliveryID: "a", sequence: 1, time: 100)
+        #expect(table.apply(event(.inProgress), deliveryID: "b", sequence: 2, time: 200) == .kept)
         let task = table["t1"]!
         #expect(task.status == .completed)
         #expect(task.results == ["u"])
@@ -40,20 +41,29 @@ import Testing
 
     @Test func theFirstTerminalStatusIsFinal() {
         var table = TaskTable()
-        table.apply(event(.failed), dedupeKey: "a", sequence: 1, time: 100)
-        #expect(table.apply(event(.completed, results: ["u"]), dedupeKey: "b", sequence: 2, time: 200) == .kept)
+        table.apply(event(.failed), deliveryID: "a", sequence: 1, time: 100)
+        #expect(table.apply(event(.completed, results: ["u"]), deliveryID: "b", sequence: 2, time: 200) == .kept)
         #expect(table["t1"]?.status == .failed)
     }
 
     @Test func statusesMoveForwardOnly() {
         var table = TaskTable()
-        table.apply(event(.inProgress), dedupeKey: "a", sequence: 1, time: 100)
-        #expect(table.apply(event(.created), dedupeKey: "b", sequence: 2, time: 200) == .kept)
+        table.apply(event(.inProgress), deliveryID: "a", sequence: 1, time: 100)
+        #expect(table.apply(event(.created), deliveryID: "b", sequence: 2, time: 200) == .kept)
         #expect(
-            table.apply(event(.completed, results: ["u"]), dedupeKey: "c", sequence: 3, time: 300)
+            table.apply(event(.completed, results: ["u"]), deliveryID: "c", sequence: 3, time: 300)
                 == .changed(from: .inProgress))
         #expect(table["t1"]?.results == ["u"])
         #expect(table["t1"]?.updated == 300)
+    }
+
+    @Test func withoutADeliveryIDTheSameStatusIsADuplicate() {
+        var table = TaskTable()
+        table.apply(event(.inProgress), deliveryID: nil, sequence: 1, time: 1)
+        #expect(table.apply(event(.inProgress), deliveryID: nil, sequence: 2, time: 2) == .duplicate)
+        #expect(table.apply(event(.completed), deliveryID: nil, sequence: 3, time: 3) == .changed(from: .inProgress))
+        #expect(table.isDuplicate(event(.completed), deliveryID: nil))
+        #expect(!table.isDuplicate(event(.completed), deliveryID: "msg_9"))  // a new delivery id is news
     }
 
     @Test func dedupeKeysPreferTheDeliveryID() {
@@ -69,39 +79,39 @@ import Testing
         var events: [(TaskEvent, String)] = []
         for i in 0..<200 {
             let e = event(statuses[i % statuses.count], task: "t\(i % 17)", results: ["u\(i)"])
-            events.append((e, "key\(i)"))
+            events.append((e, "msg_\(i)"))
         }
         var once = TaskTable()
         for (i, (e, key)) in events.enumerated() {
-            once.apply(e, dedupeKey: key, sequence: UInt64(i + 1), time: Int64(i))
+            once.apply(e, deliveryID: key, sequence: UInt64(i + 1), time: Int64(i))
         }
         var twice = TaskTable()
         for (i, (e, key)) in events.enumerated() {
-            twice.apply(e, dedupeKey: key, sequence: UInt64(i + 1), time: Int64(i))
-            if Bool.random(using: &rng) { twice.apply(e, dedupeKey: key, sequence: UInt64(i + 1), time: Int64(i)) }
+            twice.apply(e, deliveryID: key, sequence: UInt64(i + 1), time: Int64(i))
+            if Bool.random(using: &rng) { twice.apply(e, deliveryID: key, sequence: UInt64(i + 1), time: Int64(i)) }
         }
         #expect(once.tasks == twice.tasks)
     }
 
     @Test func aCheckpointRoundTripsTheWholeTable() throws {
         var table = TaskTable()
-        table.apply(event(.inProgress, task: "a"), dedupeKey: "1", sequence: 1, time: 10)
+        table.apply(event(.inProgress, task: "a"), deliveryID: "1", sequence: 1, time: 10)
         table.apply(
-            TaskEvent(taskID: "a", provider: "fal", status: .failed, error: "boom"), dedupeKey: "2", sequence: 2,
+            TaskEvent(taskID: "a", provider: "fal", status: .failed, error: "boom"), deliveryID: "2", sequence: 2,
             time: 20)
         table.apply(
-            event(.completed, task: "b", results: ["https://x/1.mp4", "https://x/2.mp4"]), dedupeKey: "3", sequence: 5,
+            event(.completed, task: "b", results: ["https://x/1.mp4", "https://x/2.mp4"]), deliveryID: "3", sequence: 5,
             time: 30)
         table.advance(to: 9)
         let decoded = try TaskTable(decoding: table.encoded())
         #expect(decoded == table)
-        #expect(decoded.hasSeen("3"))
+        #expect(decoded.isDuplicate(event(.completed, task: "b"), deliveryID: "3"))
         #expect(decoded.lastSequence == 9)
     }
 
     @Test func aDamagedCheckpointIsRefusedWithWhereItBroke() {
         var table = TaskTable()
-        table.apply(event(.completed, results: ["u"]), dedupeKey: "k", sequence: 1, time: 1)
+        table.apply(event(.completed, results: ["u"]), deliveryID: "k", sequence: 1, time: 1)
         let bytes = table.encoded()
         #expect(throws: DecodeError.self) { try TaskTable(decoding: Array(bytes.dropLast(3))) }
         #expect(throws: DecodeError.self) { try TaskTable(decoding: Array("NOTTABLE".utf8) + bytes.dropFirst(8)) }

@@ -48,7 +48,7 @@ func overwrite(_ path: String, _ bytes: [UInt8]) throws {
 
 func replayed(_ directory: JournalDirectory, after: UInt64 = 0) throws -> [JournalRecord] {
     var records: [JournalRecord] = []
-    try directory.replay(after: after) { records.append($0) }
+    try directory.replay(after: after) { records.append($0.record) }
     return records
 }
 

@@ -43,7 +43,9 @@ final class DeliveryRecorder {
 
     func record(_ delivery: Delivery, completion: @escaping (Outcome) -> Void) {
         let keys = delivery.events.map { $0.dedupeKey(deliveryID: delivery.deliveryID) }
-        if !keys.isEmpty, keys.allSatisfy(table.hasSeen) {
+        if !delivery.events.isEmpty,
+            delivery.events.allSatisfy({ table.isDuplicate($0, deliveryID: delivery.deliveryID) })
+        {
             completion(.duplicate)
             return
         }
@@ -53,10 +55,13 @@ final class DeliveryRecorder {
         }
         let time = FileSystem.wallClockMilliseconds()
         let kind: RecordKind = delivery.events.isEmpty ? .unparsed : .delivery
-        let ticket = writer.append(kind: kind, time: time, body: delivery.encoded())
+        let ticket = writer.stage(kind: kind, time: time, body: delivery.encoded())
         pending[ticket] = Pending(delivery: delivery, time: time, keys: keys, completions: [completion])
         for key in keys { inFlight[key] = ticket }
     }
+
+    /// Hands this loop iteration's records to the writer thread in one go.
+    func submit() { writer.submit() }
 
     /// The writer's eventfd is readable.
     func takeCompletions() {
@@ -66,8 +71,8 @@ final class DeliveryRecorder {
                 guard let done = finish(ticket) else { continue }
                 table.advance(to: sequence)
                 for event in done.delivery.events {
-                    let key = event.dedupeKey(deliveryID: done.delivery.deliveryID)
-                    let outcome = table.apply(event, dedupeKey: key, sequence: sequence, time: done.time)
+                    let outcome = table.apply(
+                        event, deliveryID: done.delivery.deliveryID, sequence: sequence, time: done.time)
                     onApplied?(event, outcome, sequence)
                 }
                 for answer in done.completions { answer(.recorded(sequence: sequence)) }
