@@ -14,9 +14,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# The daemon on its embedded defaults: 127.0.0.1:8080, GET /healthz.
+# The daemon on its embedded defaults (127.0.0.1:8080, GET /healthz, journal under
+# ./taskhook-state) plus one Freepik route with a public development secret (config/dev.yaml).
 run: build
-	.build/debug/taskhookd
+	.build/debug/taskhookd --config config/dev.yaml
 
 test: deps
 	@scripts/deps.sh $(TEST_DEPS)

@@ -59,8 +59,9 @@ let package = Package(
         .executableTarget(
             name: "taskhook",
             dependencies: [
-                "TaskhookDaemon", "TaskhookJournal", "TaskhookCore",
+                "TaskhookDaemon", "TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookProviders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
@@ -72,7 +73,12 @@ let package = Package(
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport"]),
+            dependencies: [
+                "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["clients"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -59,7 +59,7 @@ public final class Daemon {
         let webhookRoutes: [WebhookRoute]
         do {
             webhookRoutes = try configuration.routes.map { route throws(RouteFactory.Failure) in
-                try RouteFactory.build(route, secrets: SecretReader(environment: environment))
+                try RouteFactory.build(route, secrets: SecretReader(environment: environment), logger: logger)
             }
         } catch {
             throw .route(error.description)

@@ -148,6 +148,42 @@ public enum FileSystem {
         return Int64(st.st_mtim.tv_sec)
     }
 
+    /// What identifies a file's current contents cheaply: inode, size and modification time.
+    /// A rename-into-place (how keys are refreshed) changes the inode.
+    public struct Identity: Equatable, Sendable {
+        public var inode: UInt64
+        public var size: Int64
+        public var modifiedNanoseconds: Int64
+    }
+
+    public static func identity(_ path: String) throws(SyscallError) -> Identity {
+        var st = stat()
+        _ = try syscall("stat(\(path))") { stat(path, &st) }
+        return Identity(
+            inode: UInt64(st.st_ino), size: Int64(st.st_size),
+            modifiedNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec))
+    }
+
+    /// Writes `bytes` to `path` so that readers see the old file or the new one, never a mix:
+    /// a temporary file beside it, synced, renamed over it, and the directory synced.
+    public static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(SyscallError) {
+        let temporary = path + ".tmp-\(getpid())"
+        do {
+            let file = try File.openForWriting(temporary, create: true)
+            defer { file.close() }
+            try file.truncate(to: 0)
+            try file.write(bytes, at: 0)
+            try file.sync()
+            try rename(temporary, to: path)
+        } catch {
+            _ = unlink(temporary)
+            throw error
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        try syncDirectory(directory)
+    }
+
     /// Wall-clock time in milliseconds since the epoch.
     public static func wallClockMilliseconds() -> Int64 {
         var ts = timespec()

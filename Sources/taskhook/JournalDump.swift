@@ -9,8 +9,8 @@ struct JournalDump: ParsableCommand {
         abstract: "Print every record as one JSON object a line.",
         discussion: """
             Fields: seq, time (ms since the epoch), kind, route, provider, delivery_id, task_id, status, \
-            body (the raw callback body as text; body_base64 instead when it is not UTF-8). A delivery with \
-            several events prints one line per event.
+            results, error, body (the raw callback body as text; body_base64 instead when it is not UTF-8). \
+            A delivery with several events prints one line per event; an unparsed one has a note instead.
             """)
 
     @OptionGroup var options: JournalDirectoryOption
@@ -63,7 +63,8 @@ struct JournalDump: ParsableCommand {
             return delivery.events.map { event in
                 .object(
                     head + common + [
-                        ("task_id", .string(event.taskID)), ("status", .string(event.status.rawValue)), body,
+                        ("task_id", .string(event.taskID)), ("status", .string(event.status.rawValue)),
+                        ("results", .array(event.results.map { .string($0) })), ("error", .optional(event.error)), body,
                     ])
             }
         case .checkpoint:

@@ -1,11 +1,11 @@
 import ArgumentParser
 
 @main
-struct Taskhook: ParsableCommand {
+struct Taskhook: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskhook",
-        abstract: "Look at taskhook's journal, and (soon) wait for tasks, from the command line.",
-        subcommands: [JournalCommand.self])
+        abstract: "taskhook from the command line: send a signed test callback, fetch keys, read the journal.",
+        subcommands: [SendTest.self, JWKSCommand.self, JournalCommand.self])
 }
 
 /// Exit statuses shared by the subcommands (sysexits.h where one fits).

@@ -1,3 +1,4 @@
+import Logging
 import TaskhookCore
 import TaskhookProviders
 
@@ -8,7 +9,9 @@ enum RouteFactory {
         let description: String
     }
 
-    static func build(_ route: RouteConfiguration, secrets: SecretReader) throws(Failure) -> WebhookRoute {
+    static func build(_ route: RouteConfiguration, secrets: SecretReader, logger: Logger = Logger(label: "taskhookd"))
+        throws(Failure) -> WebhookRoute
+    {
         func read(_ source: SecretSource, _ what: String) throws(Failure) -> String {
             do {
                 return try secrets.read(source)
@@ -54,12 +57,10 @@ enum RouteFactory {
             if !keys.isEmpty { verifier = StandardWebhooksVerifier(keys: keys, toleranceSeconds: tolerance) }
         case .fal:
             if let path = route.jwks {
-                let jwks: String
-                do { jwks = try secrets.readFile(path) } catch {
-                    throw Failure(description: "route \(route.path): jwks: \(error)")
-                }
-                verifier = try configured("jwks \(path)") { () throws(ProviderConfigurationError) in
-                    try FalVerifier(jwks: Array(jwks.utf8), toleranceSeconds: tolerance)
+                do {
+                    verifier = try ReloadingJWKSVerifier(path: path, toleranceSeconds: tolerance, logger: logger)
+                } catch {
+                    throw Failure(description: "route \(route.path): \(error)")
                 }
             }
         case .kling:
