@@ -1,7 +1,8 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
 SWIFT ?= swift
 BUILD_DEPS := libsystemd-dev pkg-config
-TEST_DEPS := $(BUILD_DEPS) curl python3
+TEST_DEPS := $(BUILD_DEPS) curl python3 python3-pip
+PY_TEST_DEPS := standardwebhooks cryptography
 
 .PHONY: deps build release run test fuzz fuzz-ci bench format lint clean
 
@@ -21,6 +22,7 @@ run: build
 
 test: deps
 	@scripts/deps.sh $(TEST_DEPS)
+	@scripts/pydeps.sh $(PY_TEST_DEPS)
 	$(SWIFT) test
 
 # libFuzzer on the request parser until stopped (FUZZ_SECONDS to bound it).

@@ -1,4 +1,5 @@
 import Logging
+import SystemPackage
 import TaskhookCore
 import TaskhookHTTP
 import TaskhookJournal
@@ -32,6 +33,7 @@ public final class Daemon {
     private let server: HTTPServer
     private let signals: SignalFD
     private let recorder: DeliveryRecorder
+    private let control: ControlRoutes
     private var stopping = false
 
     /// Blocks the signals it handles (call before starting any other thread), creates the loop
@@ -101,6 +103,9 @@ public final class Daemon {
             writer: writer, table: replay.table, checkpointEvery: configuration.journal.checkpointEvery, logger: logger)
         let routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, logger: logger)
+        control = ControlRoutes(
+            recorder: recorder, loop: loop, maxWaiters: configuration.control.maxWaiters, logger: logger)
+        recorder.onApplied = { [control] event, outcome, _ in control.applied(event, outcome) }
         do {
             _ = try loop.register(writer.completionsReady.rawValue, interest: .readable) { [recorder] _ in
                 recorder.takeCompletions()
@@ -119,6 +124,12 @@ public final class Daemon {
                 throw .listen(address, error)
             }
         }
+        do {
+            try openControlListeners(configuration.control, environment: environment)
+        } catch {
+            writer.close()
+            throw error
+        }
         for route in webhookRoutes {
             logger.info(
                 "route",
@@ -126,6 +137,41 @@ public final class Daemon {
                     "route": "\(route.path)\(route.token == nil ? "" : "/<token>")", "provider": "\(route.provider)",
                     "verification": "\(route.verifier == nil ? "none (allow-unsigned)" : "on")",
                 ])
+        }
+    }
+
+    /// The Unix control socket (created with its mode, its directory made if missing) and the
+    /// optional admin listener behind a bearer token.
+    private func openControlListeners(_ control: ControlConfiguration, environment: [String: String]) throws(StartError)
+    {
+        let path = control.socket
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            do { try FileSystem.createDirectories(String(path[..<slash])) } catch { throw .setup(error) }
+        }
+        let address = SocketAddress.unix(path: path)
+        do throws(SyscallError) {
+            let socket = try ListeningSocket(binding: address)
+            guard chmod(path, mode_t(control.socketMode)) == 0 else {
+                throw SyscallError("chmod(\(path))", Errno(rawValue: errno))
+            }
+            try server.addListener(socket, name: "control", handler: self.control)
+        } catch {
+            throw .listen(address, error)
+        }
+        logger.info("listening", metadata: ["listener": "control", "address": "\(address)"])
+        guard let admin = control.admin else { return }
+        let token: String
+        do {
+            token = try SecretReader(environment: environment).read(admin.token)
+        } catch {
+            throw .route("control.admin.token: \(error)")
+        }
+        do {
+            let socket = try ListeningSocket(binding: admin.listen)
+            try server.addListener(socket, name: "admin", handler: BearerTokenGate(self.control, token: token))
+            logger.info("listening", metadata: ["listener": "admin", "address": "\(socket.address)"])
+        } catch {
+            throw .listen(admin.listen, error)
         }
     }
 
@@ -142,7 +188,7 @@ public final class Daemon {
     }
 
     /// The addresses actually bound (ports resolved when 0 was configured).
-    public var listenAddresses: [SocketAddress] { server.listenerAddresses }
+    public var listenAddresses: [SocketAddress] { server.listenerAddresses(named: "http") }
 
     /// Runs until SIGTERM or SIGINT and a graceful drain.
     public func run() throws(SyscallError) {
@@ -178,6 +224,7 @@ public final class Daemon {
                 "signal": "\(signal == SIGTERM ? "SIGTERM" : "SIGINT")", "connections": "\(server.connectionCount)",
                 "drain_timeout": "\(configuration.drainTimeout)",
             ])
+        control.shutdown()
         server.drain(deadline: loop.now + configuration.drainTimeout) { [unowned self] in
             self.finish()
         }

@@ -48,6 +48,11 @@ public final class HTTPServer {
     public var connectionCount: Int { connections.count }
     public var listenerAddresses: [SocketAddress] { listeners.map(\.socket.address) }
 
+    /// The addresses of the listeners with this name.
+    public func listenerAddresses(named name: String) -> [SocketAddress] {
+        listeners.filter { $0.name == name }.map(\.socket.address)
+    }
+
     /// Starts accepting on `socket`, handing its requests to `handler`.
     public func addListener(_ socket: ListeningSocket, name: String, handler: HTTPHandler) throws(SyscallError) {
         listeners.append(Listener(socket: socket, name: name, handler: handler, registration: nil))

@@ -30,6 +30,9 @@ struct Taskhookd: ParsableCommand {
     @Option(help: ArgumentHelp("The journal directory.", valueName: "directory"))
     var journalDir: String?
 
+    @Option(help: ArgumentHelp("The control API's Unix socket.", valueName: "path"))
+    var controlSocket: String?
+
     @Option(help: ArgumentHelp("fdatasync every batch (always) or never (none; development only).", valueName: "mode"))
     var journalSync: String?
 
@@ -97,6 +100,7 @@ struct Taskhookd: ParsableCommand {
     func loadConfiguration(environment: [String: String]) throws -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
         configuration.journal = JournalConfiguration(environment: environment)
+        configuration.control = ControlConfiguration(environment: environment)
         if let config {
             let text: String
             do {
@@ -108,6 +112,7 @@ struct Taskhookd: ParsableCommand {
         }
         if !listen.isEmpty { configuration.listen = try listen.map { try SocketAddress(parsing: $0) } }
         if let journalDir { configuration.journal.directory = journalDir }
+        if let controlSocket { configuration.control.socket = controlSocket }
         if journalSync == "none" { configuration.journal.options.sync = .none }
         if journalSync == "always" { configuration.journal.options.sync = .always }
         if let maxConnections { configuration.server.maxConnections = maxConnections }

@@ -9,6 +9,8 @@ public final class DaemonProcess: @unchecked Sendable {
     private var stderrText = ""
     private var boundAddress: SocketAddress?
     private var ownedDirectory: String?
+    /// The Unix socket of the control API.
+    public let controlSocket: String
     /// The webhook listener's address, as the daemon logged it.
     public var address: SocketAddress { boundAddress! }
 
@@ -28,11 +30,16 @@ public final class DaemonProcess: @unchecked Sendable {
         timeout: Duration = .seconds(20)
     ) throws {
         process.executableURL = Self.binary
-        // Each daemon gets a journal of its own unless the test names one.
+        // Each daemon gets a journal and a control socket of its own unless the test names them.
         var arguments = arguments
-        if !arguments.contains("--journal-dir") {
-            ownedDirectory = Self.temporaryDirectory()
-            arguments += ["--journal-dir", ownedDirectory! + "/journal"]
+        let owned = Self.temporaryDirectory()
+        ownedDirectory = owned
+        if !arguments.contains("--journal-dir") { arguments += ["--journal-dir", owned + "/journal"] }
+        if let index = arguments.firstIndex(of: "--control-socket"), index + 1 < arguments.count {
+            controlSocket = arguments[index + 1]
+        } else {
+            controlSocket = owned + "/control.sock"
+            arguments += ["--control-socket", controlSocket]
         }
         process.arguments = ["--listen", listen] + arguments
         if let environment { process.environment = environment }
@@ -47,7 +54,7 @@ public final class DaemonProcess: @unchecked Sendable {
         let deadline = Instant.now() + timeout
         while boundAddress == nil {
             if let line = log.split(separator: "\n").first(where: {
-                $0.contains("listening") && $0.contains("address=")
+                $0.contains("listening") && $0.contains("listener=http")
             }) {
                 let value = line.split(separator: " ").first { $0.hasPrefix("address=") }!.dropFirst("address=".count)
                 boundAddress = try SocketAddress(parsing: String(value))

@@ -8,6 +8,7 @@ extension DaemonConfiguration {
     public static func parse(yaml: String, environment: [String: String]) throws(ConfigError) -> DaemonConfiguration {
         var configuration = DaemonConfiguration()
         configuration.journal = JournalConfiguration(environment: environment)
+        configuration.control = ControlConfiguration(environment: environment)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else { return configuration }
@@ -32,6 +33,9 @@ extension DaemonConfiguration {
         }
         if let journal = top["journal"] { try readJournal(journal.requireMapping(), into: &configuration.journal) }
         if let limits = top["limits"] { try readLimits(limits.requireMapping(), into: &configuration) }
+        if let control = top["control"] {
+            try readControl(control.requireMapping(), into: &configuration.control, warnings: &configuration.warnings)
+        }
         if let routes = top["routes"] {
             for item in try routes.requireList() {
                 let route = try readRoute(item.requireMapping(), warnings: &configuration.warnings)
@@ -82,6 +86,29 @@ extension DaemonConfiguration {
         if let v = map["idle-timeout"] { configuration.server.limits.idleTimeout = try v.requireDuration() }
         if let v = map["write-timeout"] { configuration.server.limits.writeTimeout = try v.requireDuration() }
         if let v = map["drain-timeout"] { configuration.drainTimeout = try v.requireDuration() }
+        if let v = map["max-waiters"] { configuration.control.maxWaiters = try v.requireInt(min: 1) }
+        try map.finish()
+    }
+
+    private static func readControl(
+        _ map: ConfigMapping, into control: inout ControlConfiguration, warnings: inout [String]
+    ) throws(ConfigError) {
+        if let v = map["socket"] { control.socket = try v.requireString() }
+        if let v = map["socket-mode"] {
+            guard let text = v.string, let mode = UInt32(text, radix: 8), mode <= 0o777 else {
+                throw v.error("expected an octal file mode such as 0660")
+            }
+            control.socketMode = mode
+        }
+        if let v = map["admin"] {
+            let admin = try v.requireMapping()
+            let listenNode = try admin.require("listen")
+            let text = try listenNode.requireString()
+            let address: SocketAddress
+            do { address = try SocketAddress(parsing: text) } catch { throw listenNode.error(error.reason) }
+            control.admin = (address, try readSecret(admin.require("token"), warnings: &warnings))
+            try admin.finish()
+        }
         try map.finish()
     }
 

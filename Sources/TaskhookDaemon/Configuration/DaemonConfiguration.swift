@@ -14,6 +14,7 @@ public struct DaemonConfiguration: Sendable {
     /// the HTTP layer (`make bench`), never for real callbacks.
     public var discardPaths: Set<String> = []
     public var journal = JournalConfiguration()
+    public var control = ControlConfiguration()
     public var routes: [RouteConfiguration] = []
     /// Things an operator must hear about at every start (inline secrets, unsigned routes).
     public var warnings: [String] = []
@@ -32,6 +33,28 @@ public struct JournalConfiguration: Sendable, Equatable {
         directory =
             (environment["STATE_DIRECTORY"].map { $0.split(separator: ":").first.map(String.init) ?? $0 }
                 ?? "./taskhook-state") + "/journal"
+    }
+}
+
+/// The control API's listeners: a Unix socket for local jobs, and an optional TCP listener
+/// that requires a bearer token.
+public struct ControlConfiguration: Sendable, Equatable {
+    /// Default: `$RUNTIME_DIRECTORY/control.sock` under systemd, else `./taskhook-state/control.sock`.
+    public var socket: String
+    /// Created with this mode (group access for the jobs' group).
+    public var socketMode: UInt32 = 0o660
+    public var maxWaiters = 65536
+    public var admin: (listen: SocketAddress, token: SecretSource)?
+
+    public init(environment: [String: String] = [:]) {
+        socket =
+            (environment["RUNTIME_DIRECTORY"].map { $0.split(separator: ":").first.map(String.init) ?? $0 }
+                ?? "./taskhook-state") + "/control.sock"
+    }
+
+    public static func == (a: ControlConfiguration, b: ControlConfiguration) -> Bool {
+        a.socket == b.socket && a.socketMode == b.socketMode && a.maxWaiters == b.maxWaiters
+            && a.admin?.listen == b.admin?.listen && a.admin?.token == b.admin?.token
     }
 }
 

@@ -1,0 +1,34 @@
+import TaskhookHTTP
+
+/// The admin listener's door: the control API, for requests that carry the bearer token.
+final class BearerTokenGate: HTTPHandler {
+    private let inner: HTTPHandler
+    private let token: [UInt8]
+
+    init(_ inner: HTTPHandler, token: String) {
+        self.inner = inner
+        self.token = Array(token.utf8)
+    }
+
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
+        guard let header = head.fields["authorization"], header.lowercased().hasPrefix("bearer "),
+            Self.equalInConstantTime(Array(header.utf8.dropFirst(7)), token)
+        else {
+            return .respond(
+                .text(
+                    .unauthorized, "the admin listener needs Authorization: Bearer <token>",
+                    headers: HTTPFields([("WWW-Authenticate", "Bearer realm=\"taskhook\"")])))
+        }
+        return inner.decide(head, connection: connection)
+    }
+
+    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+        inner.handle(request, connection: connection, responder: responder)
+    }
+
+    static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<b.count { difference |= b[i] ^ (i < a.count ? a[i] : 0) }
+        return difference == 0
+    }
+}

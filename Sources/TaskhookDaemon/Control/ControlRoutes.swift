@@ -1,0 +1,233 @@
+import Logging
+import TaskhookCore
+import TaskhookHTTP
+import TaskhookPosix
+
+/// The control API for jobs, on the Unix control socket (and the optional admin listener):
+///
+///     GET /v1/tasks/{id}            the task, 404 if unknown
+///     GET /v1/tasks/{id}?wait=S     long-poll: at once if terminal, else when it becomes terminal
+///                                   (woken only by durable events), else after S seconds with
+///                                   "terminal": false; the task need not be known yet
+///     GET /v1/tasks?status=&provider=&since=&limit=&after=   a page of tasks
+///     GET /healthz
+final class ControlRoutes: HTTPHandler {
+    private struct Waiter {
+        let responder: Responder
+        let timer: EventLoop.TimerID
+    }
+
+    /// Longest wait a request may ask for.
+    static let maxWaitSeconds = 3600
+
+    private let recorder: DeliveryRecorder
+    private let loop: EventLoop
+    private let logger: Logger
+    private var waiters: WaiterRegistry<Waiter>
+    private var stopping = false
+
+    init(recorder: DeliveryRecorder, loop: EventLoop, maxWaiters: Int, logger: Logger) {
+        self.recorder = recorder
+        self.loop = loop
+        self.logger = logger
+        self.waiters = WaiterRegistry(limit: maxWaiters)
+    }
+
+    var waiterCount: Int { waiters.count }
+
+    func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
+        guard head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/") else {
+            return .respond(.text(.notFound, "no route for \(head.path)"))
+        }
+        guard head.method == "GET" || head.method == "HEAD" else {
+            return .respond(
+                .text(.methodNotAllowed, "method not allowed; use GET", headers: HTTPFields([("Allow", "GET, HEAD")])))
+        }
+        return .readBody
+    }
+
+    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+        let path = request.head.path
+        let query = Query(request.head.query)
+        if path == "/healthz" {
+            responder.respond(.text(.ok, "ok"))
+        } else if path == "/v1/tasks" {
+            list(query, responder)
+        } else {
+            let id = Query.percentDecoded(String(path.dropFirst("/v1/tasks/".count)))
+            guard !id.isEmpty, !id.contains("/") else {
+                responder.respond(Self.error(.notFound, "no route for \(path)"))
+                return
+            }
+            task(id, query, responder)
+        }
+    }
+
+    // MARK: One task
+
+    private func task(_ id: String, _ query: Query, _ responder: Responder) {
+        var wait = 0
+        if let text = query["wait"] {
+            guard let seconds = Int(text), (0...Self.maxWaitSeconds).contains(seconds) else {
+                responder.respond(
+                    Self.error(.badRequest, "wait must be a whole number of seconds from 0 to \(Self.maxWaitSeconds)"))
+                return
+            }
+            wait = seconds
+        }
+        let task = recorder.table[id]
+        if task?.isTerminal == true || wait == 0 {
+            responder.respond(task.map { .json(.ok, $0.json.bytes) } ?? Self.error(.notFound, "unknown task \(id)"))
+            return
+        }
+        guard !stopping else {
+            responder.respond(Self.shuttingDown)
+            return
+        }
+        // The timer, a client that goes away, and a wake-up all end the wait; whichever comes
+        // first removes the waiter, so the others find nothing to do.
+        var registered: WaiterRegistry<Waiter>.ID?
+        let expiry = loop.addTimer { [unowned self] in
+            guard let waiterID = registered, let waiter = self.waiters.remove(waiterID) else { return }
+            self.loop.removeTimer(waiter.timer)
+            waiter.responder.respond(self.current(id))
+        }
+        guard let waiterID = waiters.add(Waiter(responder: responder, timer: expiry), for: id) else {
+            loop.removeTimer(expiry)
+            responder.respond(
+                .text(
+                    .serviceUnavailable, "too many waiters (\(waiters.limit)); retry later",
+                    headers: HTTPFields([("Retry-After", "1")])))
+            return
+        }
+        registered = waiterID
+        loop.setTimer(expiry, deadline: loop.now + .seconds(wait))
+        responder.onDisconnect = { [unowned self] in
+            guard let waiter = self.waiters.remove(waiterID) else { return }
+            self.loop.removeTimer(waiter.timer)
+        }
+        // A client that shut down its side is treated as gone: it is answered now, so the
+        // connection can end, instead of holding a waiter until the wait runs out.
+        responder.onInputClosed = { [unowned self] in
+            guard let waiter = self.waiters.remove(waiterID) else { return }
+            self.loop.removeTimer(waiter.timer)
+            waiter.responder.respond(self.current(id))
+        }
+    }
+
+    /// The task's state now (at the end of a wait that did not see it finish).
+    private func current(_ id: String) -> Response {
+        if let task = recorder.table[id] { return .json(.ok, task.json.bytes) }
+        let unknown: JSON = ["id": .string(id), "known": false, "terminal": false]
+        return .json(.ok, unknown.bytes)
+    }
+
+    /// A durable event was applied: wake whoever waits for its task if it is now terminal.
+    func applied(_ event: TaskEvent, _ outcome: TaskTable.Outcome) {
+        guard outcome.changedTask, let task = recorder.table[event.taskID], task.isTerminal else { return }
+        let body = task.json.bytes
+        for waiter in waiters.take(task: event.taskID) {
+            loop.removeTimer(waiter.timer)
+            waiter.responder.respond(.json(.ok, body))
+        }
+    }
+
+    /// Stopping: every waiter gets a clean answer now (503, retry), never a reset.
+    func shutdown() {
+        stopping = true
+        for waiter in waiters.takeAll() {
+            loop.removeTimer(waiter.timer)
+            waiter.responder.respond(Self.shuttingDown)
+        }
+    }
+
+    static let shuttingDown = Response.text(
+        .serviceUnavailable, "taskhookd is stopping; retry", headers: HTTPFields([("Retry-After", "2")]))
+
+    // MARK: Listing
+
+    private func list(_ query: Query, _ responder: Responder) {
+        var status: TaskStatus?
+        if let text = query["status"] {
+            guard let parsed = TaskStatus(rawValue: text) else {
+                responder.respond(
+                    Self.error(
+                        .badRequest,
+                        "status must be one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                return
+            }
+            status = parsed
+        }
+        var since: Int64 = .min
+        if let text = query["since"] {
+            guard let value = Int64(text) else {
+                responder.respond(Self.error(.badRequest, "since must be a time in milliseconds since the epoch"))
+                return
+            }
+            since = value
+        }
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                responder.respond(Self.error(.badRequest, "limit must be a whole number from 1 to 1000"))
+                return
+            }
+            limit = value
+        }
+        let provider = query["provider"]
+        // Ordered by last update, then id: stable pages; `after` is the last id of the previous page.
+        let matching = recorder.table.tasks.values.filter {
+            (status == nil || $0.status == status) && (provider == nil || $0.provider == provider)
+                && $0.updated >= since
+        }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
+        var start = matching.startIndex
+        if let after = query["after"] {
+            guard let index = matching.firstIndex(where: { $0.id == after }) else {
+                responder.respond(Self.error(.badRequest, "after must be the id of a task on the previous page"))
+                return
+            }
+            start = matching.index(after: index)
+        }
+        let page = matching[start...].prefix(limit)
+        let next: JSON = page.count == limit && page.endIndex < matching.endIndex ? .string(page.last!.id) : .null
+        let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
+        responder.respond(.json(.ok, body.bytes))
+    }
+
+    static func error(_ status: HTTPStatus, _ message: String) -> Response {
+        let body: JSON = ["error": .string(message)]
+        return .json(status, body.bytes)
+    }
+}
+
+/// A query string's parameters (`a=1&b=two`), percent-decoded.
+struct Query {
+    private var values: [String: String] = [:]
+
+    init(_ query: String?) {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = Self.percentDecoded(String(parts[0]))
+            if values[key] == nil { values[key] = parts.count > 1 ? Self.percentDecoded(String(parts[1])) : "" }
+        }
+    }
+
+    subscript(key: String) -> String? { values[key] }
+
+    static func percentDecoded(_ text: String) -> String {
+        guard text.contains("%") || text.contains("+") else { return text }
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
