@@ -26,6 +26,9 @@ public struct ConnectionState {
         /// Reading and dropping the body of a request answered early.
         case discard(since: Instant)
         case awaitingResponse
+        /// A response whose body is still being written (Server-Sent Events). It ends with
+        /// the connection, so nothing more is read or parsed.
+        case streaming
         /// Answer nothing more; close once the output is flushed.
         case closing
         /// Close now, dropping unsent output.
@@ -103,7 +106,7 @@ public struct ConnectionState {
         case .idle(let since, let fresh): phaseDeadline = since + (fresh ? limits.headerTimeout : limits.idleTimeout)
         case .head(let since): phaseDeadline = since + limits.headerTimeout
         case .body(let since), .discard(let since): phaseDeadline = since + limits.bodyTimeout
-        case .awaitingDecision, .awaitingResponse, .closing, .aborted: phaseDeadline = nil
+        case .awaitingDecision, .awaitingResponse, .streaming, .closing, .aborted: phaseDeadline = nil
         }
         guard pendingOutputCount > 0 else { return phaseDeadline }
         let writeDeadline = lastWriteProgress + limits.writeTimeout
@@ -115,7 +118,7 @@ public struct ConnectionState {
     public mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> Event? {
         guard !inputClosed else { return nil }
         switch phase {
-        case .closing, .aborted: return nil
+        case .closing, .aborted, .streaming: return nil  // a stream's client has nothing more to say
         default: break
         }
         if inputStart > 0, inputStart == input.count {
@@ -173,6 +176,36 @@ public struct ConnectionState {
         requestsCompleted += 1
         phase = keepAlive ? .idle(since: now, fresh: false) : .closing
         return process(now: now)
+    }
+
+    /// Starts a response whose body follows in pieces: no Content-Length, `Connection: close`,
+    /// the body ends when the connection does. `head.body` is sent as the first piece.
+    public mutating func startStream(_ head: Response, now: Instant) {
+        guard case .awaitingResponse = phase, let request = current else { return }
+        current = nil
+        if pendingOutputCount == 0 { lastWriteProgress = now }
+        ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date.current(), into: &output)
+        output.append(contentsOf: head.body)
+        requestsCompleted += 1
+        phase = .streaming
+    }
+
+    /// Appends a piece of a streamed body.
+    public mutating func stream(_ bytes: [UInt8], now: Instant) {
+        guard case .streaming = phase else { return }
+        if pendingOutputCount == 0 { lastWriteProgress = now }
+        output.append(contentsOf: bytes)
+    }
+
+    /// Ends a streamed body: the connection closes once it is sent.
+    public mutating func endStream() {
+        guard case .streaming = phase else { return }
+        phase = .closing
+    }
+
+    public var isStreaming: Bool {
+        if case .streaming = phase { return true }
+        return false
     }
 
     /// `count` bytes of the pending output were sent.
@@ -245,7 +278,7 @@ public struct ConnectionState {
                 phase = .head(since: now)
             case .head, .body, .discard:
                 break
-            case .awaitingDecision, .awaitingResponse, .closing, .aborted:
+            case .awaitingDecision, .awaitingResponse, .streaming, .closing, .aborted:
                 return nil
             }
             let step = input.withUnsafeBufferPointer { buffer in

@@ -109,6 +109,29 @@ final class HTTPConnection {
         sync()
     }
 
+    var pendingOutputCount: Int { state.pendingOutputCount }
+
+    func startStream(_ head: Response) {
+        guard !isClosed else { return }
+        state.startStream(head, now: server.loop.now)
+        flush()
+        sync()
+    }
+
+    func stream(_ bytes: [UInt8]) {
+        guard !isClosed else { return }
+        state.stream(bytes, now: server.loop.now)
+        flush()
+        sync()
+    }
+
+    func endStream() {
+        guard !isClosed else { return }
+        responder = nil
+        state.endStream()
+        sync()
+    }
+
     private func flush() {
         while !isClosed, state.pendingOutputCount > 0 {
             let result: IOResult<Int>

@@ -47,6 +47,36 @@ public final class Responder {
         connection?.respond(response)
     }
 
+    /// Starts a streamed answer (Server-Sent Events): `head` and its body now, more with
+    /// `send`, the end with `finish`. `onDisconnect` still tells when the client goes away.
+    public func startStream(_ head: Response) {
+        guard !isAnswered, !isStreaming, let connection else { return }
+        isStreaming = true
+        connection.startStream(head)
+    }
+
+    /// Sends more of a streamed answer; false when it can no longer reach the client.
+    @discardableResult
+    public func send(_ bytes: [UInt8]) -> Bool {
+        guard isStreaming, !isAnswered, let connection, !connection.isClosed else { return false }
+        connection.stream(bytes)
+        return true
+    }
+
+    /// Bytes of this stream not yet taken by the client (a slow subscriber shows here).
+    public var pendingBytes: Int { connection?.pendingOutputCount ?? 0 }
+
+    /// Ends a streamed answer.
+    public func finish() {
+        guard isStreaming, !isAnswered else { return }
+        isAnswered = true
+        onDisconnect = nil
+        onInputClosed = nil
+        connection?.endStream()
+    }
+
+    private(set) public var isStreaming = false
+
     func disconnected() {
         guard !isAnswered else { return }
         isAnswered = true

@@ -7,7 +7,7 @@
 public enum ResponseWriter {
     public static func serialize(
         _ response: Response, keepAlive: Bool, requestVersion: HTTPVersion, omitBody: Bool, date: String,
-        into out: inout [UInt8]
+        into out: inout [UInt8], contentLength: Bool = true
     ) {
         out.reserveCapacity(out.count + 160 + response.body.count)
         out.append(contentsOf: "HTTP/1.1 ".utf8)
@@ -31,9 +31,12 @@ public enum ResponseWriter {
             }
             out.append(contentsOf: crlf)
         }
-        out.append(contentsOf: "Content-Length: ".utf8)
-        appendDecimal(response.body.count, to: &out)
-        out.append(contentsOf: "\r\nDate: ".utf8)
+        if contentLength {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(response.body.count, to: &out)
+            out.append(contentsOf: crlf)
+        }
+        out.append(contentsOf: "Date: ".utf8)
         out.append(contentsOf: date.utf8)
         out.append(contentsOf: "\r\nServer: taskhookd\r\n".utf8)
         if !keepAlive {
@@ -43,6 +46,15 @@ public enum ResponseWriter {
         }
         out.append(contentsOf: crlf)
         if !omitBody { out.append(contentsOf: response.body) }
+    }
+
+    /// The head of a streamed response: no Content-Length; the body ends with the connection.
+    public static func serializeStreamHead(
+        _ response: Response, requestVersion: HTTPVersion, date: String, into out: inout [UInt8]
+    ) {
+        serialize(
+            response, keepAlive: false, requestVersion: requestVersion, omitBody: true, date: date, into: &out,
+            contentLength: false)
     }
 
     public static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

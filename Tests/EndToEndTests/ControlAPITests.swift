@@ -156,6 +156,42 @@ import Testing
         #expect(try admin.readResponse().status == 200)
     }
 
+    /// The `id:` lines of a Server-Sent Events text.
+    func eventIDs(_ text: String) -> [Int] {
+        text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
+    }
+
+    @Test func theEventStreamResumesWithExactlyTheMissedEventsInOrder() throws {
+        let daemon = try daemon()
+        let stream = try get(daemon, "/v1/events")
+        let head = try stream.readText { $0.contains(": taskhook events") }
+        #expect(head.hasPrefix("HTTP/1.1 200 OK"))
+        #expect(head.contains("Content-Type: text/event-stream"))
+        #expect(try deliver(daemon, id: 1, task: "e-1", status: "IN_PROGRESS") == 200)
+        #expect(try deliver(daemon, id: 2, task: "e-2", status: "IN_PROGRESS") == 200)
+        #expect(try deliver(daemon, id: 3, task: "e-1", status: "COMPLETED") == 200)
+        #expect(try deliver(daemon, id: 3, task: "e-1", status: "COMPLETED") == 200)  // a retry: no event
+        let live = try stream.readText { self.eventIDs($0).count >= 3 }
+        #expect(eventIDs(live) == [1, 2, 3])
+        #expect(
+            live.contains(
+                #""task_id":"e-1","provider":"freepik","status":"completed","terminal":true,"results":["https://cdn.example/e-1.mp4"]"#
+            ))
+        stream.close()
+
+        #expect(try deliver(daemon, id: 4, task: "e-2", status: "FAILED") == 200)
+        #expect(try deliver(daemon, id: 5, task: "e-3", status: "COMPLETED") == 200)
+        let resumed = try TestClient(.unix(path: daemon.controlSocket))
+        try resumed.send("GET /v1/events HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\n\r\n")
+        let missed = try resumed.readText { self.eventIDs($0).count >= 2 }
+        usleep(200_000)
+        #expect(eventIDs(missed) == [4, 5])
+        let onlyE2 = try get(daemon, "/v1/events?since=0&task=e-2").readText { self.eventIDs($0).count >= 2 }
+        #expect(eventIDs(onlyE2) == [2, 4])
+        let bad = try get(daemon, "/v1/events?since=yesterday").readResponse()
+        #expect(bad.status == 400)
+    }
+
     @Test func theControlSocketHasTheConfiguredMode() throws {
         let daemon = try daemon()
         var st = stat()

@@ -296,6 +296,26 @@ struct ConnectionDriver {
         #expect(d.state.pendingOutputCount == 0)
     }
 
+    @Test func aStreamedAnswerHasNoLengthEndsWithTheConnectionAndIgnoresFurtherInput() {
+        var d = ConnectionDriver()
+        d.send(get)
+        d.state.startStream(
+            Response(
+                status: .ok, headers: HTTPFields([("Content-Type", "text/event-stream")]), body: Array(": hi\n\n".utf8)),
+            now: d.now)
+        d.state.stream(Array("id: 1\n\n".utf8), now: d.now)
+        d.send("GET /pipelined HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(d.requests.count == 1)
+        d.drainOutput()
+        #expect(!d.sent.contains("Content-Length"))
+        #expect(d.sent.contains("Connection: close\r\n"))
+        #expect(d.sent.hasSuffix("\r\n\r\n: hi\n\nid: 1\n\n"))
+        d.advance(.seconds(600))  // a quiet stream is not timed out
+        #expect(!d.state.isDone)
+        d.state.endStream()
+        #expect(d.state.isDone)
+    }
+
     @Test func headAnswersCarryContentLengthButNoBody() {
         var d = ConnectionDriver()
         d.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")

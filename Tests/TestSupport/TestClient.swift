@@ -85,6 +85,18 @@ public final class TestClient {
         return TestResponse(status: status, headers: headers, body: body)
     }
 
+    /// Everything received until `done` says the text so far is enough (a stream's events).
+    public func readText(timeout: Duration = .seconds(5), until done: (String) -> Bool) throws -> String {
+        let deadline = Instant.now() + timeout
+        while !done(String(decoding: buffer, as: UTF8.self)) {
+            guard Instant.now() < deadline else {
+                throw TestClientError("not enough within \(timeout): \(String(decoding: buffer, as: UTF8.self))")
+            }
+            guard try fill(timeout: deadline - Instant.now()) else { throw TestClientError("connection closed") }
+        }
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
     /// True if the peer closes the connection within `timeout` (after any pending bytes).
     public func closedByPeer(within timeout: Duration) -> Bool {
         let deadline = Instant.now() + timeout

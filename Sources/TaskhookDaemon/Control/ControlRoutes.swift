@@ -10,6 +10,7 @@ import TaskhookPosix
 ///                                   (woken only by durable events), else after S seconds with
 ///                                   "terminal": false; the task need not be known yet
 ///     GET /v1/tasks?status=&provider=&since=&limit=&after=   a page of tasks
+///     GET /v1/events                Server-Sent Events of task changes (see `EventStream`)
 ///     GET /healthz
 final class ControlRoutes: HTTPHandler {
     private struct Waiter {
@@ -25,18 +26,23 @@ final class ControlRoutes: HTTPHandler {
     private let logger: Logger
     private var waiters: WaiterRegistry<Waiter>
     private var stopping = false
+    let events: EventStream
 
     init(recorder: DeliveryRecorder, loop: EventLoop, maxWaiters: Int, logger: Logger) {
         self.recorder = recorder
         self.loop = loop
         self.logger = logger
         self.waiters = WaiterRegistry(limit: maxWaiters)
+        self.events = EventStream(loop: loop) { [unowned recorder] in recorder.table }
     }
 
     var waiterCount: Int { waiters.count }
 
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
-        guard head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/") else {
+        guard
+            head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/")
+                || head.path == "/v1/events"
+        else {
             return .respond(.text(.notFound, "no route for \(head.path)"))
         }
         guard head.method == "GET" || head.method == "HEAD" else {
@@ -53,6 +59,12 @@ final class ControlRoutes: HTTPHandler {
             responder.respond(.text(.ok, "ok"))
         } else if path == "/v1/tasks" {
             list(query, responder)
+        } else if path == "/v1/events" {
+            guard !stopping else {
+                responder.respond(Self.shuttingDown)
+                return
+            }
+            events.subscribe(request, query, responder)
         } else {
             let id = Query.percentDecoded(String(path.dropFirst("/v1/tasks/".count)))
             guard !id.isEmpty, !id.contains("/") else {
@@ -124,7 +136,9 @@ final class ControlRoutes: HTTPHandler {
 
     /// A durable event was applied: wake whoever waits for its task if it is now terminal.
     func applied(_ event: TaskEvent, _ outcome: TaskTable.Outcome) {
-        guard outcome.changedTask, let task = recorder.table[event.taskID], task.isTerminal else { return }
+        guard outcome.changedTask, let task = recorder.table[event.taskID] else { return }
+        events.applied(task)
+        guard task.isTerminal else { return }
         let body = task.json.bytes
         for waiter in waiters.take(task: event.taskID) {
             loop.removeTimer(waiter.timer)
@@ -135,6 +149,7 @@ final class ControlRoutes: HTTPHandler {
     /// Stopping: every waiter gets a clean answer now (503, retry), never a reset.
     func shutdown() {
         stopping = true
+        events.shutdown()
         for waiter in waiters.takeAll() {
             loop.removeTimer(waiter.timer)
             waiter.responder.respond(Self.shuttingDown)

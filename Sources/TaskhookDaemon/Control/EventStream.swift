@@ -1,0 +1,125 @@
+import TaskhookCore
+import TaskhookHTTP
+import TaskhookPosix
+
+/// `GET /v1/events`: Server-Sent Events of task changes in journal order. Each event's `id:` is
+/// the journal sequence of the delivery that made the change, so a client resumes exactly where
+/// it stopped with `Last-Event-ID` (or `?since=N`); `?task=ID` narrows the stream to one task.
+/// Comments keep idle connections alive. A subscriber that stops reading is dropped once
+/// `maxBacklogBytes` of events wait for it; it can resume from its last id.
+final class EventStream {
+    private struct Subscriber {
+        let responder: Responder
+        let task: String?
+    }
+
+    private let loop: EventLoop
+    private let table: () -> TaskTable
+    private var subscribers: [Int: Subscriber] = [:]
+    private var nextID = 0
+    private var heartbeat: EventLoop.TimerID?
+    let heartbeatInterval: Duration
+    let maxBacklogBytes: Int
+
+    init(
+        loop: EventLoop, heartbeatInterval: Duration = .seconds(15), maxBacklogBytes: Int = 1 << 20,
+        table: @escaping () -> TaskTable
+    ) {
+        self.loop = loop
+        self.table = table
+        self.heartbeatInterval = heartbeatInterval
+        self.maxBacklogBytes = maxBacklogBytes
+    }
+
+    var count: Int { subscribers.count }
+
+    func subscribe(_ request: Request, _ query: Query, _ responder: Responder) {
+        var since: UInt64 = 0
+        if let text = query["since"] ?? request.head.fields["last-event-id"] {
+            guard let value = UInt64(text) else {
+                responder.respond(
+                    ControlRoutes.error(.badRequest, "since (or Last-Event-ID) must be a journal sequence number"))
+                return
+            }
+            since = value
+        }
+        let task = query["task"]
+        // Everything already durable after `since`, then live events as they come.
+        var backlog = ": taskhook events\n\n"
+        for (task, delivery) in missed(after: since, task: task) { backlog += Self.message(task, delivery) }
+        responder.startStream(
+            Response(
+                status: .ok,
+                headers: HTTPFields([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]),
+                body: Array(backlog.utf8)))
+        nextID += 1
+        let id = nextID
+        subscribers[id] = Subscriber(responder: responder, task: task)
+        responder.onDisconnect = { [unowned self] in self.subscribers[id] = nil }
+        responder.onInputClosed = { [unowned self] in
+            self.subscribers.removeValue(forKey: id)?.responder.finish()
+        }
+        armHeartbeat()
+    }
+
+    /// The applied deliveries after `sequence`, in journal order.
+    private func missed(after sequence: UInt64, task: String?) -> [(Task, Task.Delivery)] {
+        let table = table()
+        let tasks = task.map { id in table[id].map { [$0] } ?? [] } ?? Array(table.tasks.values)
+        var found: [(Task, Task.Delivery)] = []
+        for task in tasks {
+            for delivery in task.deliveries where delivery.applied && delivery.sequence > sequence {
+                found.append((task, delivery))
+            }
+        }
+        return found.sorted { $0.1.sequence < $1.1.sequence }
+    }
+
+    /// A durable delivery changed a task.
+    func applied(_ task: Task) {
+        guard let delivery = task.deliveries.last, delivery.applied, !subscribers.isEmpty else { return }
+        let bytes = Array(Self.message(task, delivery).utf8)
+        for (id, subscriber) in subscribers where subscriber.task == nil || subscriber.task == task.id {
+            send(bytes, to: id, subscriber)
+        }
+    }
+
+    private func send(_ bytes: [UInt8], to id: Int, _ subscriber: Subscriber) {
+        guard subscriber.responder.pendingBytes < maxBacklogBytes, subscriber.responder.send(bytes) else {
+            // Too far behind (or gone): let it go; it can resume from the last id it saw.
+            subscribers[id] = nil
+            subscriber.responder.finish()
+            return
+        }
+    }
+
+    private func armHeartbeat() {
+        if heartbeat == nil {
+            heartbeat = loop.addTimer { [unowned self] in self.beat() }
+        }
+        loop.setTimer(heartbeat!, deadline: loop.now + heartbeatInterval)
+    }
+
+    private func beat() {
+        let comment = Array(": keep-alive\n\n".utf8)
+        for (id, subscriber) in subscribers { send(comment, to: id, subscriber) }
+        if !subscribers.isEmpty { loop.setTimer(heartbeat!, deadline: loop.now + heartbeatInterval) }
+    }
+
+    func shutdown() {
+        for subscriber in subscribers.values { subscriber.responder.finish() }
+        subscribers.removeAll()
+    }
+
+    /// One event: `id` the journal sequence, `data` what the delivery made of the task.
+    static func message(_ task: Task, _ delivery: Task.Delivery) -> String {
+        let final = delivery.status.isTerminal
+        let data: JSON = .object([
+            ("sequence", .number(Int64(delivery.sequence))), ("task_id", .string(task.id)),
+            ("provider", .string(task.provider)), ("status", .string(delivery.status.rawValue)),
+            ("terminal", .bool(final)), ("results", .array(final ? task.results.map { .string($0) } : [])),
+            ("error", final ? .optional(task.error) : .null), ("time", .number(delivery.time)),
+        ])
+        return "id: \(delivery.sequence)\nevent: task\ndata: \(data.text)\n\n"
+    }
+}
