@@ -1,4 +1,5 @@
 import Logging
+import Prometheus
 import SystemPackage
 import TaskhookCore
 import TaskhookHTTP
@@ -38,7 +39,12 @@ public final class Daemon {
 
     /// Blocks the signals it handles (call before starting any other thread), creates the loop
     /// and binds every listener, so a bad address fails the start.
-    public init(configuration: DaemonConfiguration, environment: [String: String], logger: Logger) throws(StartError) {
+    /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
+    /// `/metrics` (nil: metrics are recorded but not served).
+    public init(
+        configuration: DaemonConfiguration, environment: [String: String], logger: Logger,
+        metrics registry: PrometheusCollectorRegistry? = nil
+    ) throws(StartError) {
         self.configuration = configuration
         self.logger = logger
         SignalFD.ignoreSIGPIPE()
@@ -106,6 +112,13 @@ public final class Daemon {
         control = ControlRoutes(
             recorder: recorder, loop: loop, maxWaiters: configuration.control.maxWaiters, logger: logger)
         recorder.onApplied = { [control] event, outcome, _ in control.applied(event, outcome) }
+        let metrics = DaemonMetrics(registry: registry)
+        recorder.metrics = metrics
+        routes.metrics = metrics
+        control.metricsText = { [unowned server, unowned recorder, unowned control] in
+            metrics.scrape(
+                server: server, table: recorder.table, waiters: control.waiterCount, subscribers: control.events.count)
+        }
         do {
             _ = try loop.register(writer.completionsReady.rawValue, interest: .readable) { [recorder] _ in
                 recorder.takeCompletions()

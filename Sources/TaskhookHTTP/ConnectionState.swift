@@ -52,6 +52,8 @@ public struct ConnectionState {
     /// Set by `beginDrain`: answer what is in flight with `Connection: close`, start nothing new.
     public private(set) var draining = false
     public private(set) var requestsCompleted = 0
+    /// Status codes answered since the shell last took them (for counting answers by status).
+    public private(set) var answeredStatuses: [Int] = []
 
     /// Bytes of unparsed input beyond which reading stops while a request is being answered.
     public static let maxBufferedInput = 64 * 1024
@@ -184,6 +186,7 @@ public struct ConnectionState {
         guard case .awaitingResponse = phase, let request = current else { return }
         current = nil
         if pendingOutputCount == 0 { lastWriteProgress = now }
+        answeredStatuses.append(head.status.code)
         ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date.current(), into: &output)
         output.append(contentsOf: head.body)
         requestsCompleted += 1
@@ -339,7 +342,13 @@ public struct ConnectionState {
         phase = .closing
     }
 
+    public mutating func takeAnsweredStatuses() -> [Int] {
+        defer { answeredStatuses.removeAll(keepingCapacity: true) }
+        return answeredStatuses
+    }
+
     private mutating func write(_ response: Response, for head: RequestHead?, keepAlive: Bool, now: Instant) {
+        answeredStatuses.append(response.status.code)
         // The write timeout counts from when output starts waiting, not from the last write.
         if pendingOutputCount == 0 { lastWriteProgress = now }
         ResponseWriter.serialize(

@@ -156,6 +156,7 @@ final class HTTPConnection {
     func sync() {
         guard !isClosed else { return }
         if state.pendingOutputCount > 0 { flush() }
+        if !state.answeredStatuses.isEmpty { server.count(state.takeAnsweredStatuses()) }
         if state.isDone {
             close()
             return

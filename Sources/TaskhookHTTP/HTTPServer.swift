@@ -46,6 +46,13 @@ public final class HTTPServer {
     deinit { readBuffer.deallocate() }
 
     public var connectionCount: Int { connections.count }
+
+    /// Answers given since start, by status code (every listener; parse errors included).
+    public private(set) var answers: [Int: UInt64] = [:]
+
+    func count(_ statuses: [Int]) {
+        for status in statuses { answers[status, default: 0] += 1 }
+    }
     public var listenerAddresses: [SocketAddress] { listeners.map(\.socket.address) }
 
     /// The addresses of the listeners with this name.

@@ -34,6 +34,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         case appended(ticket: UInt64, sequence: UInt64)
         case failed(ticket: UInt64, JournalError)
         case checkpointed(covering: UInt64, record: UInt64, removedSegments: [String])
+        /// One batch written: how many records, how many bytes, how long its fdatasync took.
+        case committed(records: Int, bytes: Int, syncNanoseconds: UInt64)
         case checkpointFailed(JournalError)
     }
 
@@ -62,6 +64,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var tailSize = 0
     /// A failed batch could not be cut off; it must be before anything else is written.
     private var tailNeedsTruncation = false
+    private var lastSyncNanoseconds: UInt64 = 0
 
     /// Starts the writer after `directory.recover()`.
     public init(directory: JournalDirectory, recovery: JournalDirectory.Recovery, options: JournalOptions)
@@ -190,9 +193,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private func write(_ records: [(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])]) -> [Completion] {
         do throws(JournalError) {
+            let before = tailSize
             let first = try appendFrames(
                 records.map { (time: $0.time, kind: $0.kind, body: $0.body) })
-            return records.enumerated().map { .appended(ticket: $1.ticket, sequence: first + UInt64($0)) }
+            return records.enumerated().map { .appended(ticket: $1.ticket, sequence: first + UInt64($0)) } + [
+                .committed(records: records.count, bytes: tailSize - before, syncNanoseconds: lastSyncNanoseconds)
+            ]
         } catch {
             return records.map { .failed(ticket: $0.ticket, error) }
         }
@@ -222,7 +228,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
         do {
             try tail.write(frames, at: tailSize)
+            let syncStarted = Instant.now()
             if options.sync == .always { try tail.syncData() }
+            lastSyncNanoseconds = (Instant.now() - syncStarted).nanoseconds
         } catch {
             // Nothing of this batch may stay: a later batch would otherwise follow garbage.
             do {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import TaskhookDaemon
 import TaskhookPosix
 
@@ -67,6 +69,16 @@ struct Taskhookd: ParsableCommand {
 
     func run() throws {
         LoggingSystem.bootstrap { LineLogHandler(label: $0) }
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // fdatasync takes tens of microseconds on good disks and can take seconds on sick ones.
+        factory.durationHistogramBuckets["taskhook_journal_fsync_seconds"] = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        factory.valueHistogramBuckets["taskhook_journal_batch_records"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
+        MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "taskhookd")
         let environment = ProcessInfo.processInfo.environment
         var configuration: DaemonConfiguration
@@ -89,7 +101,8 @@ struct Taskhookd: ParsableCommand {
             return
         }
         do {
-            let daemon = try Daemon(configuration: configuration, environment: environment, logger: logger)
+            let daemon = try Daemon(
+                configuration: configuration, environment: environment, logger: logger, metrics: registry)
             try daemon.run()
         } catch {
             logger.critical("\(error)")

@@ -192,6 +192,31 @@ import Testing
         #expect(bad.status == 400)
     }
 
+    @Test func metricsCountDeliveriesAnswersCommitsAndTasks() throws {
+        let daemon = try daemon()
+        #expect(try deliver(daemon, id: 1, task: "m-1", status: "COMPLETED") == 200)
+        #expect(try deliver(daemon, id: 1, task: "m-1", status: "COMPLETED") == 200)
+        #expect(try deliver(daemon, id: 2, task: "m-2", status: "SOMETHING") == 202)
+        let waiter = try get(daemon, "/v1/tasks/m-3?wait=30")
+        usleep(200_000)
+        let metrics = try get(daemon, "/metrics").readResponse()
+        #expect(metrics.status == 200)
+        #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        let text = metrics.text
+        for line in [
+            #"taskhook_deliveries_total{provider="freepik",outcome="recorded"} 1"#,
+            #"taskhook_deliveries_total{provider="freepik",outcome="duplicate"} 1"#,
+            #"taskhook_deliveries_total{provider="freepik",outcome="unparsed"} 1"#,
+            #"taskhook_tasks{status="completed"} 1"#, "taskhook_waiters 1",
+            #"taskhook_http_answers_total{status="202"} 1"#,
+        ] {
+            #expect(text.contains(line), "missing \(line) in\n\(text)")
+        }
+        #expect(text.contains("taskhook_journal_commits_total"))
+        #expect(text.contains("taskhook_journal_fsync_seconds_bucket"))
+        waiter.close()
+    }
+
     @Test func theControlSocketHasTheConfiguredMode() throws {
         let daemon = try daemon()
         var st = stat()

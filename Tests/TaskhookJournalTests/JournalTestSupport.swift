@@ -58,7 +58,10 @@ func completions(_ writer: GroupCommitWriter, count: Int) -> [GroupCommitWriter.
     var pfd = pollfd(fd: writer.completionsReady.rawValue, events: Int16(POLLIN), revents: 0)
     while all.count < count {
         _ = poll(&pfd, 1, 5000)
-        all += writer.takeCompletions()
+        all += writer.takeCompletions().filter {
+            if case .committed = $0 { return false }  // batch figures, not outcomes
+            return true
+        }
     }
     return all
 }

@@ -11,6 +11,7 @@ import TaskhookPosix
 ///                                   "terminal": false; the task need not be known yet
 ///     GET /v1/tasks?status=&provider=&since=&limit=&after=   a page of tasks
 ///     GET /v1/events                Server-Sent Events of task changes (see `EventStream`)
+///     GET /metrics                  Prometheus text
 ///     GET /healthz
 final class ControlRoutes: HTTPHandler {
     private struct Waiter {
@@ -27,6 +28,8 @@ final class ControlRoutes: HTTPHandler {
     private var waiters: WaiterRegistry<Waiter>
     private var stopping = false
     let events: EventStream
+    /// Renders `/metrics` (set by the daemon, which knows every source).
+    var metricsText: (() -> [UInt8])?
 
     init(recorder: DeliveryRecorder, loop: EventLoop, maxWaiters: Int, logger: Logger) {
         self.recorder = recorder
@@ -41,7 +44,7 @@ final class ControlRoutes: HTTPHandler {
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
         guard
             head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/")
-                || head.path == "/v1/events"
+                || head.path == "/v1/events" || head.path == "/metrics"
         else {
             return .respond(.text(.notFound, "no route for \(head.path)"))
         }
@@ -57,6 +60,11 @@ final class ControlRoutes: HTTPHandler {
         let query = Query(request.head.query)
         if path == "/healthz" {
             responder.respond(.text(.ok, "ok"))
+        } else if path == "/metrics" {
+            responder.respond(
+                Response(
+                    status: .ok, headers: HTTPFields([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
+                    body: metricsText?() ?? []))
         } else if path == "/v1/tasks" {
             list(query, responder)
         } else if path == "/v1/events" {

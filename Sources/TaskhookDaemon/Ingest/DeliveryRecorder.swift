@@ -29,6 +29,7 @@ final class DeliveryRecorder {
     private var sinceCheckpoint = 0
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
+    var metrics: DaemonMetrics?
     /// Told of every event applied, in journal order (waiters listen here).
     var onApplied: ((TaskEvent, TaskTable.Outcome, UInt64) -> Void)?
 
@@ -86,6 +87,8 @@ final class DeliveryRecorder {
                 logger.info(
                     "checkpoint written",
                     metadata: ["journal_seq": "\(covering)", "removed_segments": "\(removed.count)"])
+            case .committed(let records, _, let syncNanoseconds):
+                metrics?.committed(records: records, syncNanoseconds: syncNanoseconds)
             case .checkpointFailed(let error):
                 logger.error("checkpoint failed", metadata: ["reason": "\(error)"])
             }

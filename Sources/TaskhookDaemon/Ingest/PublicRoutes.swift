@@ -14,6 +14,7 @@ final class PublicRoutes: HTTPHandler {
     private let discardPaths: Set<String>
     private let recorder: DeliveryRecorder?
     private let logger: Logger
+    var metrics: DaemonMetrics?
 
     init(routes: [WebhookRoute], discardPaths: Set<String>, recorder: DeliveryRecorder?, logger: Logger) {
         self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
@@ -80,6 +81,7 @@ final class PublicRoutes: HTTPHandler {
                     "route": "\(route.path)", "provider": "\(route.provider)", "reason": "\(failure)",
                     "peer": "\(peer)",
                 ])
+            metrics?.delivery(provider: route.provider, outcome: "rejected")
             responder.respond(.text(.unauthorized, failure.reason))
             return
         }
@@ -99,9 +101,10 @@ final class PublicRoutes: HTTPHandler {
                 Self.keptHeaders.contains($0.name) || $0.name.hasPrefix("webhook-") || $0.name.hasPrefix("x-fal-")
             },
             body: request.body, events: events, note: note)
-        recorder.record(delivery) { [logger] outcome in
+        recorder.record(delivery) { [logger, metrics] outcome in
             switch outcome {
             case .recorded(let sequence):
+                metrics?.delivery(provider: route.provider, outcome: events.isEmpty ? "unparsed" : "recorded")
                 if events.isEmpty {
                     logger.notice(
                         "authentic callback not understood; journaled as unparsed",
@@ -113,8 +116,10 @@ final class PublicRoutes: HTTPHandler {
                 ]
                 responder.respond(.json(events.isEmpty ? .accepted : .ok, body.bytes))
             case .duplicate:
+                metrics?.delivery(provider: route.provider, outcome: "duplicate")
                 responder.respond(.json(.ok, (["recorded": true, "duplicate": true] as JSON).bytes))
             case .failed(let error):
+                metrics?.delivery(provider: route.provider, outcome: "failed")
                 logger.error(
                     "journal append failed; answering 503", metadata: ["route": "\(route.path)", "reason": "\(error)"])
                 responder.respond(
