@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TaskhookCore
+import TaskhookDaemon
 import TaskhookJournal
 
 struct JournalDump: ParsableCommand {
@@ -9,7 +10,8 @@ struct JournalDump: ParsableCommand {
         abstract: "Print every record as one JSON object a line.",
         discussion: """
             Fields: seq, time (ms since the epoch), kind, route, provider, delivery_id, task_id, status, \
-            results, error, body (the raw callback body as text; body_base64 instead when it is not UTF-8). \
+            results, error, applied (whether it changed the task: false for a late or repeated report), body \
+            (the raw callback body as text; body_base64 instead when it is not UTF-8). \
             A delivery with several events prints one line per event; an unparsed one has a note instead.
             """)
 
@@ -20,11 +22,14 @@ struct JournalDump: ParsableCommand {
 
     func run() throws {
         var output = StandardOutput()
+        // Replayed alongside, so each line can say whether its event changed the task.
+        var table = TaskTable()
         let report: JournalDirectory.Report
         do {
             report = try JournalDirectory(path: options.directory).verify { record in
+                let outcomes = (try? JournalReplay.apply(record, to: &table))?.map { $0.1 } ?? []
                 guard record.sequence > since else { return }
-                for line in Self.lines(for: record.record) { output.write(line.text + "\n") }
+                for line in Self.lines(for: record.record, outcomes: outcomes) { output.write(line.text + "\n") }
             }
         } catch {
             printError("taskhook journal dump: \(error)")
@@ -35,7 +40,7 @@ struct JournalDump: ParsableCommand {
         if !report.isClean { throw ExitStatus.problems }
     }
 
-    static func lines(for record: JournalRecord) -> [JSON] {
+    static func lines(for record: JournalRecord, outcomes: [TaskTable.Outcome] = []) -> [JSON] {
         let head: [(String, JSON)] = [
             ("seq", .number(Int64(record.sequence))), ("time", .number(record.time)),
             ("kind", .string(record.kind.description)),
@@ -60,11 +65,12 @@ struct JournalDump: ParsableCommand {
                         ])
                 ]
             }
-            return delivery.events.map { event in
+            return delivery.events.enumerated().map { index, event in
                 .object(
                     head + common + [
                         ("task_id", .string(event.taskID)), ("status", .string(event.status.rawValue)),
-                        ("results", .array(event.results.map { .string($0) })), ("error", .optional(event.error)), body,
+                        ("results", .array(event.results.map { .string($0) })), ("error", .optional(event.error)),
+                        ("applied", index < outcomes.count ? .bool(outcomes[index].changedTask) : .null), body,
                     ])
             }
         case .checkpoint:

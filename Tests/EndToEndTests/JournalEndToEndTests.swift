@@ -59,6 +59,7 @@ func dump(_ journal: String) throws -> [[String: Any]] {
         let lines = try dump(directory + "/journal")
         #expect(lines.filter { $0["kind"] as? String == "delivery" }.map { $0["delivery_id"] as? String } == ["msg_1"])
         #expect(lines.filter { $0["kind"] as? String == "unparsed" }.count == 1)
+        #expect(lines.first?["applied"] as? Bool == true)
         #expect(
             lines.first?["body"] as? String
                 == #"{"task_id":"task-1","status":"COMPLETED","generated":["https://cdn.example/1.mp4"]}"#)
