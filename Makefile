@@ -37,6 +37,7 @@ fuzz-ci: deps
 bench: deps
 	bash bench/run.sh
 	BENCH_SKIP_BUILD=1 bash bench/journal.sh
+	BENCH_SKIP_BUILD=1 bash bench/waiters.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

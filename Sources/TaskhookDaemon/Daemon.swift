@@ -48,6 +48,12 @@ public final class Daemon {
         self.configuration = configuration
         self.logger = logger
         SignalFD.ignoreSIGPIPE()
+        let descriptors = FileSystem.raiseDescriptorLimit()
+        if descriptors < configuration.server.maxConnections + 64 {
+            logger.warning(
+                "the descriptor limit is below max-connections; accept() will fail before the limit is reached",
+                metadata: ["limit": "\(descriptors)", "max_connections": "\(configuration.server.maxConnections)"])
+        }
         do {
             signals = try SignalFD([SIGTERM, SIGINT, SIGHUP])
             loop = try EventLoop()

@@ -184,6 +184,20 @@ public enum FileSystem {
         try syncDirectory(directory)
     }
 
+    /// Raises the soft limit on open descriptors to the hard limit (every connection and
+    /// every waiter is one); returns the limit now in force.
+    @discardableResult
+    public static func raiseDescriptorLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return -1 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return Int(clamping: limit.rlim_cur)
+    }
+
     /// Wall-clock time in milliseconds since the epoch.
     public static func wallClockMilliseconds() -> Int64 {
         var ts = timespec()

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# 10,000 long-poll waiters on one daemon (its RSS), and the wake-up latency of 1,000 waiters
+# (from a callback's 2xx to the waiter's answer). Only the control socket and 127.0.0.1.
+# Knobs: BENCH_WAITERS (10000), BENCH_LATENCY_WAITERS (1000), BENCH_SKIP_BUILD=1.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+scripts/deps.sh libsystemd-dev pkg-config python3
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product taskhookd; fi
+bin="$(swift build -c release --show-bin-path)"
+
+work=$(mktemp -d "$root/.bench-journal.XXXXXX")
+pid=""
+cleanup() {
+  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+cat >"$work/config.yaml" <<YAML
+journal: {directory: $work/journal}
+control: {socket: $work/control.sock}
+limits: {max-waiters: 65536, max-connections: 16384}
+routes:
+  - path: /hooks/freepik
+    provider: freepik
+    allow-unsigned: true
+YAML
+"$bin/taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 2>"$work/daemon.log" &
+pid=$!
+port=""
+for _ in $(seq 1 300); do
+  port=$(grep -o 'address=127.0.0.1:[0-9]*' "$work/daemon.log" | head -1 | cut -d: -f2 || true)
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$work/daemon.log" >&2; exit 1; }
+# The client needs a descriptor per waiter too.
+ulimit -n "$(ulimit -Hn)"
+python3 bench/waiters.py "$work/control.sock" "$port" "$pid" "${BENCH_WAITERS:-10000}" "${BENCH_LATENCY_WAITERS:-1000}"
