@@ -123,6 +123,21 @@ import Testing
         #expect(seen.sorted() == (0..<5).map { "c-\($0)" })
     }
 
+    @Test func aPageCursorSurvivesTheTaskItEndedOnChanging() throws {
+        let daemon = try daemon()
+        for i in 0..<4 { #expect(try deliver(daemon, id: i, task: "p-\(i)", status: "IN_PROGRESS") == 200) }
+        let first = json(try get(daemon, "/v1/tasks?status=in_progress&limit=2").readResponse())
+        let ids = (first["tasks"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let next = try #require(first["next"] as? String)
+        // The last task of the page finishes, so it no longer matches the filter.
+        #expect(try deliver(daemon, id: 10, task: ids[1], status: "COMPLETED") == 200)
+        let second = try get(daemon, "/v1/tasks?status=in_progress&limit=2&after=\(next)").readResponse()
+        #expect(second.status == 200)
+        let rest = (json(second)["tasks"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        #expect(Set(ids + rest).count == 4)
+        #expect(try get(daemon, "/v1/tasks/a+b").readResponse().status == 404)  // '+' stays '+' in a path
+    }
+
     @Test func waitersAreBoundedAndAnsweredCleanlyOnStop() throws {
         let daemon = try daemon(extra: "limits:\n  max-waiters: 2")
         let first = try get(daemon, "/v1/tasks/a?wait=60")

@@ -46,11 +46,12 @@ final class ControlRoutes: HTTPHandler {
             head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/")
                 || head.path == "/v1/events" || head.path == "/metrics"
         else {
-            return .respond(.text(.notFound, "no route for \(head.path)"))
+            return .respond(Self.error(.notFound, "no route for \(head.path)"))
         }
         guard head.method == "GET" || head.method == "HEAD" else {
-            return .respond(
-                .text(.methodNotAllowed, "method not allowed; use GET", headers: HTTPFields([("Allow", "GET, HEAD")])))
+            var response = Self.error(.methodNotAllowed, "method not allowed; use GET")
+            response.headers.append(name: "Allow", value: "GET, HEAD")
+            return .respond(response)
         }
         return .readBody
     }
@@ -74,7 +75,7 @@ final class ControlRoutes: HTTPHandler {
             }
             events.subscribe(request, query, responder)
         } else {
-            let id = Query.percentDecoded(String(path.dropFirst("/v1/tasks/".count)))
+            let id = Query.percentDecoded(String(path.dropFirst("/v1/tasks/".count)), plusIsSpace: false)
             guard !id.isEmpty, !id.contains("/") else {
                 responder.respond(Self.error(.notFound, "no route for \(path)"))
                 return
@@ -114,10 +115,9 @@ final class ControlRoutes: HTTPHandler {
         }
         guard let waiterID = waiters.add(Waiter(responder: responder, timer: expiry), for: id) else {
             loop.removeTimer(expiry)
-            responder.respond(
-                .text(
-                    .serviceUnavailable, "too many waiters (\(waiters.limit)); retry later",
-                    headers: HTTPFields([("Retry-After", "1")])))
+            var response = Self.error(.serviceUnavailable, "too many waiters (\(waiters.limit)); retry later")
+            response.headers.append(name: "Retry-After", value: "1")
+            responder.respond(response)
             return
         }
         registered = waiterID
@@ -164,8 +164,11 @@ final class ControlRoutes: HTTPHandler {
         }
     }
 
-    static let shuttingDown = Response.text(
-        .serviceUnavailable, "taskhookd is stopping; retry", headers: HTTPFields([("Retry-After", "2")]))
+    static let shuttingDown: Response = {
+        var response = error(.serviceUnavailable, "taskhookd is stopping; retry")
+        response.headers.append(name: "Retry-After", value: "2")
+        return response
+    }()
 
     // MARK: Listing
 
@@ -198,21 +201,22 @@ final class ControlRoutes: HTTPHandler {
             limit = value
         }
         let provider = query["provider"]
-        // Ordered by last update, then id: stable pages; `after` is the last id of the previous page.
-        let matching = recorder.table.tasks.values.filter {
-            (status == nil || $0.status == status) && (provider == nil || $0.provider == provider)
-                && $0.updated >= since
-        }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
-        var start = matching.startIndex
+        // Ordered by last update, then id. `after` is the previous page's `next`: a position
+        // (updated:id), not a task, so pages neither skip nor fail when that task changes.
+        var cursor: (updated: Int64, id: String)?
         if let after = query["after"] {
-            guard let index = matching.firstIndex(where: { $0.id == after }) else {
-                responder.respond(Self.error(.badRequest, "after must be the id of a task on the previous page"))
+            guard let colon = after.firstIndex(of: ":"), let updated = Int64(after[..<colon]) else {
+                responder.respond(Self.error(.badRequest, "after must be the next value of the previous page"))
                 return
             }
-            start = matching.index(after: index)
+            cursor = (updated, String(after[after.index(after: colon)...]))
         }
-        let page = matching[start...].prefix(limit)
-        let next: JSON = page.count == limit && page.endIndex < matching.endIndex ? .string(page.last!.id) : .null
+        let matching = recorder.table.tasks.values.filter { task in
+            (status == nil || task.status == status) && (provider == nil || task.provider == provider)
+                && task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
+        }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
+        let page = matching.prefix(limit)
+        let next: JSON = matching.count > limit ? .string("\(page.last!.updated):\(page.last!.id)") : .null
         let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
         responder.respond(.json(.ok, body.bytes))
     }
@@ -237,8 +241,9 @@ struct Query {
 
     subscript(key: String) -> String? { values[key] }
 
-    static func percentDecoded(_ text: String) -> String {
-        guard text.contains("%") || text.contains("+") else { return text }
+    /// `plusIsSpace`: query rules (`+` is a space); paths keep `+` as it is.
+    static func percentDecoded(_ text: String, plusIsSpace: Bool = true) -> String {
+        guard text.contains("%") || (plusIsSpace && text.contains("+")) else { return text }
         var bytes: [UInt8] = []
         var utf8 = Array(text.utf8)[...]
         while let byte = utf8.popFirst() {
@@ -248,7 +253,7 @@ struct Query {
                 bytes.append(value)
                 utf8 = utf8.dropFirst(2)
             } else {
-                bytes.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
             }
         }
         return String(decoding: bytes, as: UTF8.self)
