@@ -4,8 +4,13 @@ import ArgumentParser
 struct Taskhook: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskhook",
-        abstract: "taskhook from the command line: send a signed test callback, fetch keys, read the journal.",
-        subcommands: [SendTest.self, JWKSCommand.self, JournalCommand.self])
+        abstract:
+            "taskhook from the command line: wait for tasks, look at them, send a signed test callback, fetch keys, "
+            + "read the journal.",
+        subcommands: [
+            WaitCommand.self, StatusCommand.self, TasksCommand.self, SendTest.self, JWKSCommand.self,
+            JournalCommand.self,
+        ])
 }
 
 /// Exit statuses shared by the subcommands (sysexits.h where one fits).
@@ -14,4 +19,6 @@ enum ExitStatus {
     static let usage = ExitCode(64)
     static let unavailable = ExitCode(69)
     static let ioError = ExitCode(74)
+    /// As timeout(1) does.
+    static let timedOut = ExitCode(124)
 }
