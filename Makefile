@@ -4,7 +4,7 @@ BUILD_DEPS := libsystemd-dev pkg-config
 TEST_DEPS := $(BUILD_DEPS) curl python3 python3-pip
 PY_TEST_DEPS := standardwebhooks cryptography
 
-.PHONY: deps build release run test fuzz fuzz-ci bench format lint clean
+.PHONY: deps build release run test fuzz fuzz-ci bench docs format lint clean
 
 deps:
 	@scripts/deps.sh $(BUILD_DEPS)
@@ -38,6 +38,16 @@ bench: deps
 	bash bench/run.sh
 	BENCH_SKIP_BUILD=1 bash bench/journal.sh
 	BENCH_SKIP_BUILD=1 bash bench/waiters.sh
+
+# Man pages and shell completions, generated from the argument parsers, into .build/share.
+docs: build
+	$(SWIFT) package generate-manual
+	mkdir -p .build/share/man/man1 .build/share/completions
+	cp .build/plugins/GenerateManual/outputs/taskhook/taskhook.1 .build/plugins/GenerateManual/outputs/taskhookd/taskhookd.1 .build/share/man/man1/
+	for shell in bash zsh fish; do \
+	  .build/debug/taskhook --generate-completion-script $$shell > .build/share/completions/taskhook.$$shell; \
+	  .build/debug/taskhookd --generate-completion-script $$shell > .build/share/completions/taskhookd.$$shell; \
+	done
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
