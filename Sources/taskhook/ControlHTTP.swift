@@ -96,6 +96,29 @@ final class ControlRequest {
         }
     }
 
+    /// The next bytes as they arrive, unparsed (a stream's body); nil at the end of the
+    /// connection. Waits at most `timeout` (nil: for ever); an empty array means it ran out.
+    func rawChunk(timeout: Duration?) throws(ControlError) -> [UInt8]? {
+        let ready: Bool
+        do {
+            ready = try socket.poll(
+                events: Int16(POLLIN), timeoutMilliseconds: timeout.map { Int32(clamping: $0.milliseconds + 1) } ?? -1)
+        } catch {
+            throw .broken("poll: \(error.errno)")
+        }
+        guard ready else { return [] }
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        let result = chunk.withUnsafeMutableBytes { raw in
+            Result { () throws(SyscallError) in try socket.read(into: raw) }
+        }
+        switch result {
+        case .failure(let error): throw .broken("the connection to taskhookd failed (\(error.errno))")
+        case .success(.wouldBlock): return []
+        case .success(.done(0)): return nil
+        case .success(.done(let count)): return Array(chunk[..<count])
+        }
+    }
+
     /// Blocks until the whole answer has arrived, or throws `.broken` after `timeout`.
     func response(timeout: Duration) throws(ControlError) -> ControlResponse {
         let deadline = Instant.now() + timeout

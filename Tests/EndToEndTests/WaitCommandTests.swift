@@ -241,6 +241,42 @@ import Testing
         #expect(result.output == url("r-1"))
         #expect(result.error.contains("reconnecting"))
     }
+
+    @Test func eventsPrintsTheStoredChangesAsJSONLinesAndEnds() throws {
+        let daemon = try daemon()
+        try deliver(daemon, task: "ev-1", status: "IN_PROGRESS")
+        try deliver(daemon, task: "ev-2", status: "COMPLETED")
+        try deliver(daemon, task: "ev-1", status: "FAILED")
+        let all = try cli(daemon, ["events"])
+        #expect(all.status == 0, "\(all)")
+        let lines = all.output.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.first?.hasPrefix(#"{"sequence":1,"task_id":"ev-1""#) == true)
+        let later = try cli(daemon, ["events", "--since", "1", "--task", "ev-1"])
+        #expect(later.output.split(separator: "\n").count == 1)
+        #expect(later.output.contains(#""status":"failed""#))
+    }
+
+    @Test func eventsFollowPrintsChangesAsTheyComeAndResumesAcrossARestart() throws {
+        let journal = directory + "/journal-follow"
+        let socket = directory + "/follow.sock"
+        var daemon: DaemonProcess? = try self.daemon(arguments: ["--journal-dir", journal, "--control-socket", socket])
+        let follow = try RunningCLI(["events", "--follow", "--socket", socket])
+        usleep(300_000)
+        try deliver(daemon!, task: "f-1", status: "COMPLETED")
+        usleep(300_000)
+        daemon!.signal(SIGTERM)
+        _ = daemon!.waitForExit()
+        daemon = try self.daemon(arguments: ["--journal-dir", journal, "--control-socket", socket])
+        try deliver(daemon!, task: "f-2", status: "COMPLETED")
+        usleep(1_500_000)
+        follow.signal(SIGTERM)
+        let result = follow.finish()
+        let tasks = result.output.split(separator: "\n").compactMap { line -> String? in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["task_id"] as? String
+        }
+        #expect(tasks == ["f-1", "f-2"], "\(result)")
+    }
 }
 
 /// The built `taskhook`, started now and finished later (so a test can deliver callbacks
@@ -283,6 +319,8 @@ final class RunningCLI {
             return total + (line.flatMap { Int($0.split(separator: "\t").last ?? "") } ?? 0)
         }
     }
+
+    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
     func finish() -> Result {
         let out = output.fileHandleForReading.readDataToEndOfFile()

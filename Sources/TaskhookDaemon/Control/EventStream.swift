@@ -4,7 +4,8 @@ import TaskhookPosix
 
 /// `GET /v1/events`: Server-Sent Events of task changes in journal order. Each event's `id:` is
 /// the journal sequence of the delivery that made the change, so a client resumes exactly where
-/// it stopped with `Last-Event-ID` (or `?since=N`); `?task=ID` narrows the stream to one task.
+/// it stopped with `Last-Event-ID` (or `?since=N`); `?task=ID` narrows the stream to one task;
+/// `?follow=false` sends what is stored and ends.
 /// Comments keep idle connections alive. A subscriber that stops reading is dropped once
 /// `maxBacklogBytes` of events wait for it; it can resume from its last id.
 final class EventStream {
@@ -52,6 +53,10 @@ final class EventStream {
                 status: .ok,
                 headers: HTTPFields([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]),
                 body: Array(backlog.utf8)))
+        if let follow = query["follow"], ["false", "0", "no"].contains(follow) {
+            responder.finish()  // what is stored, then the end: for a reader that does not follow
+            return
+        }
         nextID += 1
         let id = nextID
         subscribers[id] = Subscriber(responder: responder, task: task)
