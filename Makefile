@@ -1,10 +1,14 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
 SWIFT ?= swift
 BUILD_DEPS := libsystemd-dev pkg-config
-TEST_DEPS := $(BUILD_DEPS) curl python3 python3-pip
+TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip
 PY_TEST_DEPS := standardwebhooks cryptography
 
-.PHONY: deps build release run test fuzz fuzz-ci bench docs format lint clean
+.PHONY: deps build release run test fuzz fuzz-ci bench docs install format lint clean
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+UNITDIR ?= /etc/systemd/system
 
 deps:
 	@scripts/deps.sh $(BUILD_DEPS)
@@ -48,6 +52,28 @@ docs: build
 	  .build/debug/taskhook --generate-completion-script $$shell > .build/share/completions/taskhook.$$shell; \
 	  .build/debug/taskhookd --generate-completion-script $$shell > .build/share/completions/taskhookd.$$shell; \
 	done
+
+# Binaries, units, sysusers file, the example configuration (not overwritten), man pages and
+# completions. Then: systemd-sysusers; systemctl daemon-reload; systemctl enable --now
+# taskhookd.socket taskhookd-control.socket taskhook-jwks.timer.
+install: release docs
+	install -D -m 0755 .build/release/taskhookd $(DESTDIR)$(PREFIX)/bin/taskhookd
+	install -D -m 0755 .build/release/taskhook $(DESTDIR)$(PREFIX)/bin/taskhook
+	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhook-jwks.service taskhook-jwks.timer; do \
+	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp 2>/dev/null \
+	    || { install -d $(DESTDIR)$(UNITDIR) && sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp; }; \
+	  mv $(DESTDIR)$(UNITDIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit; \
+	done
+	install -D -m 0644 systemd/taskhook.sysusers $(DESTDIR)/usr/lib/sysusers.d/taskhook.conf
+	install -d -m 0755 $(DESTDIR)/etc/taskhook
+	[ -e $(DESTDIR)/etc/taskhook/taskhook.yaml ] || install -m 0644 config/taskhook.yaml $(DESTDIR)/etc/taskhook/taskhook.yaml
+	install -D -m 0644 .build/share/man/man1/taskhook.1 $(DESTDIR)$(PREFIX)/share/man/man1/taskhook.1
+	install -D -m 0644 .build/share/man/man1/taskhookd.1 $(DESTDIR)$(PREFIX)/share/man/man1/taskhookd.1
+	install -D -m 0644 .build/share/completions/taskhook.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/taskhook
+
+# The units as systemd sees them: verify prints nothing, and the service's exposure.
+systemd-check: deps
+	bash systemd/check.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

@@ -33,6 +33,11 @@ let package = Package(
         .target(name: "TaskhookHTTP", dependencies: ["TaskhookPosix"]),
         // The append-only journal: segments, group commit, recovery, checkpoints, retention.
         .target(name: "TaskhookJournal", dependencies: ["TaskhookPosix"]),
+        // The Swift face of libsystemd: notify, watchdog, socket activation, the journal.
+        .target(
+            name: "TaskhookSystemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
         // Tasks, their events and the table they form: pure values, no I/O.
         .target(name: "TaskhookCore"),
         // Signature schemes and payload normalizers: pure functions of (headers, raw body, keys, clock).
@@ -44,6 +49,7 @@ let package = Package(
             name: "TaskhookDaemon",
             dependencies: [
                 "TaskhookPosix", "TaskhookHTTP", "TaskhookJournal", "TaskhookCore", "TaskhookProviders",
+                "TaskhookSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -53,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "taskhookd",
             dependencies: [
-                "TaskhookDaemon",
+                "TaskhookDaemon", "TaskhookSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -73,6 +79,10 @@ let package = Package(
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
+        .testTarget(
+            name: "TaskhookSystemdTests",
+            dependencies: ["TaskhookSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore"]),
         .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
         .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon"]),

@@ -35,18 +35,30 @@ public final class Daemon {
     private let signals: SignalFD
     private let recorder: DeliveryRecorder
     private let control: ControlRoutes
+    private let routes: PublicRoutes
+    private let service: ServiceManager
+    private let reloadConfiguration: (() throws -> DaemonConfiguration)?
+    private let environment: [String: String]
+    private var statusTimer: EventLoop.TimerID?
+    private var watchdogTimer: EventLoop.TimerID?
     private var stopping = false
 
     /// Blocks the signals it handles (call before starting any other thread), creates the loop
     /// and binds every listener, so a bad address fails the start.
     /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
     /// `/metrics` (nil: metrics are recorded but not served).
+    /// `service`: what systemd passed (notify socket, watchdog, sockets by name).
+    /// `reloadConfiguration`: reads the configuration again on SIGHUP.
     public init(
         configuration: DaemonConfiguration, environment: [String: String], logger: Logger,
-        metrics registry: PrometheusCollectorRegistry? = nil
+        metrics registry: PrometheusCollectorRegistry? = nil, service: ServiceManager = ServiceManager(),
+        reloadConfiguration: (() throws -> DaemonConfiguration)? = nil
     ) throws(StartError) {
         self.configuration = configuration
         self.logger = logger
+        self.service = service
+        self.reloadConfiguration = reloadConfiguration
+        self.environment = environment
         SignalFD.ignoreSIGPIPE()
         let descriptors = FileSystem.raiseDescriptorLimit()
         if descriptors < configuration.server.maxConnections + 64 {
@@ -113,7 +125,7 @@ public final class Daemon {
             ])
         recorder = DeliveryRecorder(
             writer: writer, table: replay.table, checkpointEvery: configuration.journal.checkpointEvery, logger: logger)
-        let routes = PublicRoutes(
+        routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, logger: logger)
         control = ControlRoutes(
             recorder: recorder, loop: loop, maxWaiters: configuration.control.maxWaiters, logger: logger)
@@ -134,14 +146,11 @@ public final class Daemon {
             writer.close()
             throw .setup(error)
         }
-        for address in configuration.listen {
-            do {
-                let socket = try ListeningSocket(binding: address)
-                try server.addListener(socket, name: "http", handler: routes)
-            } catch {
-                writer.close()
-                throw .listen(address, error)
-            }
+        do {
+            try openPublicListeners()
+        } catch {
+            writer.close()
+            throw error
         }
         do {
             try openControlListeners(configuration.control, environment: environment)
@@ -159,10 +168,46 @@ public final class Daemon {
         }
     }
 
+    /// The webhook listeners: the sockets systemd passed as "http", else those the configuration names.
+    private func openPublicListeners() throws(StartError) {
+        let passed = service.sockets(named: "http")
+        for other in service.sockets where other.name != "http" && other.name != "control" {
+            logger.warning("ignoring a socket passed by the service manager", metadata: ["name": "\(other.name)"])
+        }
+        if !passed.isEmpty {
+            for fd in passed {
+                do {
+                    try server.addListener(ListeningSocket(adopting: fd), name: "http", handler: routes)
+                } catch {
+                    throw .setup(error)
+                }
+            }
+            return
+        }
+        for address in configuration.listen {
+            do {
+                try server.addListener(ListeningSocket(binding: address), name: "http", handler: routes)
+            } catch {
+                throw .listen(address, error)
+            }
+        }
+    }
+
     /// The Unix control socket (created with its mode, its directory made if missing) and the
-    /// optional admin listener behind a bearer token.
+    /// optional admin listener behind a bearer token. A "control" socket from systemd is used as given.
     private func openControlListeners(_ control: ControlConfiguration, environment: [String: String]) throws(StartError)
     {
+        if let fd = service.sockets(named: "control").first {
+            do {
+                let socket = try ListeningSocket(adopting: fd)
+                try server.addListener(socket, name: "control", handler: self.control)
+                logger.info(
+                    "listening", metadata: ["listener": "control", "address": "\(socket.address)", "passed": "true"])
+            } catch {
+                throw .setup(error)
+            }
+            return try openAdminListener(control, environment: environment)
+        }
         let path = control.socket
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             do { try FileSystem.createDirectories(String(path[..<slash])) } catch { throw .setup(error) }
@@ -178,6 +223,10 @@ public final class Daemon {
             throw .listen(address, error)
         }
         logger.info("listening", metadata: ["listener": "control", "address": "\(address)"])
+        try openAdminListener(control, environment: environment)
+    }
+
+    private func openAdminListener(_ control: ControlConfiguration, environment: [String: String]) throws(StartError) {
         guard let admin = control.admin else { return }
         let token: String
         do {
@@ -217,6 +266,27 @@ public final class Daemon {
         for address in listenAddresses {
             logger.info("listening", metadata: ["listener": "http", "address": "\(address)"])
         }
+        // Ready only now: the journal is replayed and every listener is open.
+        service.notifier?.notify("READY=1\nSTATUS=\(statusText)")
+        if service.notifier != nil {
+            let timer = loop.addTimer { [unowned self] in
+                self.service.notifier?.notify("STATUS=\(self.statusText)")
+                self.loop.setTimer(self.statusTimer!, deadline: self.loop.now + .seconds(1))
+            }
+            statusTimer = timer
+            loop.setTimer(timer, deadline: loop.now + .seconds(1))
+        }
+        if let interval = service.watchdogInterval, let notifier = service.notifier {
+            // Pinged from the loop itself, so a stuck loop stops the pings and trips the watchdog.
+            let half = Duration.nanoseconds(Int64(interval.nanoseconds / 2))
+            let timer = loop.addTimer { [unowned self] in
+                notifier.notify("WATCHDOG=1")
+                self.loop.setTimer(self.watchdogTimer!, deadline: self.loop.now + half)
+            }
+            watchdogTimer = timer
+            notifier.notify("WATCHDOG=1")
+            loop.setTimer(timer, deadline: loop.now + half)
+        }
         try loop.run()
         logger.info("stopped")
     }
@@ -227,16 +297,57 @@ public final class Daemon {
             case SIGTERM, SIGINT:
                 beginStop(signal: signal)
             case SIGHUP:
-                logger.notice("SIGHUP received; nothing to reload: the daemon runs on its command-line settings")
+                reload()
             default:
                 break
             }
         }
     }
 
+    /// The one-line state shown by `systemctl status`.
+    var statusText: String {
+        "tasks \(recorder.table.count), waiters \(control.waiterCount), deliveries \(recorder.recordedCount), "
+            + "connections \(server.connectionCount)"
+    }
+
+    /// SIGHUP: read the configuration, secrets and keys again and use the new routes. A bad new
+    /// configuration is logged with its reason and the running one kept. Listeners, the journal
+    /// and limits stay as they are (they need a restart; a change to them is logged).
+    private func reload() {
+        guard let reloadConfiguration, !stopping else {
+            logger.notice("SIGHUP: no configuration file to read again")
+            return
+        }
+        let monotonic = Instant.now().nanoseconds / 1000
+        service.notifier?.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonic)\nSTATUS=reloading")
+        defer { service.notifier?.notify("READY=1\nSTATUS=\(statusText)") }
+        let next: DaemonConfiguration
+        var built: [WebhookRoute] = []
+        do {
+            next = try reloadConfiguration()
+            for route in next.routes {
+                built.append(
+                    try RouteFactory.build(route, secrets: SecretReader(environment: environment), logger: logger))
+            }
+        } catch {
+            logger.error("reload rejected; the running configuration stays", metadata: ["reason": "\(error)"])
+            return
+        }
+        for warning in next.warnings { logger.warning("\(warning)") }
+        if next.listen != configuration.listen || next.journal != configuration.journal
+            || next.control != configuration.control
+            || next.server.limits != configuration.server.limits
+        {
+            logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
+        }
+        routes.replaceRoutes(built)
+        logger.info("reloaded", metadata: ["routes": "\(built.count)"])
+    }
+
     private func beginStop(signal: Int32) {
         guard !stopping else { return }
         stopping = true
+        service.notifier?.notify("STOPPING=1\nSTATUS=stopping")
         logger.info(
             "stopping: draining connections",
             metadata: [

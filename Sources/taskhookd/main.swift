@@ -5,6 +5,7 @@ import Metrics
 import Prometheus
 import TaskhookDaemon
 import TaskhookPosix
+import TaskhookSystemd
 
 @main
 struct Taskhookd: ParsableCommand {
@@ -68,7 +69,13 @@ struct Taskhookd: ParsableCommand {
     }
 
     func run() throws {
-        LoggingSystem.bootstrap { LineLogHandler(label: $0) }
+        let environment = ProcessInfo.processInfo.environment
+        // Under systemd, structured records to the journal; else plain lines on stderr.
+        if JournaldLogHandler.isAvailable(environment) {
+            LoggingSystem.bootstrap { _ in JournaldLogHandler(identifier: "taskhookd") }
+        } else {
+            LoggingSystem.bootstrap { LineLogHandler(label: $0) }
+        }
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         // fdatasync takes tens of microseconds on good disks and can take seconds on sick ones.
@@ -80,7 +87,6 @@ struct Taskhookd: ParsableCommand {
         factory.valueHistogramBuckets["taskhook_journal_batch_records"] = [1, 2, 4, 8, 16, 32, 64, 128, 256, 1024]
         MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "taskhookd")
-        let environment = ProcessInfo.processInfo.environment
         var configuration: DaemonConfiguration
         do {
             configuration = try loadConfiguration(environment: environment)
@@ -102,7 +108,9 @@ struct Taskhookd: ParsableCommand {
         }
         do {
             let daemon = try Daemon(
-                configuration: configuration, environment: environment, logger: logger, metrics: registry)
+                configuration: configuration, environment: environment, logger: logger, metrics: registry,
+                service: ServiceManager.fromEnvironment(environment),
+                reloadConfiguration: config == nil ? nil : { try self.loadConfiguration(environment: environment) })
             try daemon.run()
         } catch {
             logger.critical("\(error)")

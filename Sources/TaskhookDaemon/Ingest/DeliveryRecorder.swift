@@ -41,6 +41,8 @@ final class DeliveryRecorder {
     }
 
     var pendingCount: Int { pending.count }
+    /// Deliveries made durable since start.
+    private(set) var recordedCount = 0
 
     func record(_ delivery: Delivery, completion: @escaping (Outcome) -> Void) {
         let keys = delivery.events.map { $0.dedupeKey(deliveryID: delivery.deliveryID) }
@@ -76,6 +78,7 @@ final class DeliveryRecorder {
                         event, deliveryID: done.delivery.deliveryID, sequence: sequence, time: done.time)
                     onApplied?(event, outcome, sequence)
                 }
+                recordedCount += 1
                 for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 sinceCheckpoint += 1
                 if sinceCheckpoint >= checkpointEvery { checkpoint() }

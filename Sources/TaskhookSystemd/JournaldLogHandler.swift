@@ -1,0 +1,90 @@
+import CSystemd
+import Glibc
+import Logging
+
+/// A swift-log handler that writes structured records to the systemd journal with
+/// sd_journal_sendv: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, CODE_FILE/LINE/FUNC, and every metadata
+/// key as an upper-case field (task_id → TASK_ID), so `journalctl TASK_ID=…` finds a delivery.
+public struct JournaldLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    private let identifier: String
+
+    public init(identifier: String) { self.identifier = identifier }
+
+    /// Whether the process runs under systemd with its output going to the journal.
+    public static func isAvailable(_ environment: [String: String]) -> Bool {
+        environment["JOURNAL_STREAM"] != nil && access("/run/systemd/journal/socket", W_OK) == 0
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        let lines = Self.fields(
+            identifier: identifier, level: event.level, message: "\(event.message)", metadata: all, file: event.file,
+            function: event.function, line: event.line)
+        var strings = lines.map { Array($0.utf8) }
+        var vectors = [iovec]()
+        vectors.reserveCapacity(strings.count)
+        for index in strings.indices {
+            strings[index].withUnsafeMutableBytes { raw in
+                vectors.append(iovec(iov_base: raw.baseAddress, iov_len: raw.count))
+            }
+        }
+        // The byte arrays live in `strings` until after the call.
+        withExtendedLifetime(strings) { _ = sd_journal_sendv(vectors, Int32(vectors.count)) }
+    }
+
+    /// The journal fields of one record, `NAME=value` each.
+    public static func fields(
+        identifier: String, level: Logger.Level, message: String, metadata: Logger.Metadata, file: String,
+        function: String, line: UInt
+    ) -> [String] {
+        var fields = [
+            "MESSAGE=\(message)", "PRIORITY=\(priority(level))", "SYSLOG_IDENTIFIER=\(identifier)", "CODE_FILE=\(file)",
+            "CODE_LINE=\(line)", "CODE_FUNC=\(function)",
+        ]
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+            guard let name = fieldName(key) else { continue }
+            fields.append("\(name)=\(value)")
+        }
+        return fields
+    }
+
+    /// `task_id` → `TASK_ID`; journal field names are upper-case letters, digits and '_', and
+    /// do not start with '_' (those are the journal's own). Names that cannot be made so are dropped.
+    static func fieldName(_ key: String) -> String? {
+        var name = ""
+        for scalar in key.unicodeScalars {
+            switch scalar {
+            case "a"..."z": name.unicodeScalars.append(Unicode.Scalar(scalar.value - 32)!)
+            case "A"..."Z", "0"..."9", "_": name.unicodeScalars.append(scalar)
+            case "-", ".": name.append("_")
+            default: return nil
+            }
+        }
+        while name.hasPrefix("_") { name.removeFirst() }
+        guard let first = name.first, !first.isNumber, name.count <= 64 else { return nil }
+        if ["MESSAGE", "PRIORITY", "SYSLOG_IDENTIFIER", "CODE_FILE", "CODE_LINE", "CODE_FUNC"].contains(name) {
+            return "META_" + name
+        }
+        return name
+    }
+
+    /// syslog priorities: 7 debug … 2 critical.
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+}

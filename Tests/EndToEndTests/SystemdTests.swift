@@ -1,0 +1,116 @@
+import Foundation
+import Glibc
+import TaskhookPosix
+import TestSupport
+import Testing
+
+/// The daemon under a service manager, without one: a fake NOTIFY_SOCKET records what it says,
+/// and systemd-socket-activate passes it listening sockets by name.
+@Suite struct SystemdTests {
+    let directory = DaemonProcess.temporaryDirectory()
+
+    func config(_ routes: String = "") throws -> String {
+        let path = directory + "/taskhook.yaml"
+        try ("routes:\n  - path: /hooks/freepik\n    provider: freepik\n    allow-unsigned: true\n" + routes)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func environment(_ extra: [String: String]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    }
+
+    @Test func theDaemonSaysReadyStatusReloadingAndStoppingInOrder() throws {
+        let notify = try NotifySocket(directory: directory)
+        let path = try config()
+        let daemon = try DaemonProcess(
+            arguments: ["--config", path], environment: environment(["NOTIFY_SOCKET": notify.path]))
+        let ready = try #require(notify.until("READY=1"))
+        #expect(ready.last?.contains("STATUS=tasks 0, waiters 0, deliveries 0") == true)
+        // STATUS about once a second, no more.
+        let started = Instant.now()
+        let status = try #require(notify.until("STATUS=", timeout: .seconds(3)))
+        #expect(Instant.now() - started > .milliseconds(500))
+        #expect(status.count == 1)
+
+        daemon.signal(SIGHUP)
+        let reload = try #require(notify.until("READY=1"))
+        let reloading = try #require(reload.first { $0.contains("RELOADING=1") })
+        #expect(reloading.contains("MONOTONIC_USEC="))
+        #expect(reload.firstIndex { $0.contains("RELOADING=1") }! < reload.count - 1)
+        #expect(daemon.waitForLog("reloaded"))
+
+        daemon.signal(SIGTERM)
+        #expect(notify.until("STOPPING=1") != nil)
+        #expect(daemon.waitForExit() == 0)
+    }
+
+    @Test func watchdogPingsComeFromTheLoopAtHalfTheInterval() throws {
+        let notify = try NotifySocket(directory: directory)
+        let daemon = try DaemonProcess(
+            arguments: ["--config", try config()],
+            environment: environment(["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"]))
+        _ = try #require(notify.until("READY=1"))
+        var pings: [Instant] = []
+        let deadline = Instant.now() + .milliseconds(1300)
+        while Instant.now() < deadline {
+            if let message = notify.next(timeout: deadline - Instant.now()), message.contains("WATCHDOG=1") {
+                pings.append(Instant.now())
+            }
+        }
+        #expect(pings.count >= 4 && pings.count <= 8, "\(pings.count) pings in 1.3 s")
+        _ = daemon
+    }
+
+    @Test func aBadConfigurationOnReloadIsRejectedAndTheRunningOneKept() throws {
+        let path = try config()
+        let daemon = try DaemonProcess(arguments: ["--config", path])
+        try "routes: [oops".write(toFile: path, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(daemon.waitForLog("reload rejected; the running configuration stays"))
+        let client = try TestClient(daemon.address)
+        let body = #"{"task_id":"r-1","status":"COMPLETED","generated":[]}"#
+        try client.send("POST /hooks/freepik HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        #expect(try client.readResponse().status == 200)
+        // A good one with a new route is taken without a restart.
+        try "routes:\n  - path: /hooks/kling\n    provider: kling\n    allow-unsigned: true\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(daemon.waitForLog("reloaded routes=1"))
+        let kling = try TestClient(daemon.address)
+        try kling.send("POST /hooks/freepik HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(try kling.readResponse().status == 404)
+    }
+
+    @Test func socketsPassedBySystemdAreServedByName() throws {
+        // A free port: bind, read it, close (systemd-socket-activate binds it again at once).
+        let probe = try ListeningSocket(binding: .ipv4(address: "127.0.0.1", port: 0))
+        let address = probe.address
+        probe.close()
+        let control = directory + "/passed-control.sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        process.arguments = [
+            "-l", address.description, "-l", control, "--fdname=http:control",
+            DaemonProcess.binary.path, "--config", try config(), "--journal-dir", directory + "/journal",
+        ]
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        // systemd-socket-activate waits for the first connection, then starts the daemon.
+        var status: Int?
+        let deadline = Instant.now() + .seconds(10)
+        while status == nil, Instant.now() < deadline {
+            status = try? healthCheck(address)
+            if status == nil { usleep(50_000) }
+        }
+        #expect(status == 200)
+        let client = try TestClient(.unix(path: control))
+        try client.send("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+    }
+}
