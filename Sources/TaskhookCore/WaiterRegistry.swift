@@ -34,6 +34,8 @@ public struct WaiterRegistry<Waiter> {
         return entry.waiter
     }
 
+    public func hasWaiters(for task: String) -> Bool { byTask[task] != nil }
+
     /// Removes and returns every waiter for `task`, in the order they arrived.
     public mutating func take(task: String) -> [Waiter] {
         guard let ids = byTask.removeValue(forKey: task) else { return [] }

@@ -67,7 +67,7 @@ public final class Daemon {
                 metadata: ["limit": "\(descriptors)", "max_connections": "\(configuration.server.maxConnections)"])
         }
         do {
-            signals = try SignalFD([SIGTERM, SIGINT, SIGHUP])
+            signals = try SignalFD([SIGTERM, SIGINT, SIGHUP] + (configuration.hangOnSIGUSR2 ? [SIGUSR2] : []))
             loop = try EventLoop()
         } catch {
             throw .setup(error)
@@ -298,6 +298,9 @@ public final class Daemon {
                 beginStop(signal: signal)
             case SIGHUP:
                 reload()
+            case SIGUSR2 where configuration.hangOnSIGUSR2:
+                logger.critical("test hang requested: the event loop stops here (--test-hang-signal)")
+                while true { sleep(3600) }
             default:
                 break
             }

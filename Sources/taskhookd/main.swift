@@ -52,6 +52,12 @@ struct Taskhookd: ParsableCommand {
             valueName: "path"))
     var discard: [String] = []
 
+    @Flag(
+        help: ArgumentHelp(
+            "Test only: on SIGUSR2 the event loop hangs, so the systemd watchdog can be seen to trip.",
+            visibility: .hidden))
+    var testHangSignal = false
+
     func validate() throws {
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         if let drainTimeout, drainTimeout < 0 || !drainTimeout.isFinite {
@@ -139,6 +145,7 @@ struct Taskhookd: ParsableCommand {
         if let maxConnections { configuration.server.maxConnections = maxConnections }
         if let drainTimeout { configuration.drainTimeout = .milliseconds(Int64(drainTimeout * 1000)) }
         configuration.discardPaths.formUnion(discard)
+        configuration.hangOnSIGUSR2 = testHangSignal
         return configuration
     }
 }

@@ -16,6 +16,9 @@ public struct DaemonConfiguration: Sendable {
     public var journal = JournalConfiguration()
     public var control = ControlConfiguration()
     public var routes: [RouteConfiguration] = []
+    /// Test only (`--test-hang-signal`): on SIGUSR2 the event loop stops forever, so tests can
+    /// see the watchdog trip. Never set in production.
+    public var hangOnSIGUSR2 = false
     /// Things an operator must hear about at every start (inline secrets, unsigned routes).
     public var warnings: [String] = []
 

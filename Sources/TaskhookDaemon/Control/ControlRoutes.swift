@@ -146,7 +146,8 @@ final class ControlRoutes: HTTPHandler {
     func applied(_ event: TaskEvent, _ outcome: TaskTable.Outcome) {
         guard outcome.changedTask, let task = recorder.table[event.taskID] else { return }
         events.applied(task)
-        guard task.isTerminal else { return }
+        // The answer is built only for a task someone waits for: most callbacks have no waiter.
+        guard task.isTerminal, waiters.hasWaiters(for: event.taskID) else { return }
         let body = task.json.bytes
         for waiter in waiters.take(task: event.taskID) {
             loop.removeTimer(waiter.timer)

@@ -105,6 +105,15 @@ final class PublicRoutes: HTTPHandler {
             switch outcome {
             case .recorded(let sequence):
                 metrics?.delivery(provider: route.provider, outcome: events.isEmpty ? "unparsed" : "recorded")
+                for event in events {
+                    logger.info(
+                        "delivery recorded",
+                        metadata: [
+                            "task_id": "\(event.taskID)", "provider": "\(route.provider)",
+                            "task_status": "\(event.status.rawValue)", "route": "\(route.path)",
+                            "journal_seq": "\(sequence)",
+                        ])
+                }
                 if events.isEmpty {
                     logger.notice(
                         "authentic callback not understood; journaled as unparsed",
