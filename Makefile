@@ -4,7 +4,7 @@ BUILD_DEPS := libsystemd-dev pkg-config
 TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip
 PY_TEST_DEPS := standardwebhooks cryptography
 
-.PHONY: deps build release run test fuzz fuzz-ci bench docs install format lint clean
+.PHONY: deps build release run test fuzz fuzz-ci bench docs install systemd-check systemd-e2e format lint clean
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -41,6 +41,7 @@ fuzz-ci: deps
 bench: deps
 	bash bench/run.sh
 	BENCH_SKIP_BUILD=1 bash bench/journal.sh
+	BENCH_SKIP_BUILD=1 bash bench/ingest.sh
 	BENCH_SKIP_BUILD=1 bash bench/waiters.sh
 
 # Man pages and shell completions, generated from the argument parsers, into .build/share.
@@ -74,6 +75,10 @@ install: release docs
 # The units as systemd sees them: verify prints nothing, and the service's exposure.
 systemd-check: deps
 	bash systemd/check.sh
+
+# The units under a real systemd as PID 1 in systemd-nspawn (root; builds a cached rootfs once).
+systemd-e2e: deps
+	bash systemd/e2e.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
