@@ -90,3 +90,15 @@ import Testing
         #expect(LineLogHandler.quoted("") == "\"\"")
     }
 }
+
+@Suite struct ConstantTimeTests {
+    @Test func onlyTheSameBytesCompareEqual() {
+        let secret = Array("route-token-0123456789".utf8)
+        #expect(ConstantTime.equal(Array("route-token-0123456789".utf8), secret))
+        #expect(!ConstantTime.equal(Array("route-token-012345678".utf8), secret))  // a prefix
+        #expect(!ConstantTime.equal(Array("route-token-01234567890".utf8), secret))  // longer
+        #expect(!ConstantTime.equal(Array("Route-token-0123456789".utf8), secret))
+        #expect(!ConstantTime.equal([UInt8](), secret))
+        #expect(ConstantTime.equal("abc".utf8.dropFirst(0), Array("abc".utf8)))
+    }
+}

@@ -12,7 +12,7 @@ final class BearerTokenGate: HTTPHandler {
 
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
         guard let header = head.fields["authorization"], header.lowercased().hasPrefix("bearer "),
-            Self.equalInConstantTime(Array(header.utf8.dropFirst(7)), token)
+            ConstantTime.equal(header.utf8.dropFirst(7), token)
         else {
             return .respond(
                 .text(
@@ -24,11 +24,5 @@ final class BearerTokenGate: HTTPHandler {
 
     func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
         inner.handle(request, connection: connection, responder: responder)
-    }
-
-    static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for i in 0..<b.count { difference |= b[i] ^ (i < a.count ? a[i] : 0) }
-        return difference == 0
     }
 }

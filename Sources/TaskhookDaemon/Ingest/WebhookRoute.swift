@@ -18,9 +18,6 @@ struct WebhookRoute {
     func acceptsToken(_ segment: Substring?) -> Bool {
         guard let token else { return segment == nil }
         guard let segment else { return false }
-        let given = Array(segment.utf8)
-        var difference = UInt8(given.count == token.count ? 0 : 1)
-        for i in 0..<token.count { difference |= token[i] ^ (i < given.count ? given[i] : 0) }
-        return difference == 0
+        return ConstantTime.equal(segment.utf8, token)
     }
 }
