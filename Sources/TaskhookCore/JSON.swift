@@ -55,6 +55,12 @@ public enum JSON: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleBy
 
     static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Most strings (ids, URLs, statuses) need no escaping: append them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

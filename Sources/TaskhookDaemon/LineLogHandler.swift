@@ -20,10 +20,18 @@ public struct LineLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         var all = metadata
-        if let extra = event.metadata { all.merge(extra) { $1 } }
-        var line = "\(event.level.rawValue.uppercased()) \(event.message)"
-        for (key, value) in all.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(Self.quoted("\(value)"))"
+        if let extra = event.metadata {
+            if all.isEmpty { all = extra } else { all.merge(extra) { $1 } }
+        }
+        var line = event.level.rawValue.uppercased()
+        line.reserveCapacity(128)
+        line += " "
+        line += event.message.description
+        for key in all.keys.sorted() {
+            line += " "
+            line += key
+            line += "="
+            line += Self.quoted(all[key]!.description)
         }
         line += "\n"
         // One write(2) per line, so lines from threads never interleave.
