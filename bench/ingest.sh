@@ -30,13 +30,14 @@ factor=${BENCH_REQUEST_FACTOR:-2}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 scripts/deps.sh wrk nginx-light libsystemd-dev pkg-config python3
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   swift build -c release --product taskhookd
 fi
 taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
 # A bench-only key: whsec_ + base64("taskhook-bench-only-not-a-secret"). Never used elsewhere.
 secret=whsec_dGFza2hvb2stYmVuY2gtb25seS1ub3QtYS1zZWNyZXQ=
@@ -62,10 +63,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-server_cpu=() client_cpu=()
-if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  server_cpu=(taskset -c 1) client_cpu=(taskset -c 0)
-fi
+bench_pin_cpus
 
 # wrk's durations ("10s", "2m", "1h", "10") in seconds.
 seconds() {
@@ -74,67 +72,6 @@ seconds() {
     else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60 }
     else { sub(/s$/, "", v); print v + 0 }
   }'
-}
-
-# Sends one request (the file's first record, or a small POST /bench) and prints the status line.
-status_of() {
-  local port=$1 file=${2:-} status
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  if [ -n "$file" ]; then
-    tail -n +2 "$file" >&3
-  else
-    printf 'POST /bench HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' >&3
-  fi
-  IFS= read -r -t 5 status <&3 || status=""
-  exec 3<&-
-  printf '%s\n' "${status%$'\r'}"
-}
-
-start_nginx() {
-  mkdir -p "$work/nginx"
-  # nginx cannot pick a port and report it, so try random high ports until one binds.
-  for _ in $(seq 20); do
-    local port=$((20000 + RANDOM % 40000))
-    # As in bench/run.sh: one worker, every path inside the temp dir, keepalive_requests raised
-    # so wrk does not measure reconnects.
-    cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        location = /bench { return 200; }
-    }
-}
-EOF
-    : >"$work/nginx/error.log"
-    "${server_cpu[@]}" "$nginx" -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
-    local pid=$!
-    for _ in $(seq 50); do
-      if [[ $(status_of "$port" 2>/dev/null) == "HTTP/1.1 200 "* ]]; then
-        pids+=("$pid")
-        nginx_pid=$pid nginx_port=$port
-        return 0
-      fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    grep -q 'Address already in use' "$work/nginx/error.log" || { cat "$work/nginx/error.log" >&2; exit 1; }
-  done
-  echo "nginx found no free port" >&2
-  exit 1
 }
 
 stop() {
@@ -160,19 +97,7 @@ routes:
     provider: freepik
     allow-unsigned: true
 YAML
-  "${server_cpu[@]}" "$taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 2>"$work/taskhookd.log" &
-  taskhookd_pid=$!
-  pids+=("$taskhookd_pid")
-  taskhookd_port=""
-  for _ in $(seq 600); do
-    taskhookd_port=$(grep -o 'address=127\.0\.0\.1:[0-9]*' "$work/taskhookd.log" | head -1 | cut -d: -f2 || true)
-    [ -n "$taskhookd_port" ] && return 0
-    kill -0 "$taskhookd_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "taskhookd did not start:" >&2
-  cat "$work/taskhookd.log" >&2
-  exit 1
+  bench_start_taskhookd --config "$work/config.yaml"
 }
 
 # $1: file, $2: count, $3: path, $4: id prefix, $5: "signed" to sign.
@@ -276,7 +201,7 @@ nginx_run() {
 row() { echo "$1 $rate $server_busy $others_busy" >>"$work/rows"; echo "   $rate req/s; server busy $server_busy% of a CPU, others $others_busy%" >&2; }
 
 echo "1. nginx: return 200, POST 400-byte body" >&2
-start_nginx
+bench_start_nginx
 nginx_run "$warmup"
 nginx_run "$duration"
 nginx_before=$rate
@@ -293,7 +218,7 @@ measure() {
   start_taskhookd "$work/journal-$kind"
   # One request first: a rejected signature is reported here, not after a whole run.
   generate "$requests/probe" 1 "$route" "p${kind:0:1}-$run_id" $sign
-  status=$(status_of "$taskhookd_port" "$requests/probe")
+  status=$(bench_status "$taskhookd_port" "$requests/probe")
   if [[ $status != "HTTP/1.1 2"* ]]; then
     echo "taskhookd answered the $kind probe with \"$status\"; its log:" >&2
     tail -5 "$work/taskhookd.log" >&2

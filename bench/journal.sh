@@ -17,6 +17,8 @@ replay_records=${BENCH_REPLAY_RECORDS:-1000000}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 scripts/deps.sh wrk libsystemd-dev pkg-config python3
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -42,10 +44,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-server_cpu=() client_cpu=()
-if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  server_cpu=(taskset -c 1) client_cpu=(taskset -c 0)
-fi
+bench_pin_cpus
 
 # $1: sync mode, $2: journal directory. Sets $pid and $port.
 start_daemon() {
@@ -58,16 +57,10 @@ routes:
     provider: freepik
     allow-unsigned: true
 YAML
-  "${server_cpu[@]}" "$bin/taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 2>"$work/daemon.log" &
+  "${server_cpu[@]}" "$bin/taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 \
+    --control-socket "$work/control.sock" 2>"$work/daemon.log" &
   pid=$!
-  for _ in $(seq 1 600); do
-    port=$(grep -o 'address=127.0.0.1:[0-9]*' "$work/daemon.log" | head -1 | cut -d: -f2 || true)
-    [ -n "$port" ] && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$work/daemon.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "taskhookd did not start" >&2
-  return 1
+  port=$(bench_taskhookd_port "$work/daemon.log" "$pid")
 }
 
 # Prints requests/sec and the number of requests of a wrk run; fails if any answer was not 2xx.

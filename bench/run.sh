@@ -14,6 +14,8 @@ warmup=${BENCH_WARMUP:-2s}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 scripts/deps.sh wrk nginx-light libsystemd-dev pkg-config
 
@@ -22,7 +24,6 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   swift build -c release --product taskhookd
 fi
 taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/taskhook-bench.XXXXXX")
 pids=()
@@ -39,87 +40,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Two cores: wrk on one, the server on the other, so neither steals the other's CPU and both
-# servers run under the same conditions. Without two CPUs, no pinning.
-server_cpu=() client_cpu=()
-if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
-  server_cpu=(taskset -c 1) client_cpu=(taskset -c 0)
-fi
-
-# Sends one request like the benchmark's and succeeds if the answer is 200: a server that
-# answered 4xx/5xx would make its requests/sec meaningless.
-answers_200() {
-  local port=$1 status
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf 'POST /bench HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}' >&3
-  IFS= read -r -t 5 status <&3 || status=""
-  exec 3<&-
-  [[ $status == "HTTP/1.1 200 "* ]]
-}
-
-start_taskhookd() {
-  local log="$work/taskhookd.log" port=""
-  "${server_cpu[@]}" "$taskhookd" --listen 127.0.0.1:0 --discard /bench --max-connections 1024 2>"$log" &
-  pids+=($!)
-  # Port 0: the kernel picks a free port and taskhookd logs which.
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening address=127\.0\.0\.1:\([0-9]*\) listener=http.*/\1/p' "$log" | head -1)
-    [ -n "$port" ] && break
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$port" ] || { echo "taskhookd did not start:" >&2; cat "$log" >&2; exit 1; }
-  taskhookd_port=$port
-}
-
-start_nginx() {
-  mkdir -p "$work/nginx"
-  # nginx cannot be told to pick a port and report it, so try random high ports until one binds.
-  for _ in $(seq 20); do
-    local port=$((20000 + RANDOM % 40000))
-    # One worker like taskhookd's one event loop; every path inside the temp dir so nothing
-    # of the system's nginx is touched; keepalive_requests raised because nginx otherwise
-    # closes a connection every 1000 requests and wrk measures reconnects too.
-    cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_temp_path $work/nginx/body;
-    proxy_temp_path $work/nginx/proxy;
-    fastcgi_temp_path $work/nginx/fastcgi;
-    uwsgi_temp_path $work/nginx/uwsgi;
-    scgi_temp_path $work/nginx/scgi;
-    server {
-        listen 127.0.0.1:$port;
-        # return reads and discards the request body, as taskhookd's --discard does.
-        location = /bench { return 200; }
-    }
-}
-EOF
-    : >"$work/nginx/error.log"
-    "${server_cpu[@]}" "$nginx" -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
-    local pid=$!
-    for _ in $(seq 50); do
-      if answers_200 "$port" 2>/dev/null; then
-        pids+=("$pid")
-        nginx_port=$port
-        return 0
-      fi
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    grep -q 'Address already in use' "$work/nginx/error.log" || { cat "$work/nginx/error.log" >&2; exit 1; }
-  done
-  echo "nginx found no free port" >&2
-  exit 1
-}
+bench_pin_cpus
 
 # Converts wrk's latency ("812.00us", "1.23ms", "1.01s") to milliseconds.
 to_ms() {
@@ -163,9 +84,9 @@ summarize() {
     }'
 }
 
-start_nginx
-start_taskhookd
-answers_200 "$taskhookd_port" || { echo "taskhookd does not answer 200 to POST /bench" >&2; exit 1; }
+bench_start_nginx
+bench_start_taskhookd --discard /bench --max-connections 1024
+[[ $(bench_status "$taskhookd_port") == "HTTP/1.1 200 "* ]] || { echo "taskhookd does not answer 200 to POST /bench" >&2; exit 1; }
 echo "nginx on 127.0.0.1:$nginx_port, taskhookd on 127.0.0.1:$taskhookd_port;" \
   "wrk -t1 -c$connections -d$duration, $rounds round(s), pinned: ${server_cpu[*]:-no}" >&2
 

@@ -5,6 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 scripts/deps.sh libsystemd-dev pkg-config python3
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product taskhookd; fi
 bin="$(swift build -c release --show-bin-path)"
@@ -29,13 +31,7 @@ routes:
 YAML
 "$bin/taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 2>"$work/daemon.log" &
 pid=$!
-port=""
-for _ in $(seq 1 300); do
-  port=$(grep -o 'address=127.0.0.1:[0-9]*' "$work/daemon.log" | head -1 | cut -d: -f2 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/daemon.log" >&2; exit 1; }
+port=$(bench_taskhookd_port "$work/daemon.log" "$pid")
 # The client needs a descriptor per waiter too.
 ulimit -n "$(ulimit -Hn)"
 python3 bench/waiters.py "$work/control.sock" "$port" "$pid" "${BENCH_WAITERS:-10000}" "${BENCH_LATENCY_WAITERS:-1000}"
