@@ -9,24 +9,11 @@ import Testing
     let directory = DaemonProcess.temporaryDirectory()
 
     func daemon(extra: String = "", arguments: [String] = []) throws -> DaemonProcess {
-        let config = directory + "/taskhook.yaml"
-        try """
-        \(extra)
-        routes:
-          - path: /hooks/freepik
-            provider: freepik
-            allow-unsigned: true
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        return try DaemonProcess(arguments: ["--config", config] + arguments)
+        try DaemonProcess(arguments: ["--config", try unsignedFreepikConfig(directory, extra: extra)] + arguments)
     }
 
     func deliver(_ daemon: DaemonProcess, id: Int, task: String, status: String) throws -> Int {
-        let body = #"{"task_id":"\#(task)","status":"\#(status)","generated":["https://cdn.example/\#(task).mp4"]}"#
-        let client = try TestClient(daemon.address)
-        try client.send(
-            "POST /hooks/freepik HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nwebhook-id: msg_\(id)\r\n"
-                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        return try client.readResponse().status
+        try deliverFreepik(to: daemon, task: task, status: status, deliveryID: "msg_\(id)")
     }
 
     func get(_ daemon: DaemonProcess, _ target: String) throws -> TestClient {

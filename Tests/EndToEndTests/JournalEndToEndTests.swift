@@ -4,30 +4,6 @@ import TaskhookPosix
 import TestSupport
 import Testing
 
-/// A configuration with one unsigned Freepik-shaped route, journaling into `directory`.
-func unsignedFreepikConfig(_ directory: String, extra: String = "") throws -> String {
-    let path = directory + "/taskhook.yaml"
-    try """
-    journal:
-      directory: \(directory)/journal
-      sync: always
-      segment-size: 64KiB
-    \(extra)
-    routes:
-      - path: /hooks/freepik
-        provider: freepik
-        allow-unsigned: true
-    """.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
-}
-
-/// A Freepik callback as the provider sends it, with a unique delivery id.
-func freepikCallback(id: Int, status: String = "COMPLETED", connection: String = "") -> String {
-    let body = #"{"task_id":"task-\#(id)","status":"\#(status)","generated":["https://cdn.example/\#(id).mp4"]}"#
-    return "POST /hooks/freepik HTTP/1.1\r\nHost: hooks.example\r\nContent-Type: application/json\r\n"
-        + "webhook-id: msg_\(id)\r\nwebhook-timestamp: 1700000000\r\n\(connection)Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
-}
-
 /// Every line of `taskhook journal dump`, parsed.
 func dump(_ journal: String) throws -> [[String: Any]] {
     let result = try DaemonProcess.runCLI(["journal", "dump", "--dir", journal])

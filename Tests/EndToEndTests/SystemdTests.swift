@@ -9,12 +9,7 @@ import Testing
 @Suite struct SystemdTests {
     let directory = DaemonProcess.temporaryDirectory()
 
-    func config(_ routes: String = "") throws -> String {
-        let path = directory + "/taskhook.yaml"
-        try ("routes:\n  - path: /hooks/freepik\n    provider: freepik\n    allow-unsigned: true\n" + routes)
-            .write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
+    func config() throws -> String { try unsignedFreepikConfig(directory) }
 
     func environment(_ extra: [String: String]) -> [String: String] {
         ProcessInfo.processInfo.environment.merging(extra) { $1 }

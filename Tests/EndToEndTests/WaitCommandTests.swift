@@ -13,26 +13,12 @@ import Testing
 
     /// A daemon with an unsigned freepik route (plus `extra` configuration and `arguments`).
     func daemon(extra: String = "", arguments: [String] = []) throws -> DaemonProcess {
-        let config = directory + "/taskhook.yaml"
-        try """
-        \(extra)
-        routes:
-          - path: /hooks/freepik
-            provider: freepik
-            allow-unsigned: true
-        """.write(toFile: config, atomically: true, encoding: .utf8)
-        return try DaemonProcess(arguments: ["--config", config] + arguments)
+        try DaemonProcess(arguments: ["--config", try unsignedFreepikConfig(directory, extra: extra)] + arguments)
     }
 
     @discardableResult
     func deliver(_ daemon: DaemonProcess, task: String, status: String, delivery: String? = nil) throws -> Int {
-        let body = #"{"task_id":"\#(task)","status":"\#(status)","generated":["https://cdn.example/\#(task).mp4"]}"#
-        let client = try TestClient(daemon.address)
-        try client.send(
-            "POST /hooks/freepik HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                + "webhook-id: \(delivery ?? "msg-\(task)-\(status)")\r\n"
-                + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        return try client.readResponse().status
+        try deliverFreepik(to: daemon, task: task, status: status, deliveryID: delivery ?? "msg-\(task)-\(status)")
     }
 
     func url(_ task: String) -> String { "https://cdn.example/\(task).mp4\n" }
