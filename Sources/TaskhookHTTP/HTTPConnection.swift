@@ -25,8 +25,6 @@ final class HTTPConnection {
         self.state = ConnectionState(limits: server.configuration.limits, now: server.loop.now)
     }
 
-    var isIdle: Bool { !state.isAwaitingResponse }
-
     func start() throws(SyscallError) {
         let loop = server.loop
         registration = try loop.register(socket.descriptor.rawValue, interest: .readable) { [unowned self] events in

@@ -35,9 +35,6 @@ public final class Responder {
 
     init(connection: HTTPConnection) { self.connection = connection }
 
-    /// Whether an answer can still reach the client.
-    public var isConnected: Bool { !isAnswered && connection != nil }
-
     /// Sends the answer. Later calls are ignored.
     public func respond(_ response: Response) {
         guard !isAnswered else { return }

@@ -21,10 +21,4 @@ public enum JournalError: Error, Equatable, CustomStringConvertible {
         case .closed: "journal is closed"
         }
     }
-
-    /// Out of space or an I/O error: the append may succeed later; answer 503 meanwhile.
-    public var isTransient: Bool {
-        if case .io = self { return true }
-        return false
-    }
 }

@@ -50,8 +50,6 @@ public final class EventLoop {
         now = .now()
     }
 
-    public var registrationCount: Int { slots.count - freeSlots.count }
-
     // MARK: File events
 
     public func register(
