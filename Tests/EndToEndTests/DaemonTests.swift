@@ -47,7 +47,7 @@ import Testing
         var ok = 0
         for client in clients where try client.readResponse().status == 200 { ok += 1 }
         #expect(ok == 500)
-        clients.forEach { $0.close() }
+        for client in clients { client.close() }
     }
 
     @Test func aClientThatNeverReadsCannotGrowTheDaemonsMemory() throws {
@@ -115,7 +115,7 @@ import Testing
         #expect(try extra.readResponse().status == 503)
         usleep(100_000)
         #expect(daemon.waitForLog("connection limit reached"))
-        held.forEach { $0.close() }
+        for client in held { client.close() }
     }
 
     @Test func sigtermFinishesTheRequestInFlightThenExitsZero() throws {
