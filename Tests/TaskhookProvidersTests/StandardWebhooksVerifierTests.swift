@@ -262,3 +262,22 @@ import Testing
                 == VerificationFailure("no v1a signature matched (1 tried; 1 of the wrong length)"))
     }
 }
+
+@Suite struct WebhookSignatureListTests {
+    @Test func entriesSplitAtSpacesAndTheFirstComma() {
+        let list = WebhookSignatureList("v1,abc=  v1a,de,f bare v1, ,x")
+        #expect(
+            list.entries == [
+                .init(version: "v1", signature: "abc="), .init(version: "v1a", signature: "de,f"),
+                .init(version: "bare", signature: ""), .init(version: "v1", signature: ""),
+                .init(version: "", signature: "x"),
+            ])
+        #expect(WebhookSignatureList("").entries.isEmpty)
+        #expect(WebhookSignatureList("   ").entries.isEmpty)
+        // Multi-byte text stays whole: only ASCII spaces and commas separate.
+        #expect(
+            WebhookSignatureList("v1,é\u{301} ü").entries == [
+                .init(version: "v1", signature: "é\u{301}"), .init(version: "ü", signature: ""),
+            ])
+    }
+}

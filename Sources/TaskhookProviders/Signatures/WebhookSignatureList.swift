@@ -11,9 +11,14 @@ struct WebhookSignatureList {
     var entries: [Entry]
 
     init(_ header: String) {
-        entries = header.split(separator: " ").map { token in
-            guard let comma = token.firstIndex(of: ",") else { return Entry(version: token, signature: "") }
-            return Entry(version: token[..<comma], signature: token[token.index(after: comma)...])
+        // By bytes: a space and a comma are single bytes in UTF-8, and splitting by Character
+        // would cost a grapheme walk over the whole header.
+        entries = header.utf8.split(separator: UInt8(ascii: " ")).map { bytes in
+            let token = Substring(bytes)
+            guard let comma = bytes.firstIndex(of: UInt8(ascii: ",")) else {
+                return Entry(version: token, signature: "")
+            }
+            return Entry(version: token[..<comma], signature: token[token.utf8.index(after: comma)...])
         }
     }
 }
