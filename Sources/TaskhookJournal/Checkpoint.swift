@@ -21,11 +21,16 @@ public enum Checkpoint {
     }
 
     static func encode(_ payload: [UInt8], covering sequence: UInt64) -> [UInt8] {
+        header(payload, covering: sequence) + payload
+    }
+
+    /// What precedes the payload in the file.
+    static func header(_ payload: [UInt8], covering sequence: UInt64) -> [UInt8] {
         var out = magic
         withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: CRC32C.checksum(payload).littleEndian) { out.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
-        return out + payload
+        return out
     }
 
     /// Writes the checkpoint durably and removes the older ones. Returns its path.
@@ -39,8 +44,13 @@ public enum Checkpoint {
             if FileSystem.exists(temporary) { try FileSystem.remove(temporary) }
             let file = try File.create(temporary)
             defer { file.close() }
-            try file.write(encode(payload, covering: sequence), at: 0)
+            // Header and payload apart: joining them would copy a payload of many megabytes.
+            let header = header(payload, covering: sequence)
+            try file.write(header, at: 0)
+            try file.write(payload, at: header.count)
             try file.sync()
+            // Read again only at the next start: its pages need not stay cached.
+            file.dropCachedPages(offset: 0, count: header.count + payload.count)
             try FileSystem.rename(temporary, to: final)
             try FileSystem.syncDirectory(directory.path)
         } catch {

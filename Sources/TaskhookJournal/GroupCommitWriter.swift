@@ -62,6 +62,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var nextSequence: UInt64
     private var tail: File?
     private var tailSize = 0
+    /// The tail's bytes before this offset are synced and their pages handed back to the kernel.
+    private var tailReleased = 0
     /// A failed batch could not be cut off; it must be before anything else is written.
     private var tailNeedsTruncation = false
     private var lastSyncNanoseconds: UInt64 = 0
@@ -242,8 +244,26 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
         tailSize += frames.count
         nextSequence += UInt64(records.count)
+        releaseSyncedPages()
         return first
     }
+
+    /// Synced records are read again only by a replay after a restart, so their page-cache
+    /// pages go back to the kernel rather than pushing other files' pages out; at ingest rates
+    /// the journal would otherwise fill the page cache with pages nobody reads. Whole pages
+    /// only: the last, partly written one is appended to by the next batch and must stay, or
+    /// that batch would first read it back from disk.
+    private func releaseSyncedPages() {
+        guard options.sync == .always, let tail else { return }
+        let end = tailSize / Self.pageSize * Self.pageSize
+        guard end - tailReleased >= Self.releaseChunk else { return }
+        tail.dropCachedPages(offset: tailReleased, count: end - tailReleased)
+        tailReleased = end
+    }
+
+    private static let pageSize = 4096
+    /// Pages are handed back in runs of at least this many bytes: one call per 256 KiB.
+    private static let releaseChunk = 256 * 1024
 
     private func startSegment() throws(JournalError) {
         let path = directory.file(Segment.fileName(firstSequence: nextSequence))
@@ -266,6 +286,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         tail?.close()
         tail = file
         tailSize = Segment.headerSize
+        tailReleased = 0
         tailNeedsTruncation = false
     }
 

@@ -89,6 +89,14 @@ public final class File {
         _ = try syscall("fsync(\(path))") { fsync(fd) }
     }
 
+    /// posix_fadvise(POSIX_FADV_DONTNEED): the page cache may drop these bytes' pages. For data
+    /// already synced and not read again soon (a journal's past), so it does not crowd out the
+    /// cache; dirty pages are not dropped. Advice only: a failure changes nothing and is ignored.
+    public func dropCachedPages(offset: Int, count: Int) {
+        guard count > 0 else { return }
+        _ = posix_fadvise(descriptor.rawValue, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+    }
+
     public func truncate(to size: Int) throws(SyscallError) {
         let fd = descriptor.rawValue
         _ = try syscall("ftruncate(\(path))") { ftruncate(fd, off_t(size)) }
