@@ -142,6 +142,8 @@ public final class Daemon {
                 recorder.takeCompletions()
             }
             loop.addIterationHook { [recorder] in recorder.submit() }
+            // Log lines of an iteration go out in one write (LineLogOutput).
+            loop.addIterationHook { LineLogOutput.standardError.flush() }
         } catch {
             writer.close()
             throw .setup(error)
@@ -287,6 +289,8 @@ public final class Daemon {
             notifier.notify("WATCHDOG=1")
             loop.setTimer(timer, deadline: loop.now + half)
         }
+        LineLogOutput.standardError.hold()
+        defer { LineLogOutput.standardError.release() }
         try loop.run()
         logger.info("stopped")
     }

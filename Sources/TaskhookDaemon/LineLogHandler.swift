@@ -1,8 +1,5 @@
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import TaskhookPosix
 
 /// One line per record on stderr: `LEVEL message key=value …`, keys sorted. Plain enough for
 /// people and for tests that wait for `listening … address=`.
@@ -10,8 +7,12 @@ public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     private let label: String
+    private let output: LineLogOutput
 
-    public init(label: String) { self.label = label }
+    public init(label: String, output: LineLogOutput = .standardError) {
+        self.label = label
+        self.output = output
+    }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -23,25 +24,102 @@ public struct LineLogHandler: LogHandler {
         if let extra = event.metadata {
             if all.isEmpty { all = extra } else { all.merge(extra) { $1 } }
         }
-        var line = event.level.rawValue.uppercased()
-        line.reserveCapacity(128)
-        line += " "
-        line += event.message.description
-        for key in all.keys.sorted() {
-            line += " "
-            line += key
-            line += "="
-            line += Self.quoted(all[key]!.description)
+        var line: [UInt8] = []
+        line.reserveCapacity(192)
+        for byte in event.level.rawValue.utf8 {
+            line.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
         }
-        line += "\n"
-        // One write(2) per line, so lines from threads never interleave.
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: event.message.description.utf8)
+        for (key, value) in all.sorted(by: { $0.key < $1.key }) {
+            line.append(UInt8(ascii: " "))
+            line.append(contentsOf: key.utf8)
+            line.append(UInt8(ascii: "="))
+            Self.appendQuoted(value.description, to: &line)
+        }
+        line.append(UInt8(ascii: "\n"))
+        output.write(line, urgent: event.level >= .warning)
     }
 
     static func quoted(_ value: String) -> String {
-        value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) || value.isEmpty
-            ? "\"" + value.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\"") + "\""
-            : value
+        var bytes: [UInt8] = []
+        appendQuoted(value, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The value as is, or in double quotes (inner ones escaped) when it is empty or holds a
+    /// space, a quote or `=`.
+    static func appendQuoted(_ value: String, to line: inout [UInt8]) {
+        let plain =
+            !value.isEmpty
+            && !value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }
+        if plain {
+            line.append(contentsOf: value.utf8)
+            return
+        }
+        line.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "\"") { line.append(UInt8(ascii: "\\")) }
+            line.append(byte)
+        }
+        line.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Where `LineLogHandler` writes: a descriptor, one write(2) per line by default, so lines from
+/// threads never interleave.
+///
+/// The daemon calls `hold()` once its event loop runs: from then on, lines below warning wait
+/// in memory until `flush()`, which the loop calls at the end of every iteration, so a burst of
+/// callbacks costs one write, not one per callback (at ingest rates the write is most of a log
+/// line's cost). Warnings and errors, and anything once 64 KiB are waiting, are written at once.
+/// A crash loses at most the lines of the iteration it interrupted.
+public final class LineLogOutput: @unchecked Sendable {
+    // @unchecked: `buffer` and `holding` are touched only with `lock` held.
+    public static let standardError = LineLogOutput(descriptor: 2)
+
+    private let descriptor: Int32
+    private let lock = ConditionLock()
+    private var buffer: [UInt8] = []
+    private var holding = false
+    private static let limit = 64 * 1024
+
+    public init(descriptor: Int32) {
+        self.descriptor = descriptor
+    }
+
+    /// Lines below warning wait for `flush()` until `release()`.
+    public func hold() {
+        lock.withLock { holding = true }
+    }
+
+    /// Writes what waits and stops holding lines back.
+    public func release() {
+        lock.withLock {
+            holding = false
+            writeBuffer()
+        }
+    }
+
+    /// Writes every line waiting.
+    public func flush() {
+        lock.withLock { writeBuffer() }
+    }
+
+    func write(_ line: [UInt8], urgent: Bool) {
+        lock.withLock {
+            buffer.append(contentsOf: line)
+            if !holding || urgent || buffer.count >= Self.limit { writeBuffer() }
+        }
+    }
+
+    /// With `lock` held. An error drops the lines: logging never blocks the daemon or fails a
+    /// callback.
+    private func writeBuffer() {
+        guard !buffer.isEmpty else { return }
+        _ = buffer.withUnsafeBytes { bytes in
+            Result { () throws(SyscallError) in try FileSystem.writeAll(bytes, to: descriptor) }
+        }
+        buffer.removeAll(keepingCapacity: buffer.count <= Self.limit)
     }
 }

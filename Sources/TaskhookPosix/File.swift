@@ -149,6 +149,15 @@ public enum FileSystem {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// write(2) of every byte to a descriptor this process did not open (standard error),
+    /// retrying short writes.
+    public static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) throws(SyscallError) {
+        var done = 0
+        while done < bytes.count {
+            done += try syscall("write") { Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done) }
+        }
+    }
+
     /// Last modification time, in seconds since the epoch.
     public static func modificationTime(_ path: String) throws(SyscallError) -> Int64 {
         var st = stat()

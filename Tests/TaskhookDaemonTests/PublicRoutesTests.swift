@@ -1,5 +1,7 @@
 import Logging
 import TaskhookHTTP
+import TaskhookPosix
+import TestSupport
 import Testing
 
 @testable import TaskhookDaemon
@@ -88,6 +90,56 @@ import Testing
         #expect(LineLogHandler.quoted("a=b") == "\"a=b\"")
         #expect(LineLogHandler.quoted("say \"hi\"") == "\"say \\\"hi\\\"\"")
         #expect(LineLogHandler.quoted("") == "\"\"")
+    }
+
+    @Test func linesAreLevelMessageAndSortedKeys() throws {
+        let (output, path) = try Self.fileOutput()
+        let logger = Logger(label: "test") { LineLogHandler(label: $0, output: output) }
+        logger.info("delivery recorded", metadata: ["task_id": "t 1", "provider": "freepik"])
+        logger.debug("below the level")
+        #expect(try Self.contents(path) == "INFO delivery recorded provider=freepik task_id=\"t 1\"\n")
+    }
+
+    @Test func heldLinesWaitForAFlushButWarningsDoNot() throws {
+        let (output, path) = try Self.fileOutput()
+        let logger = Logger(label: "test") { LineLogHandler(label: $0, output: output) }
+        output.hold()
+        logger.info("one")
+        logger.notice("two")
+        #expect(try Self.contents(path) == "")
+        output.flush()
+        #expect(try Self.contents(path) == "INFO one\nNOTICE two\n")
+        logger.info("three")
+        logger.warning("four")  // written at once, after what waited before it
+        #expect(try Self.contents(path) == "INFO one\nNOTICE two\nINFO three\nWARNING four\n")
+        logger.info("five")
+        output.release()
+        logger.info("six")  // no longer held
+        #expect(try Self.contents(path) == "INFO one\nNOTICE two\nINFO three\nWARNING four\nINFO five\nINFO six\n")
+    }
+
+    @Test func aHeldOutputWritesOnceItsBufferIsFull() throws {
+        let (output, path) = try Self.fileOutput()
+        let logger = Logger(label: "test") { LineLogHandler(label: $0, output: output) }
+        output.hold()
+        let message = String(repeating: "x", count: 1000)
+        for _ in 0..<100 { logger.info("\(message)") }  // about 100 KiB; the limit is 64 KiB
+        let written = try Self.contents(path)
+        #expect(written.count >= 64 * 1024 && written.count < 100 * 1006)
+        #expect(written.hasSuffix("x\n"))
+    }
+
+    /// An output on a new file in a temporary directory (the descriptor stays open: the test is short).
+    static func fileOutput() throws -> (LineLogOutput, String) {
+        let path = DaemonProcess.temporaryDirectory() + "/log"
+        let file = try File.create(path)
+        return (LineLogOutput(descriptor: file.descriptor.release()), path)
+    }
+
+    static func contents(_ path: String) throws -> String {
+        let file = try File.openForReading(path)
+        defer { file.close() }
+        return String(decoding: try file.read(count: 1 << 20, at: 0), as: UTF8.self)
     }
 }
 
