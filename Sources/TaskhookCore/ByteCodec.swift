@@ -4,6 +4,12 @@ public struct ByteWriter {
 
     public init() {}
 
+    /// Room for about `capacity` bytes up front: growing a large buffer by doubling copies it
+    /// and touches fresh pages each time.
+    public init(capacity: Int) {
+        bytes.reserveCapacity(capacity)
+    }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
     public mutating func u32(_ v: UInt32) {
@@ -22,8 +28,11 @@ public struct ByteWriter {
     }
 
     public mutating func string(_ v: String) {
-        u32(UInt32(v.utf8.count))
-        bytes.append(contentsOf: v.utf8)
+        var v = v
+        v.withUTF8 { utf8 in
+            u32(UInt32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     public mutating func optionalString(_ v: String?) {

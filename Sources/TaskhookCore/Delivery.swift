@@ -42,7 +42,8 @@ extension Delivery {
 
     /// The journal body of this delivery.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter()
+        // The body and headers, plus room for the rest (events repeat a few short strings).
+        var w = ByteWriter(capacity: body.count + headers.count * 64 + 512)
         w.u8(Self.version)
         w.string(route)
         w.string(provider)

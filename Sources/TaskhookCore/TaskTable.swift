@@ -102,7 +102,8 @@ extension TaskTable {
 
     /// The checkpoint form of the table.
     public func encoded() -> [UInt8] {
-        var w = ByteWriter()
+        // About 200 bytes a task: an id, a result URL and a delivery or two.
+        var w = ByteWriter(capacity: 64 + tasks.count * 200)
         for b in Self.magic { w.u8(b) }
         w.u64(lastSequence)
         w.u32(UInt32(tasks.count))

@@ -29,7 +29,9 @@ public struct JournalConfiguration: Sendable, Equatable {
     /// Default: `$STATE_DIRECTORY/journal` under systemd, else `./taskhook-state/journal`.
     public var directory: String
     public var options = JournalOptions()
-    /// A checkpoint is written after this many records (and at every clean stop).
+    /// A checkpoint is written after this many records, or after as many records as the table
+    /// has tasks when that is more, so encoding the table costs O(1) per record (and at every
+    /// clean stop).
     public var checkpointEvery = 100_000
 
     public init(environment: [String: String] = [:]) {

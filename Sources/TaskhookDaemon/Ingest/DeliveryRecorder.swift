@@ -81,7 +81,7 @@ final class DeliveryRecorder {
                 recordedCount += 1
                 for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 sinceCheckpoint += 1
-                if sinceCheckpoint >= checkpointEvery { checkpoint() }
+                if sinceCheckpoint >= max(checkpointEvery, table.count) { checkpoint() }
             case .failed(let ticket, let error):
                 guard let done = finish(ticket) else { continue }
                 for answer in done.completions { answer(.failed(error)) }
@@ -104,10 +104,13 @@ final class DeliveryRecorder {
         return done
     }
 
-    /// Hands a snapshot of the table to the writer; it is encoded and written off the loop.
+    /// Encodes the table here and hands the bytes to the writer. Encoding on the loop costs one
+    /// pass over the table; handing the writer a copy of the table instead would cost the same
+    /// pass on the loop (the next change copies the whole dictionary, retaining every string in
+    /// it), then the encoding, then releasing the copy.
     func checkpoint() {
         sinceCheckpoint = 0
-        let snapshot = table
-        writer.checkpoint(covering: snapshot.lastSequence) { snapshot.encoded() }
+        let payload = table.encoded()
+        writer.checkpoint(covering: table.lastSequence) { payload }
     }
 }
