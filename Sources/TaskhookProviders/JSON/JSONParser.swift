@@ -98,7 +98,19 @@ struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = index
         index += 1
-        var utf8: [UInt8] = []
+        // Most strings hold no escape: found whole, they become a String in one copy.
+        var end = index
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                defer { index = end + 1 }
+                return String(decoding: bytes[index..<end], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            end += 1
+        }
+        var utf8 = Array(bytes[index..<end])
+        index = end
         while let byte = next {
             switch byte {
             case UInt8(ascii: "\""):

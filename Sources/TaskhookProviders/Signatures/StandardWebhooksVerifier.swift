@@ -71,19 +71,17 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
         }
 
         // Each HMAC key's code is computed once and compared (in constant time) with every v1 entry.
-        let separator: [UInt8] = [UInt8(ascii: ".")]
+        var signedContent: [UInt8] = []
+        signedContent.reserveCapacity(id.utf8.count + timestamp.utf8.count + body.count + 2)
+        signedContent += id.utf8
+        signedContent.append(UInt8(ascii: "."))
+        signedContent += timestamp.utf8
+        signedContent.append(UInt8(ascii: "."))
+        signedContent += body
         let macs = keyedMACs.map { keyed in
             var mac = keyed
-            mac.update(data: Array(id.utf8))
-            mac.update(data: separator)
-            mac.update(data: Array(timestamp.utf8))
-            mac.update(data: separator)
-            mac.update(data: body)
+            mac.update(data: signedContent)
             return mac.finalize()
-        }
-        // Ed25519 signs the whole message at once.
-        var signedContent: [UInt8] {
-            Array(id.utf8) + separator + Array(timestamp.utf8) + separator + body
         }
 
         var tally = Tally()
