@@ -85,7 +85,9 @@ let package = Package(
         ),
         .testTarget(name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore"]),
         .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
-        .testTarget(name: "TaskhookDaemonTests", dependencies: ["TaskhookDaemon", "TaskhookPosix", "TestSupport"]),
+        .testTarget(
+            name: "TaskhookDaemonTests",
+            dependencies: ["TaskhookDaemon", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
         .testTarget(
             name: "EndToEndTests",

@@ -1,4 +1,5 @@
 import Logging
+import TaskhookCore
 import TaskhookHTTP
 import TaskhookPosix
 import TestSupport
@@ -80,6 +81,28 @@ import Testing
             return
         }
         #expect(response.headers["Allow"] == "POST")
+    }
+}
+
+@Suite struct RecordedBodyTests {
+    @Test func theAnswerBodyIsTheJSONOfTheOutcome() {
+        func expected(_ sequence: Int64, _ ids: [String]) -> String {
+            let tree: JSON = [
+                "recorded": true, "sequence": .number(sequence), "unparsed": .bool(ids.isEmpty),
+                "tasks": .array(ids.map { .string($0) }),
+            ]
+            return tree.text
+        }
+        let events = ["a1", "quote\"and\\slash", "ünï\n"].map {
+            TaskEvent(taskID: $0, provider: "freepik", status: .completed)
+        }
+        for count in 0...events.count {
+            let body = PublicRoutes.recordedBody(sequence: 42, events: Array(events.prefix(count)))
+            #expect(String(decoding: body, as: UTF8.self) == expected(42, events.prefix(count).map(\.taskID)))
+        }
+        #expect(
+            String(decoding: PublicRoutes.recordedBody(sequence: .max, events: []), as: UTF8.self)
+                == #"{"recorded":true,"sequence":18446744073709551615,"unparsed":true,"tasks":[]}"#)
     }
 }
 
