@@ -11,20 +11,27 @@ enum Base64 {
 
     /// The decoded bytes, or nil for a character outside the alphabet, misplaced padding or an impossible length.
     static func decode(_ text: some StringProtocol, alphabet: Alphabet) -> [UInt8]? {
-        var digits = Array(text.utf8)
+        if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode($0, alphabet: alphabet) }) {
+            return decoded
+        }
+        return Array(text.utf8).withUnsafeBufferPointer { decode($0, alphabet: alphabet) }
+    }
+
+    private static func decode(_ text: UnsafeBufferPointer<UInt8>, alphabet: Alphabet) -> [UInt8]? {
+        var count = text.count
         var padding = 0
-        while digits.last == UInt8(ascii: "=") {
-            digits.removeLast()
+        while count > 0 && text[count - 1] == UInt8(ascii: "=") {
+            count -= 1
             padding += 1
         }
-        if padding > 2 || (padding > 0 && (digits.count + padding) % 4 != 0) { return nil }
-        if digits.count % 4 == 1 { return nil }
+        if padding > 2 || (padding > 0 && (count + padding) % 4 != 0) { return nil }
+        if count % 4 == 1 { return nil }
 
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count * 3 / 4)
+        bytes.reserveCapacity(count * 3 / 4)
         var accumulator: UInt32 = 0
         var bitCount = 0
-        for digit in digits {
+        for digit in text[..<count] {
             guard let value = sextet(digit, alphabet: alphabet) else { return nil }
             accumulator = (accumulator << 6) | UInt32(value)
             bitCount += 6
