@@ -84,6 +84,21 @@ import Testing
     }
 }
 
+@Suite struct KeptHeadersTests {
+    @Test func theJournalKeepsEveryHeaderAVerifierReads() {
+        for name in [
+            "webhook-id", "webhook-timestamp", "webhook-signature", "x-fal-webhook-request-id",
+            "x-fal-webhook-user-id", "x-fal-webhook-timestamp", "x-fal-webhook-signature", "content-type",
+            "user-agent", "content-length",
+        ] {
+            #expect(PublicRoutes.isKept(name), "\(name)")
+        }
+        for name in ["host", "authorization", "cookie", "connection", "x-forwarded-for", "webhook", "x-fal"] {
+            #expect(!PublicRoutes.isKept(name), "\(name)")
+        }
+    }
+}
+
 @Suite struct RecordedBodyTests {
     @Test func theAnswerBodyIsTheJSONOfTheOutcome() {
         func expected(_ sequence: Int64, _ ids: [String]) -> String {

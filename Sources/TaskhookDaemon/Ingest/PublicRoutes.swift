@@ -70,7 +70,12 @@ final class PublicRoutes: HTTPHandler {
             responder.respond(Response(status: .ok))  // a discard path
             return
         }
-        let headers = request.head.fields.map { Delivery.Header(name: $0.name, value: $0.value) }
+        // The headers the journal keeps are also the ones the verifier sees, so a journaled
+        // callback can be verified again exactly as it was.
+        var headers: [Delivery.Header] = []
+        for field in request.head.fields where Self.isKept(field.name) {
+            headers.append(Delivery.Header(name: field.name, value: field.value))
+        }
         let callback = Callback(
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
         let peer = connection.peer.map { "\($0)" } ?? "unknown"
@@ -97,10 +102,7 @@ final class PublicRoutes: HTTPHandler {
         }
         let delivery = Delivery(
             route: route.path, provider: route.provider, remoteAddress: peer, deliveryID: route.deliveryID(callback),
-            headers: headers.filter {
-                Self.keptHeaders.contains($0.name) || $0.name.hasPrefix("webhook-") || $0.name.hasPrefix("x-fal-")
-            },
-            body: request.body, events: events, note: note)
+            headers: headers, body: request.body, events: events, note: note)
         recorder.record(delivery) { [logger, metrics] outcome in
             switch outcome {
             case .recorded(let sequence):
@@ -153,8 +155,12 @@ final class PublicRoutes: HTTPHandler {
 
     static let duplicateBody = (["recorded": true, "duplicate": true] as JSON).bytes
 
-    /// The request headers a journal record keeps (with every webhook-* and x-fal-* header).
-    static let keptHeaders: Set<String> = ["content-type", "user-agent", "content-length"]
+    /// Whether a journal record keeps this request header (the name is lower-case): every
+    /// header a verifier reads (webhook-*, x-fal-*) and what describes the body and sender.
+    static func isKept(_ name: String) -> Bool {
+        name.hasPrefix("webhook-") || name.hasPrefix("x-fal-") || name == "content-type" || name == "user-agent"
+            || name == "content-length"
+    }
 
     static func notAllowed(allow: String) -> Response {
         .text(.methodNotAllowed, "method not allowed; use \(allow)", headers: HTTPFields([("Allow", allow)]))
