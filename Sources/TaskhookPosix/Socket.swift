@@ -93,14 +93,35 @@ public final class StreamSocket {
         self.peer = peer
     }
 
-    /// Connects, blocking until connected (used by clients: the CLI and tests).
-    public static func connect(to address: SocketAddress) throws(SyscallError) -> StreamSocket {
+    /// Connects, blocking until connected (used by clients: the CLI and tests). With a
+    /// `timeout`, gives up after it with ETIMEDOUT: an address that drops packets (or a Unix
+    /// socket whose backlog stays full) would otherwise hold the caller for the kernel's SYN
+    /// retries, minutes, or for ever.
+    public static func connect(to address: SocketAddress, timeout: Duration? = nil) throws(SyscallError)
+        -> StreamSocket
+    {
         let fd = try syscall("socket") {
             socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         }
         let descriptor = Descriptor(owning: fd)
-        _ = try syscall("connect(\(address))") { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+        // SO_SNDTIMEO bounds a blocking connect(2) on TCP and Unix sockets alike (socket(7)); it
+        // is cleared again afterwards, so writes block as before.
+        if let timeout { setSendTimeout(fd, timeout) }
+        do {
+            _ = try syscall("connect(\(address))") { address.withSockaddr { Glibc.connect(fd, $0, $1) } }
+        } catch  where timeout != nil && (error.errno == .nowInProgress || error.errno == .wouldBlock) {
+            throw SyscallError("connect(\(address))", .timedOut)
+        }
+        if timeout != nil { setSendTimeout(fd, .zero) }
         return StreamSocket(descriptor: descriptor, peer: address)
+    }
+
+    private static func setSendTimeout(_ fd: Int32, _ timeout: Duration) {
+        let (seconds, attoseconds) = timeout.components
+        var value = timeval(tv_sec: Int(max(0, seconds)), tv_usec: Int(max(0, attoseconds) / 1_000_000_000_000))
+        // A positive timeout must not round down to zero, which means "no timeout".
+        if timeout > .zero && value.tv_sec == 0 && value.tv_usec == 0 { value.tv_usec = 1 }
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// Reads into `buffer`; `.done(0)` is end of stream.

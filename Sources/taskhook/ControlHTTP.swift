@@ -49,12 +49,15 @@ final class ControlRequest {
     private let socket: StreamSocket
     private var parser = ResponseParser()
     let target: String
+    /// A daemon that does not accept within this is unreachable (a dropped packet would
+    /// otherwise hold the command for the kernel's SYN retries, about two minutes).
+    static let connectTimeout = Duration.seconds(10)
 
     init(_ endpoint: ControlEndpoint, target: String) throws(ControlError) {
         self.target = target
         let address = try endpoint.address()
         do {
-            socket = try StreamSocket.connect(to: address)
+            socket = try StreamSocket.connect(to: address, timeout: Self.connectTimeout)
         } catch {
             var reason = "taskhookd is not reachable at \(endpoint) (\(error.errno))"
             if error.errno == .permissionDenied {
