@@ -87,7 +87,10 @@ let package = Package(
         .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
         .testTarget(
             name: "TaskhookDaemonTests",
-            dependencies: ["TaskhookDaemon", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
+            dependencies: [
+                "TaskhookDaemon", "TaskhookCore", "TaskhookJournal", "TaskhookPosix", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
         .testTarget(
             name: "EndToEndTests",

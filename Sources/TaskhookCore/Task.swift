@@ -24,4 +24,8 @@ public struct Task: Sendable, Hashable {
     public var deliveries: [Delivery]
 
     public var isTerminal: Bool { status.isTerminal }
+
+    /// When its latest delivery arrived (Unix milliseconds): late or repeated deliveries count
+    /// too, though they do not move `updated`.
+    public var lastHeard: Int64 { max(updated, deliveries.last?.time ?? updated) }
 }

@@ -91,6 +91,17 @@ public struct TaskTable: Sendable, Equatable {
         return .changed(from: previous)
     }
 
+    /// Forgets every task last heard of (its latest delivery) before `time`, Unix milliseconds,
+    /// as journal retention forgets the segments that held its records; returns how many. A
+    /// later delivery for a forgotten task starts it afresh.
+    @discardableResult
+    public mutating func forgetTasks(lastHeardBefore time: Int64) -> Int {
+        guard tasks.values.contains(where: { $0.lastHeard < time }) else { return 0 }
+        let before = tasks.count
+        tasks = tasks.filter { $0.value.lastHeard >= time }
+        return before - tasks.count
+    }
+
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
     public mutating func reserveCapacity(_ count: Int) {
         tasks.reserveCapacity(tasks.count + count)

@@ -41,6 +41,7 @@ public final class Daemon {
     private let environment: [String: String]
     private var statusTimer: EventLoop.TimerID?
     private var watchdogTimer: EventLoop.TimerID?
+    private var forgetTimer: EventLoop.TimerID?
     private var stopping = false
 
     /// Blocks the signals it handles (call before starting any other thread), creates the loop
@@ -124,7 +125,8 @@ public final class Daemon {
                 "sync": "\(configuration.journal.options.sync.rawValue)",
             ])
         recorder = DeliveryRecorder(
-            writer: writer, table: replay.table, checkpointEvery: configuration.journal.checkpointEvery, logger: logger)
+            writer: writer, table: replay.table, checkpointEvery: configuration.journal.checkpointEvery,
+            taskRetentionSeconds: configuration.journal.taskRetentionSeconds, logger: logger)
         routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, logger: logger)
         control = ControlRoutes(
@@ -289,6 +291,14 @@ public final class Daemon {
             notifier.notify("WATCHDOG=1")
             loop.setTimer(timer, deadline: loop.now + half)
         }
+        // Tasks past their retention are forgotten at every checkpoint; this also does it at
+        // start and then hourly, for a daemon too quiet to reach a checkpoint for days.
+        let forget = loop.addTimer { [unowned self] in
+            self.recorder.forgetExpiredTasks()
+            self.loop.setTimer(self.forgetTimer!, deadline: self.loop.now + .seconds(3600))
+        }
+        forgetTimer = forget
+        loop.setTimer(forget, deadline: loop.now)
         LineLogOutput.standardError.hold()
         defer { LineLogOutput.standardError.release() }
         try loop.run()

@@ -17,6 +17,26 @@ import Testing
         #expect(task?.deliveries.count == 1)
     }
 
+    @Test func tasksNotHeardOfSinceACutoffAreForgotten() {
+        var table = TaskTable()
+        table.apply(event(.completed, task: "old"), deliveryID: "a", sequence: 1, time: 1_000)
+        table.apply(event(.inProgress, task: "stuck"), deliveryID: "b", sequence: 2, time: 1_000)
+        table.apply(event(.completed, task: "late"), deliveryID: "c", sequence: 3, time: 1_000)
+        // A late IN_PROGRESS does not move `updated`, but the task was heard of.
+        #expect(table.apply(event(.inProgress, task: "late"), deliveryID: "d", sequence: 4, time: 5_000) == .kept)
+        table.apply(event(.completed, task: "new"), deliveryID: "e", sequence: 5, time: 5_000)
+
+        #expect(table.forgetTasks(lastHeardBefore: 1_000) == 0)
+        #expect(table.count == 4)
+        #expect(table.forgetTasks(lastHeardBefore: 5_000) == 2)
+        #expect(Set(table.tasks.keys) == ["late", "new"])
+        #expect(table.lastSequence == 5)
+        // Heard of again, a forgotten task starts afresh.
+        #expect(table.apply(event(.completed, task: "old"), deliveryID: "a", sequence: 6, time: 6_000) == .created)
+        #expect(table.forgetTasks(lastHeardBefore: 10_000) == 3)
+        #expect(table.count == 0)
+    }
+
     @Test func aDuplicateChangesNothing() {
         var table = TaskTable()
         let e = event(.completed, results: ["https://cdn/v.mp4"])

@@ -40,8 +40,18 @@ import Testing
             ])
         #expect(configuration.journal.options.segmentSize == 64 << 20)
         #expect(configuration.journal.options.retentionSeconds == 30 * 86400)
+        #expect(configuration.journal.taskRetentionSeconds == 30 * 86400)
         #expect(configuration.server.limits.maxBodyBytes == 1 << 20)
         #expect(configuration.routes[4].mapping?.statusMap["running"] == "in_progress")
+    }
+
+    @Test func tasksAreForgottenAfterTheirOwnRetentionOfAtLeastAnHour() throws {
+        #expect(try parse("").journal.taskRetentionSeconds == 30 * 86400)
+        #expect(try parse("journal:\n  task-retention: 90d\n").journal.taskRetentionSeconds == 90 * 86400)
+        #expect(try parse("journal:\n  task-retention: 1h\n").journal.taskRetentionSeconds == 3600)
+        let e = error("journal:\n  task-retention: 30m\n")
+        #expect(e?.path == "journal.task-retention")
+        #expect(e?.message == "must be at least 1h")
     }
 
     @Test func anUnknownKeyIsAnErrorNamingItsPathAndLine() {

@@ -70,6 +70,12 @@ extension DaemonConfiguration {
             journal.options.retentionSeconds = Int64((try retention.requireDuration()).components.seconds)
         }
         if let every = map["checkpoint-every"] { journal.checkpointEvery = try every.requireInt(min: 1) }
+        if let retention = map["task-retention"] {
+            let seconds = Int64((try retention.requireDuration()).components.seconds)
+            // Shorter would forget tasks while providers still retry them (for up to days).
+            guard seconds >= 3600 else { throw retention.error("must be at least 1h") }
+            journal.taskRetentionSeconds = seconds
+        }
         try map.finish()
     }
 

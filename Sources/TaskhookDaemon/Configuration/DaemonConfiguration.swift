@@ -33,6 +33,9 @@ public struct JournalConfiguration: Sendable, Equatable {
     /// has tasks when that is more, so encoding the table costs O(1) per record (and at every
     /// clean stop).
     public var checkpointEvery = 100_000
+    /// A task not heard of for this long is forgotten (at checkpoints, and hourly), so the
+    /// table does not grow with every task ever seen.
+    public var taskRetentionSeconds: Int64 = 30 * 24 * 3600
 
     public init(environment: [String: String] = [:]) {
         directory =

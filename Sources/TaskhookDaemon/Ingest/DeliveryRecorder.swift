@@ -26,6 +26,7 @@ final class DeliveryRecorder {
     let writer: GroupCommitWriter
     private let logger: Logger
     private let checkpointEvery: Int
+    private let taskRetentionMilliseconds: Int64
     private var sinceCheckpoint = 0
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
@@ -33,10 +34,15 @@ final class DeliveryRecorder {
     /// Told of every event applied, in journal order (waiters listen here).
     var onApplied: ((TaskEvent, TaskTable.Outcome, UInt64) -> Void)?
 
-    init(writer: GroupCommitWriter, table: TaskTable, checkpointEvery: Int, logger: Logger) {
+    init(
+        writer: GroupCommitWriter, table: TaskTable, checkpointEvery: Int, taskRetentionSeconds: Int64, logger: Logger
+    ) {
         self.writer = writer
         self.table = table
         self.checkpointEvery = checkpointEvery
+        self.taskRetentionMilliseconds =
+            taskRetentionSeconds.multipliedReportingOverflow(by: 1000).overflow
+            ? .max : taskRetentionSeconds * 1000
         self.logger = logger
     }
 
@@ -98,6 +104,19 @@ final class DeliveryRecorder {
         }
     }
 
+    /// Forgets the tasks not heard of within the task retention (the checkpoint that follows
+    /// no longer holds them, so a restart does not bring them back).
+    func forgetExpiredTasks(now: Int64 = FileSystem.wallClockMilliseconds()) {
+        let (cutoff, overflow) = now.subtractingReportingOverflow(taskRetentionMilliseconds)
+        guard !overflow else { return }
+        let forgotten = table.forgetTasks(lastHeardBefore: cutoff)
+        if forgotten > 0 {
+            logger.info(
+                "forgot tasks not heard of within the task retention",
+                metadata: ["count": "\(forgotten)", "remaining": "\(table.count)"])
+        }
+    }
+
     private func finish(_ ticket: UInt64) -> Pending? {
         guard let done = pending.removeValue(forKey: ticket) else { return nil }
         for key in done.keys where inFlight[key] == ticket { inFlight[key] = nil }
@@ -110,6 +129,7 @@ final class DeliveryRecorder {
     /// it), then the encoding, then releasing the copy.
     func checkpoint() {
         sinceCheckpoint = 0
+        forgetExpiredTasks()
         let payload = table.encoded()
         writer.checkpoint(covering: table.lastSequence) { payload }
     }
