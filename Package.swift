@@ -83,7 +83,8 @@ let package = Package(
             name: "TaskhookSystemdTests",
             dependencies: ["TaskhookSystemd", .product(name: "Logging", package: "swift-log")]
         ),
-        .testTarget(name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore"]),
+        .testTarget(
+            name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore", "TestSupport"]),
         .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
         .testTarget(
             name: "TaskhookDaemonTests",

@@ -1,4 +1,5 @@
 import TaskhookHTTP
+import TestSupport
 import Testing
 
 /// One test per rule of the request parser; every input is also parsed at every byte split.
