@@ -41,7 +41,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private enum Work {
         case record(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])
-        case checkpoint(covering: UInt64, payload: @Sendable () -> [UInt8])
+        case checkpoint(covering: UInt64, payload: [UInt8])
     }
 
     public let directory: JournalDirectory
@@ -121,9 +121,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// Queues a checkpoint of state covering every record up to `sequence`. `payload` runs on
-    /// the writer's thread, so encoding a large snapshot never holds up the event loop.
-    public func checkpoint(covering sequence: UInt64, payload: @escaping @Sendable () -> [UInt8]) {
+    /// Queues a checkpoint: `payload`, the encoded state covering every record up to `sequence`.
+    public func checkpoint(covering sequence: UInt64, payload: [UInt8]) {
         submit()  // records staged before it must be written before it
         lock.withLock {
             queue.append(.checkpoint(covering: sequence, payload: payload))
@@ -186,7 +185,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 if bytes >= options.maxBatchBytes { flush() }
             case .checkpoint(let covering, let payload):
                 flush()
-                completions.append(writeCheckpoint(covering: covering, payload: payload()))
+                completions.append(writeCheckpoint(covering: covering, payload: payload))
             }
         }
         flush()

@@ -203,8 +203,7 @@ import Testing
         for i in 0..<60 { deliver(i) }
         _ = completions(writer, count: 60)
         try apply(try replayed(JournalDirectory(path: dir.path)), to: &table)
-        let snapshot = table
-        writer.checkpoint(covering: table.lastSequence, payload: { snapshot.encoded() })
+        writer.checkpoint(covering: table.lastSequence, payload: table.encoded())
         let done = completions(writer, count: 1)
         guard case .checkpointed(let covering, _, _) = done.first else {
             Issue.record("checkpoint failed: \(done)")

@@ -50,4 +50,3 @@ import Testing
         }
     }
 }
-

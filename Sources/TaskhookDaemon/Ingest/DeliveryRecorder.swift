@@ -130,7 +130,6 @@ final class DeliveryRecorder {
     func checkpoint() {
         sinceCheckpoint = 0
         forgetExpiredTasks()
-        let payload = table.encoded()
-        writer.checkpoint(covering: table.lastSequence) { payload }
+        writer.checkpoint(covering: table.lastSequence, payload: table.encoded())
     }
 }
