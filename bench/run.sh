@@ -85,7 +85,7 @@ summarize() {
 }
 
 bench_start_nginx
-bench_start_taskhookd --discard /bench --max-connections 1024
+bench_start_taskhookd --discard /bench --max-connections 1024 --journal-dir "$work/journal"
 [[ $(bench_status "$taskhookd_port") == "HTTP/1.1 200 "* ]] || { echo "taskhookd does not answer 200 to POST /bench" >&2; exit 1; }
 echo "nginx on 127.0.0.1:$nginx_port, taskhookd on 127.0.0.1:$taskhookd_port;" \
   "wrk -t1 -c$connections -d$duration, $rounds round(s), pinned: ${server_cpu[*]:-no}" >&2
