@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "taskhookd",
             dependencies: [
-                "TaskhookDaemon", "TaskhookSystemd",
+                "TaskhookDaemon", "TaskhookJournal", "TaskhookSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

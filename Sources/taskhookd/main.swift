@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Prometheus
 import TaskhookDaemon
+import TaskhookJournal
 import TaskhookPosix
 import TaskhookSystemd
 
@@ -60,10 +61,11 @@ struct Taskhookd: ParsableCommand {
 
     func validate() throws {
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
-        if let drainTimeout, drainTimeout < 0 || !drainTimeout.isFinite {
-            throw ValidationError("--drain-timeout must be ≥ 0")
+        // A day is far beyond any sensible drain, and keeps the milliseconds well inside Int64.
+        if let drainTimeout, !(0...86_400).contains(drainTimeout) {
+            throw ValidationError("--drain-timeout must be between 0 and 86400 seconds")
         }
-        if let journalSync, !["always", "none"].contains(journalSync) {
+        if let journalSync, JournalOptions.Sync(rawValue: journalSync) == nil {
             throw ValidationError("--journal-sync must be always or none")
         }
         for path in discard where !path.hasPrefix("/") {
@@ -140,8 +142,9 @@ struct Taskhookd: ParsableCommand {
         if !listen.isEmpty { configuration.listen = try listen.map { try SocketAddress(parsing: $0) } }
         if let journalDir { configuration.journal.directory = journalDir }
         if let controlSocket { configuration.control.socket = controlSocket }
-        if journalSync == "none" { configuration.journal.options.sync = .none }
-        if journalSync == "always" { configuration.journal.options.sync = .always }
+        if let sync = journalSync.flatMap(JournalOptions.Sync.init(rawValue:)) {
+            configuration.journal.options.sync = sync
+        }
         if let maxConnections { configuration.server.maxConnections = maxConnections }
         if let drainTimeout { configuration.drainTimeout = .milliseconds(Int64(drainTimeout * 1000)) }
         configuration.discardPaths.formUnion(discard)

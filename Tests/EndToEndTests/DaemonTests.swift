@@ -166,16 +166,23 @@ import Testing
         #expect(message.contains("Address already in use") || message.contains("EADDRINUSE"))
     }
 
-    @Test func aMalformedListenAddressIsAUsageError() throws {
+    @Test(arguments: [
+        (["--listen", "localhost:80"], "not a numeric IPv4 or IPv6 address"),
+        (["--drain-timeout", "1e20"], "--drain-timeout must be between 0 and 86400 seconds"),
+        (["--drain-timeout=-1"], "--drain-timeout must be between 0 and 86400 seconds"),
+        (["--journal-sync", "sometimes"], "--journal-sync must be always or none"),
+        (["--max-connections", "0"], "--max-connections must be at least 1"),
+    ])
+    func aBadFlagIsAUsageErrorThatSaysWhy(arguments: [String], reason: String) throws {
         let process = Process()
         process.executableURL = DaemonProcess.binary
-        process.arguments = ["--listen", "localhost:80"]
+        process.arguments = arguments
         let stderr = Pipe()
         process.standardError = stderr
         try process.run()
         process.waitUntilExit()
         let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 64)
-        #expect(message.contains("not a numeric IPv4 or IPv6 address"))
+        #expect(message.contains(reason), "\(message)")
     }
 }
