@@ -64,12 +64,17 @@ final class EventStream {
         responder.onInputClosed = { [unowned self] in
             self.subscribers.removeValue(forKey: id)?.responder.finish()
         }
-        armHeartbeat()
+        // The first subscriber starts the keep-alives; `beat` keeps them going while anyone
+        // listens. Re-arming on every subscribe would push the next comment back each time, and
+        // a steady trickle of new subscribers would starve the idle ones of keep-alives.
+        if subscribers.count == 1 { armHeartbeat() }
     }
 
     /// The applied deliveries after `sequence`, in journal order.
     private func missed(after sequence: UInt64, task: String?) -> [(Task, Task.Delivery)] {
         let table = table()
+        // Nothing after the newest record: a reader resuming at the head costs no scan.
+        guard sequence < table.lastSequence else { return [] }
         let tasks = task.map { id in table[id].map { [$0] } ?? [] } ?? Array(table.tasks.values)
         var found: [(Task, Task.Delivery)] = []
         for task in tasks {
