@@ -47,6 +47,14 @@ final class HTTPConnection {
             if !isClosed, events.contains(.readable) || events.contains(.readHangup) || events.contains(.hangup) {
                 read()
             }
+            // epoll reports a hang-up or an error whatever was asked for. With nothing to read and
+            // nothing to send, nothing else would notice it, and it would wake the loop for ever:
+            // the peer is gone, so is whatever it was owed.
+            if !isClosed, events.contains(.hangup) || events.contains(.error), !state.wantsRead,
+                state.pendingOutputCount == 0
+            {
+                state.abort()
+            }
             sync()
         }
     }

@@ -7,7 +7,7 @@ public struct IOEvents: OptionSet, Sendable, Hashable {
 
     public static let readable = IOEvents(rawValue: CLINUX_EPOLLIN)
     public static let writable = IOEvents(rawValue: CLINUX_EPOLLOUT)
-    /// The peer shut down its sending side (EPOLLRDHUP); always watched for.
+    /// The peer shut down its sending side (EPOLLRDHUP); watched for with `.readable`.
     public static let readHangup = IOEvents(rawValue: CLINUX_EPOLLRDHUP)
     public static let hangup = IOEvents(rawValue: CLINUX_EPOLLHUP)
     public static let error = IOEvents(rawValue: CLINUX_EPOLLERR)
@@ -37,7 +37,9 @@ public final class Epoll {
 
     private func control(_ op: Int32, _ fd: Int32, _ events: IOEvents, _ token: UInt64) throws(SyscallError) {
         let epfd = descriptor.rawValue
-        let mask = events.union(.readHangup).rawValue
+        // A peer's half-close is worth hearing only while reading: the loop is level-triggered,
+        // so a hang-up asked for while nothing reads the socket would wake it without end.
+        let mask = (events.contains(.readable) ? events.union(.readHangup) : events).rawValue
         _ = try syscall("epoll_ctl") { clinux_epoll_ctl(epfd, op, fd, mask, token) }
     }
 

@@ -69,6 +69,38 @@ import Testing
         #expect(Instant.now() - started > Duration.milliseconds(100))
     }
 
+    @Test func aClientThatHalfClosesWhileItWaitsDoesNotSpinTheLoop() throws {
+        let server = try harness()
+        defer { server.stop() }
+        let client = try TestClient(server.address)
+        try client.send("GET /later?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n")
+        usleep(20_000)
+        let before = server.iterations.value
+        // Its FIN is read at once; after that nothing is wanted from the socket until the answer.
+        client.socket.shutdownWrite()
+        #expect(try client.readResponse().text == "later\n")
+        // A handful: the FIN, the timer, the answer. A level-triggered hang-up left armed woke the
+        // loop continuously (thousands of times in 300 ms).
+        #expect(server.iterations.value - before < 50)
+    }
+
+    @Test func aClientThatResetsAfterHalfClosingIsNoticedWithoutReading() throws {
+        let disconnects = Locked(0)
+        let server = try harness(disconnects: disconnects)
+        defer { server.stop() }
+        let client = try TestClient(server.address)
+        try client.send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.socket.shutdownWrite()  // from here the server wants nothing from this socket
+        usleep(50_000)
+        let before = server.iterations.value
+        client.reset()  // the hang-up and error epoll reports whatever was asked for
+        let deadline = Instant.now() + .seconds(2)
+        while disconnects.value < 1, Instant.now() < deadline { usleep(10_000) }
+        #expect(disconnects.value == 1)
+        usleep(100_000)
+        #expect(server.iterations.value - before < 50)
+    }
+
     @Test func aHandlerLearnsWhenItsClientWentAway() throws {
         let disconnects = Locked(0)
         let server = try harness(disconnects: disconnects)

@@ -12,6 +12,8 @@ final class ServerHarness: @unchecked Sendable {
     private let stopSignal: EventFD
     private var thread: Thread!
 
+    /// How many times the loop has gone round: a loop woken for nothing shows here.
+    let iterations = Locked(0)
     var address: SocketAddress { addresses[0] }
     var addresses: [SocketAddress] { published.value! }
 
@@ -24,10 +26,12 @@ final class ServerHarness: @unchecked Sendable {
         stopSignal = try EventFD()
         let stopSignal = self.stopSignal
         let published = self.published
+        let iterations = self.iterations
         thread = Thread {
             let loop = try! EventLoop()
             let server = HTTPServer(loop: loop, configuration: configuration)
             let handler = makeHandler(loop)
+            loop.addIterationHook { iterations.withLock { $0 += 1 } }
             for address in listen {
                 try! server.addListener(ListeningSocket(binding: address), name: "test", handler: handler)
             }
