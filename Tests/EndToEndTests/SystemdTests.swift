@@ -77,6 +77,25 @@ import Testing
         #expect(try kling.readResponse().status == 404)
     }
 
+    @Test func aCallbackWhoseRouteAReloadRemovesWhileItIsReadIsNotAnswered200() throws {
+        let path = try config()
+        let daemon = try DaemonProcess(arguments: ["--config", path])
+        let callback = freepikCallback(task: "gone-1", deliveryID: "msg_gone_1")
+        let split = callback.utf8.count - 10  // the head and most of the body
+        let client = try TestClient(daemon.address)
+        try client.send(Array(callback.utf8.prefix(split)))
+        try "routes:\n  - path: /hooks/kling\n    provider: kling\n    allow-unsigned: true\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        #expect(daemon.waitForLog("reloaded routes=1"))
+        try client.send(Array(callback.utf8.dropFirst(split)))
+        let answer = try client.readResponse()
+        // Not 200: nothing was stored, and the provider must send it again.
+        #expect(answer.status == 503)
+        #expect(answer.header("Retry-After") == "5")
+        #expect(try deliverFreepik(to: daemon, task: "gone-2", status: "COMPLETED", deliveryID: "msg_gone_2") == 404)
+    }
+
     @Test func socketsPassedBySystemdAreServedByName() throws {
         // A free port: bind, read it, close (systemd-socket-activate binds it again at once).
         let probe = try ListeningSocket(binding: .ipv4(address: "127.0.0.1", port: 0))

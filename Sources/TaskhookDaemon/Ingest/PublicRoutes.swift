@@ -66,8 +66,17 @@ final class PublicRoutes: HTTPHandler {
             responder.respond(.text(.ok, "ok"))
             return
         }
+        if discardPaths.contains(request.head.path) {
+            responder.respond(Response(status: .ok))
+            return
+        }
+        // The route was there when the head arrived; a reload may have removed it (or changed its
+        // token) while the body was read. Nothing was stored, so the provider must retry.
         guard let route = route(for: request.head.path), let recorder else {
-            responder.respond(Response(status: .ok))  // a discard path
+            responder.respond(
+                .text(
+                    .serviceUnavailable, "the route changed while the callback was read; retry",
+                    headers: HTTPFields([("Retry-After", "5")])))
             return
         }
         // The headers the journal keeps are also the ones the verifier sees, so a journaled
