@@ -54,6 +54,17 @@ import Testing
         #expect(e?.message == "must be at least 1h")
     }
 
+    @Test func durationsAreBoundedAndNeverOverflow() throws {
+        #expect(try parse("journal:\n  retention: 36500d\n").journal.options.retentionSeconds == 36_500 * 86_400)
+        for value in ["36501d", "200000000000000000d", "9223372036854775807s", "99999999999999999999d"] {
+            let e = error("journal:\n  retention: \(value)\n")
+            #expect(e?.path == "journal.retention", "\(value)")
+        }
+        #expect(error("journal:\n  retention: 36501d\n")?.message == "must be at most 36500d (100 years)")
+        #expect(error("journal:\n  retention: 200000000000000000d\n")?.message.contains("expected a duration") == true)
+        #expect(error("limits:\n  header-timeout: 9999999999999999h\n")?.path == "limits.header-timeout")
+    }
+
     @Test func anUnknownKeyIsAnErrorNamingItsPathAndLine() {
         let e = error("journal:\n  directory: /x\n  synch: always\n")
         #expect(e?.path == "journal.synch")

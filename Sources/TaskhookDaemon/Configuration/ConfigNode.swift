@@ -35,25 +35,32 @@ struct ConfigNode {
         return v
     }
 
-    /// `300s`, `10m`, `2h`, `30d`, `500ms`.
+    /// `300s`, `10m`, `2h`, `30d`, `500ms`; at most 100 years, so adding one to a clock reading
+    /// or a file time can never overflow.
     func requireDuration() throws(ConfigError) -> Duration {
         guard let s = string, let parsed = Self.duration(s) else {
             throw error("expected a duration such as 500ms, 30s, 10m, 2h or 30d")
         }
+        guard parsed <= Self.longestDuration else { throw error("must be at most 36500d (100 years)") }
         return parsed
     }
+
+    static let longestDuration = Duration.seconds(36_500 * 86_400)
 
     static func duration(_ s: String) -> Duration? {
         let digits = s.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let n = Int64(digits) else { return nil }
+        let unit: Int64
         switch s.dropFirst(digits.count) {
         case "ms": return .milliseconds(n)
-        case "s": return .seconds(n)
-        case "m": return .seconds(n * 60)
-        case "h": return .seconds(n * 3600)
-        case "d": return .seconds(n * 86400)
+        case "s": unit = 1
+        case "m": unit = 60
+        case "h": unit = 3600
+        case "d": unit = 86400
         default: return nil
         }
+        let (seconds, overflow) = n.multipliedReportingOverflow(by: unit)
+        return overflow ? nil : .seconds(seconds)
     }
 
     /// `1048576`, `64KiB`, `1MiB`, `2GiB` (also KB/MB/GB as powers of 1000).
