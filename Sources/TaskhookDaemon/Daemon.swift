@@ -83,14 +83,7 @@ public final class Daemon {
             }
         }
         for warning in configuration.warnings { logger.warning("\(warning)") }
-        let webhookRoutes: [WebhookRoute]
-        do {
-            webhookRoutes = try configuration.routes.map { route throws(RouteFactory.Failure) in
-                try RouteFactory.build(route, secrets: SecretReader(environment: environment), logger: logger)
-            }
-        } catch {
-            throw .route(error.description)
-        }
+        let webhookRoutes = try Self.buildRoutes(configuration, environment: environment, logger: logger)
         let directory = JournalDirectory(path: configuration.journal.directory)
         let replay: JournalReplay.Result
         let writer: GroupCommitWriter
@@ -231,12 +224,8 @@ public final class Daemon {
     }
 
     private func openAdminListener(_ control: ControlConfiguration, environment: [String: String]) throws(StartError) {
-        guard let admin = control.admin else { return }
-        let token: String
-        do {
-            token = try SecretReader(environment: environment).read(admin.token)
-        } catch {
-            throw .route("control.admin.token: \(error)")
+        guard let admin = control.admin, let token = try Self.adminToken(control, environment: environment) else {
+            return
         }
         do {
             let socket = try ListeningSocket(binding: admin.listen)
@@ -247,15 +236,35 @@ public final class Daemon {
         }
     }
 
-    /// Checks a configuration as a start would, without starting: every route's secrets and
-    /// keys are read and parsed.
+    /// Checks a configuration as a start would, without starting: every secret (the routes'
+    /// and the admin listener's token) and key is read and parsed, by the code a start runs.
     public static func check(_ configuration: DaemonConfiguration, environment: [String: String]) throws(StartError) {
-        for route in configuration.routes {
-            do {
-                _ = try RouteFactory.build(route, secrets: SecretReader(environment: environment))
-            } catch {
-                throw .route(error.description)
+        _ = try buildRoutes(configuration, environment: environment, logger: Logger(label: "taskhookd"))
+        _ = try adminToken(configuration.control, environment: environment)
+    }
+
+    /// The webhook routes, their secrets and keys read: at start, on reload and for --check-config.
+    static func buildRoutes(_ configuration: DaemonConfiguration, environment: [String: String], logger: Logger)
+        throws(StartError) -> [WebhookRoute]
+    {
+        do {
+            return try configuration.routes.map { route throws(RouteFactory.Failure) in
+                try RouteFactory.build(route, secrets: SecretReader(environment: environment), logger: logger)
             }
+        } catch {
+            throw .route(error.description)
+        }
+    }
+
+    /// The admin listener's bearer token, if it has one.
+    static func adminToken(_ control: ControlConfiguration, environment: [String: String]) throws(StartError)
+        -> String?
+    {
+        guard let admin = control.admin else { return nil }
+        do {
+            return try SecretReader(environment: environment).read(admin.token)
+        } catch {
+            throw .route("control.admin.token: \(error)")
         }
     }
 
@@ -339,13 +348,10 @@ public final class Daemon {
         service.notifier?.notify("RELOADING=1\nMONOTONIC_USEC=\(monotonic)\nSTATUS=reloading")
         defer { service.notifier?.notify("READY=1\nSTATUS=\(statusText)") }
         let next: DaemonConfiguration
-        var built: [WebhookRoute] = []
+        let built: [WebhookRoute]
         do {
             next = try reloadConfiguration()
-            for route in next.routes {
-                built.append(
-                    try RouteFactory.build(route, secrets: SecretReader(environment: environment), logger: logger))
-            }
+            built = try Self.buildRoutes(next, environment: environment, logger: logger)
         } catch {
             logger.error("reload rejected; the running configuration stays", metadata: ["reason": "\(error)"])
             return

@@ -172,4 +172,24 @@ struct TestSigningKey {
             String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
                 "TASKHOOK_TEST_SECRET is not set"))
     }
+
+    @Test func checkConfigReadsTheAdminListenersTokenToo() throws {
+        let path = try write(
+            "admin.yaml",
+            "control:\n  admin: {listen: \"127.0.0.1:0\", token: {env: TASKHOOK_TEST_ADMIN_TOKEN}}\n")
+        for (environment, status) in [(["TASKHOOK_TEST_ADMIN_TOKEN": "a-long-enough-token"], Int32(0)), ([:], 78)] {
+            let process = Process()
+            process.executableURL = DaemonProcess.binary
+            process.arguments = ["--config", path, "--check-config"]
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            let error = Pipe()
+            process.standardError = error
+            try process.run()
+            process.waitUntilExit()
+            let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(process.terminationStatus == status, "\(message)")
+            if status != 0 { #expect(message.contains("control.admin.token"), "\(message)") }
+        }
+    }
 }
