@@ -136,6 +136,10 @@ struct SendTest: AsyncParsableCommand {
             if completed { payload["task_result"] = ["videos": [["id": task, "url": video, "duration": "5"]]] }
             return ([], try json(payload))
         case .fal:
+            // fal calls back once, at the end: OK or ERROR.
+            guard completed || status == "failed" else {
+                throw ValidationError("fal has no status \(status); it sends completed (OK) or failed (ERROR)")
+            }
             var payload: [String: Any] = [
                 "request_id": task, "gateway_request_id": task, "status": completed ? "OK" : "ERROR",
             ]

@@ -78,6 +78,21 @@ struct TestSigningKey {
         #expect(usage.error.contains("needs --secret"))
     }
 
+    @Test func sendTestRefusesAStatusTheProviderHasNoWordFor() throws {
+        let key = try write("fal.jwk", TestSigningKey().privateJWK)
+        for (provider, status, extra) in [
+            ("fal", "in_progress", ["--key", key]), ("fal", "created", ["--key", key]),
+            ("fal", "canceled", ["--key", key]), ("kling", "canceled", []),
+            ("freepik", "canceled", ["--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]),
+        ] {
+            // Refused before anything is sent: no daemon listens on port 1.
+            let result = try DaemonProcess.runCLI(
+                ["send-test", "http://127.0.0.1:1/hooks/x", "--provider", provider, "--status", status] + extra)
+            #expect(result.status == 64, "\(provider) \(status): \(result)")
+            #expect(result.error.contains("\(provider) has no status \(status)"), "\(result)")
+        }
+    }
+
     @Test func aFalRouteTakesNewKeysFromItsJWKSFileWithoutARestart() throws {
         let old = TestSigningKey()
         let new = TestSigningKey()
