@@ -9,6 +9,9 @@ public final class ListeningSocket {
     public let descriptor: Descriptor
     /// The address actually bound (with the kernel's port when 0 was asked for).
     public let address: SocketAddress
+    /// Whether `close` removes the Unix socket file: only for one this process bound. A socket
+    /// systemd passed belongs to its .socket unit, which must find it there after a restart.
+    private let ownsPath: Bool
 
     /// Adopts a listening socket this process was given (systemd socket activation).
     public init(adopting fd: Int32) throws(SyscallError) {
@@ -17,10 +20,12 @@ public final class ListeningSocket {
         _ = try syscall("fcntl(F_SETFD)") { fcntl(fd, F_SETFD, FD_CLOEXEC) }
         self.descriptor = Descriptor(owning: fd)
         self.address = try Self.localAddress(fd)
+        self.ownsPath = false
     }
 
     /// Creates, binds and listens. A stale Unix socket file at the path is replaced.
     public init(binding address: SocketAddress, backlog: Int32 = 1024) throws(SyscallError) {
+        try address.checkFits("bind")
         let fd = try syscall("socket") { clinux_socket(address.family, Int32(SOCK_STREAM.rawValue)) }
         let descriptor = Descriptor(owning: fd)
         switch address {
@@ -41,6 +46,7 @@ public final class ListeningSocket {
         _ = try syscall("listen(\(address))") { listen(fd, backlog) }
         self.descriptor = descriptor
         self.address = try Self.localAddress(fd)
+        self.ownsPath = true
     }
 
     static func localAddress(_ fd: Int32) throws(SyscallError) -> SocketAddress {
@@ -78,7 +84,7 @@ public final class ListeningSocket {
     }
 
     public func close() {
-        if case .unix(let path) = address, descriptor.isOpen { _ = unlink(path) }
+        if ownsPath, case .unix(let path) = address, descriptor.isOpen { _ = unlink(path) }
         descriptor.close()
     }
 }
@@ -100,6 +106,7 @@ public final class StreamSocket {
     public static func connect(to address: SocketAddress, timeout: Duration? = nil) throws(SyscallError)
         -> StreamSocket
     {
+        try address.checkFits("connect")
         let fd = try syscall("socket") {
             socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         }

@@ -14,13 +14,24 @@ public enum SocketAddress: Hashable, Sendable, CustomStringConvertible {
         public var description: String { "invalid listen address \"\(text)\": \(reason)" }
     }
 
+    /// The longest Unix socket path `sockaddr_un` holds (with its terminating zero).
+    public static let maximumUnixPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
+    /// Fails with ENAMETOOLONG for a Unix path `sockaddr_un` cannot hold, which `withSockaddr`
+    /// would otherwise cut short: a bind or connect to some other path. `call` names it.
+    func checkFits(_ call: String) throws(SyscallError) {
+        if case .unix(let path) = self, path.utf8.count > Self.maximumUnixPathBytes {
+            throw SyscallError("\(call)(\(path))", .fileNameTooLong)
+        }
+    }
+
     /// Parses `127.0.0.1:8080`, `[::1]:8080`, `unix:/run/x.sock` or an absolute path.
     public init(parsing text: String) throws(ParseError) {
         if text.hasPrefix("unix:") || text.hasPrefix("/") {
             let path = text.hasPrefix("unix:") ? String(text.dropFirst(5)) : text
             guard !path.isEmpty else { throw ParseError(text: text, reason: "empty Unix socket path") }
-            guard path.utf8.count < 108 else {
-                throw ParseError(text: text, reason: "Unix socket path longer than 107 bytes")
+            guard path.utf8.count <= Self.maximumUnixPathBytes else {
+                throw ParseError(text: text, reason: "Unix socket path longer than \(Self.maximumUnixPathBytes) bytes")
             }
             self = .unix(path: path)
             return

@@ -35,8 +35,9 @@ struct ControlOptions: ParsableArguments {
         }
         guard token == nil else { throw ValidationError("--token goes with --url; the control socket needs none") }
         let path = socket ?? Self.defaultSocket(environment: environment)
-        guard !path.isEmpty, path.utf8.count < 108 else {
-            throw ValidationError("the socket path must be 1 to 107 bytes long: \(path)")
+        guard !path.isEmpty, path.utf8.count <= SocketAddress.maximumUnixPathBytes else {
+            throw ValidationError(
+                "the socket path must be 1 to \(SocketAddress.maximumUnixPathBytes) bytes long: \(path)")
         }
         return ControlEndpoint(socketPath: path)
     }

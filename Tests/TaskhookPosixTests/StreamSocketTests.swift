@@ -46,6 +46,42 @@ import Testing
         Issue.record("16 connections to a full backlog all succeeded")
     }
 
+    @Test func aUnixPathTooLongForSockaddrIsRefusedNotCutShort() throws {
+        let directory = DaemonProcess.temporaryDirectory()
+        let longest =
+            directory + "/"
+            + String(repeating: "a", count: SocketAddress.maximumUnixPathBytes - directory.utf8.count - 1)
+        #expect(longest.utf8.count == 107)
+        let listener = try ListeningSocket(binding: .unix(path: longest))
+        defer { listener.close() }
+        #expect(listener.address == .unix(path: longest))
+        try StreamSocket.connect(to: listener.address).close()
+
+        let tooLong = longest + "b"
+        do {
+            _ = try ListeningSocket(binding: .unix(path: tooLong))
+            Issue.record("bound a path sockaddr_un cannot hold")
+        } catch {
+            #expect(error.errno == .fileNameTooLong)
+        }
+        do {
+            _ = try StreamSocket.connect(to: .unix(path: tooLong))
+            Issue.record("connected to a path sockaddr_un cannot hold")
+        } catch {
+            #expect(error.errno == .fileNameTooLong)
+        }
+    }
+
+    @Test func closingAnAdoptedUnixListenerLeavesItsFileToItsOwner() throws {
+        let path = DaemonProcess.temporaryDirectory() + "/passed.sock"
+        let bound = try ListeningSocket(binding: .unix(path: path))
+        let adopted = try ListeningSocket(adopting: dup(bound.descriptor.rawValue))
+        adopted.close()
+        #expect(FileSystem.exists(path))  // as systemd's socket unit would still need it
+        bound.close()
+        #expect(!FileSystem.exists(path))
+    }
+
     static func accept(_ listener: ListeningSocket) throws -> StreamSocket? {
         for _ in 0..<100 {
             if case .done(let socket) = try listener.accept() { return socket }
