@@ -70,17 +70,6 @@ int clinux_signalfd_read(int fd) {
     return (int)info.ssi_signo;
 }
 
-int clinux_unblock_signals(const int *signals) {
-    sigset_t set;
-    fill_set(&set, signals);
-    int rc = pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
-    return 0;
-}
-
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len) {
     return accept4(fd, addr, len, SOCK_CLOEXEC | SOCK_NONBLOCK);
 }

@@ -122,8 +122,7 @@ public final class Daemon {
             taskRetentionSeconds: configuration.journal.taskRetentionSeconds, logger: logger)
         routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, logger: logger)
-        control = ControlRoutes(
-            recorder: recorder, loop: loop, maxWaiters: configuration.control.maxWaiters, logger: logger)
+        control = ControlRoutes(recorder: recorder, loop: loop, maxWaiters: configuration.control.maxWaiters)
         recorder.onApplied = { [control] event, outcome, _ in control.applied(event, outcome) }
         let metrics = DaemonMetrics(registry: registry)
         recorder.metrics = metrics

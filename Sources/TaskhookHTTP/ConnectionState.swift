@@ -51,7 +51,6 @@ public struct ConnectionState {
     public private(set) var inputClosed = false
     /// Set by `beginDrain`: answer what is in flight with `Connection: close`, start nothing new.
     public private(set) var draining = false
-    public private(set) var requestsCompleted = 0
     /// Status codes answered since the shell last took them (for counting answers by status).
     public private(set) var answeredStatuses: [Int] = []
 
@@ -175,7 +174,6 @@ public struct ConnectionState {
         current = nil
         let keepAlive = head.keepAlive && !response.closeConnection && !draining
         write(response, for: head, keepAlive: keepAlive, now: now)
-        requestsCompleted += 1
         phase = keepAlive ? .idle(since: now, fresh: false) : .closing
         return process(now: now)
     }
@@ -189,7 +187,6 @@ public struct ConnectionState {
         answeredStatuses.append(head.status.code)
         ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date.current(), into: &output)
         output.append(contentsOf: head.body)
-        requestsCompleted += 1
         phase = .streaming
     }
 
@@ -204,11 +201,6 @@ public struct ConnectionState {
     public mutating func endStream() {
         guard case .streaming = phase else { return }
         phase = .closing
-    }
-
-    public var isStreaming: Bool {
-        if case .streaming = phase { return true }
-        return false
     }
 
     /// `count` bytes of the pending output were sent.
@@ -255,7 +247,7 @@ public struct ConnectionState {
     }
 
     /// The server is stopping: finish the request in progress, then close.
-    public mutating func beginDrain(now: Instant) {
+    public mutating func beginDrain() {
         draining = true
         if case .idle = phase, input.count == inputStart { phase = .closing }
     }
@@ -330,7 +322,6 @@ public struct ConnectionState {
                         return .request(request)
                     default:
                         phase = draining ? .closing : .idle(since: now, fresh: false)
-                        requestsCompleted += 1
                     }
                 }
             }
@@ -342,9 +333,10 @@ public struct ConnectionState {
         phase = .closing
     }
 
-    public mutating func takeAnsweredStatuses() -> [Int] {
-        defer { answeredStatuses.removeAll(keepingCapacity: true) }
-        return answeredStatuses
+    /// Forgets the answered statuses once the shell has counted them. Returning them from here
+    /// instead would copy the array on every answer: the caller's reference keeps it shared.
+    public mutating func clearAnsweredStatuses() {
+        answeredStatuses.removeAll(keepingCapacity: true)
     }
 
     private mutating func write(_ response: Response, for head: RequestHead?, keepAlive: Bool, now: Instant) {

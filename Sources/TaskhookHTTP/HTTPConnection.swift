@@ -106,12 +106,11 @@ final class HTTPConnection {
         }
     }
 
-    /// Called by the current request's responder.
+    /// Called by the current request's responder. `sync` sends what it can at once.
     func respond(_ response: Response) {
         guard !isClosed else { return }
         responder = nil
         dispatch(state.respond(response, now: server.loop.now))
-        flush()
         sync()
     }
 
@@ -120,14 +119,12 @@ final class HTTPConnection {
     func startStream(_ head: Response) {
         guard !isClosed else { return }
         state.startStream(head, now: server.loop.now)
-        flush()
         sync()
     }
 
     func stream(_ bytes: [UInt8]) {
         guard !isClosed else { return }
         state.stream(bytes, now: server.loop.now)
-        flush()
         sync()
     }
 
@@ -154,7 +151,7 @@ final class HTTPConnection {
 
     func beginDrain() {
         guard !isClosed else { return }
-        state.beginDrain(now: server.loop.now)
+        state.beginDrain()
         sync()
     }
 
@@ -162,7 +159,10 @@ final class HTTPConnection {
     func sync() {
         guard !isClosed else { return }
         if state.pendingOutputCount > 0 { flush() }
-        if !state.answeredStatuses.isEmpty { server.count(state.takeAnsweredStatuses()) }
+        if !state.answeredStatuses.isEmpty {
+            server.count(state.answeredStatuses)
+            state.clearAnsweredStatuses()
+        }
         if state.isDone {
             close()
             return

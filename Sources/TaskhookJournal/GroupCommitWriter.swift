@@ -34,8 +34,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         case appended(ticket: UInt64, sequence: UInt64)
         case failed(ticket: UInt64, JournalError)
         case checkpointed(covering: UInt64, record: UInt64, removedSegments: [String])
-        /// One batch written: how many records, how many bytes, how long its fdatasync took.
-        case committed(records: Int, bytes: Int, syncNanoseconds: UInt64)
+        /// One batch written: how many records, how long its fdatasync took.
+        case committed(records: Int, syncNanoseconds: UInt64)
         case checkpointFailed(JournalError)
     }
 
@@ -66,7 +66,6 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var tailReleased = 0
     /// A failed batch could not be cut off; it must be before anything else is written.
     private var tailNeedsTruncation = false
-    private var lastSyncNanoseconds: UInt64 = 0
 
     /// Starts the writer after `directory.recover()`.
     public init(directory: JournalDirectory, recovery: JournalDirectory.Recovery, options: JournalOptions)
@@ -194,20 +193,20 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private func write(_ records: [(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])]) -> [Completion] {
         do throws(JournalError) {
-            let before = tailSize
-            let first = try appendFrames(
+            let (first, syncNanoseconds) = try appendFrames(
                 records.map { (time: $0.time, kind: $0.kind, body: $0.body) })
             return records.enumerated().map { .appended(ticket: $1.ticket, sequence: first + UInt64($0)) } + [
-                .committed(records: records.count, bytes: tailSize - before, syncNanoseconds: lastSyncNanoseconds)
+                .committed(records: records.count, syncNanoseconds: syncNanoseconds)
             ]
         } catch {
             return records.map { .failed(ticket: $0.ticket, error) }
         }
     }
 
-    /// Writes frames for `records` with the next sequences; returns the first. All or nothing.
+    /// Writes frames for `records` with the next sequences; returns the first, and how long the
+    /// fdatasync took. All or nothing.
     private func appendFrames(_ records: [(time: Int64, kind: RecordKind, body: [UInt8])]) throws(JournalError)
-        -> UInt64
+        -> (first: UInt64, syncNanoseconds: UInt64)
     {
         if tailNeedsTruncation, let tail {
             do {
@@ -227,11 +226,12 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 JournalRecord(sequence: first + UInt64(index), time: record.time, kind: record.kind, body: record.body),
                 into: &frames)
         }
+        let syncNanoseconds: UInt64
         do {
             try tail.write(frames, at: tailSize)
             let syncStarted = Instant.now()
             if options.sync == .always { try tail.syncData() }
-            lastSyncNanoseconds = (Instant.now() - syncStarted).nanoseconds
+            syncNanoseconds = (Instant.now() - syncStarted).nanoseconds
         } catch {
             // Nothing of this batch may stay: a later batch would otherwise follow garbage.
             do {
@@ -244,7 +244,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         tailSize += frames.count
         nextSequence += UInt64(records.count)
         releaseSyncedPages()
-        return first
+        return (first, syncNanoseconds)
     }
 
     /// Synced records are read again only by a replay after a restart, so their page-cache
@@ -294,7 +294,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
             try Checkpoint.write(payload, covering: sequence, in: directory)
             var body: [UInt8] = []
             withUnsafeBytes(of: sequence.littleEndian) { body.append(contentsOf: $0) }
-            let record = try appendFrames([(FileSystem.wallClockMilliseconds(), .checkpoint, body)])
+            let record = try appendFrames([(FileSystem.wallClockMilliseconds(), .checkpoint, body)]).first
             return .checkpointed(
                 covering: sequence, record: record, removedSegments: try applyRetention(checkpoint: sequence))
         } catch {

@@ -20,7 +20,7 @@ public struct JournalDirectory: Sendable {
     // MARK: Recovery
 
     /// What recovery found and did.
-    public struct Recovery: Sendable, Equatable {
+    public struct Recovery: Sendable {
         public var segments: Int
         /// The highest sequence on disk (0 for an empty journal).
         public var lastSequence: UInt64
@@ -28,11 +28,6 @@ public struct JournalDirectory: Sendable {
         public var tail: (path: String, size: Int)?
         /// A torn tail that was cut off: the file, where, how many bytes, and why.
         public var truncated: (file: String, offset: Int, droppedBytes: Int, reason: String)?
-
-        public static func == (a: Recovery, b: Recovery) -> Bool {
-            a.segments == b.segments && a.lastSequence == b.lastSequence && a.tail?.path == b.tail?.path
-                && a.tail?.size == b.tail?.size && a.truncated?.offset == b.truncated?.offset
-        }
     }
 
     /// Creates the directory if needed and makes the last segment end on a record boundary:

@@ -28,7 +28,7 @@ func nonBlockingSyscall<T: BinaryInteger>(
 ) throws(SyscallError) -> IOResult<T> {
     do throws(SyscallError) {
         return .done(try syscall(name, body))
-    } catch  where error.errno == .wouldBlock || error.errno == .resourceTemporarilyUnavailable {
+    } catch  where error.errno == .wouldBlock {  // EAGAIN is the same number on Linux
         return .wouldBlock
     }
 }

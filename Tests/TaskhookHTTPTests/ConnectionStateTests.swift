@@ -263,12 +263,12 @@ struct ConnectionDriver {
 
     @Test func drainingClosesAnIdleConnectionAndAnswersTheOneInFlightWithClose() {
         var idle = ConnectionDriver()
-        idle.state.beginDrain(now: idle.now)
+        idle.state.beginDrain()
         #expect(idle.state.isDone)
 
         var busy = ConnectionDriver()
         busy.send(get)
-        busy.state.beginDrain(now: busy.now)
+        busy.state.beginDrain()
         #expect(!busy.state.isDone)
         busy.respond(.text(.ok, "x"))
         busy.drainOutput()

@@ -32,8 +32,6 @@ int clinux_eventfd(void);
 int clinux_signalfd_block(const int *signals);
 /// Reads one signalfd_siginfo; returns the signal number, 0 when nothing is pending, -1 on error.
 int clinux_signalfd_read(int fd);
-/// Unblocks the given signals in the calling thread (used before exec in children).
-int clinux_unblock_signals(const int *signals);
 
 // sockets
 int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);

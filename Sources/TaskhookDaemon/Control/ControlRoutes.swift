@@ -1,4 +1,3 @@
-import Logging
 import TaskhookCore
 import TaskhookHTTP
 import TaskhookPosix
@@ -24,17 +23,15 @@ final class ControlRoutes: HTTPHandler {
 
     private let recorder: DeliveryRecorder
     private let loop: EventLoop
-    private let logger: Logger
     private var waiters: WaiterRegistry<Waiter>
     private var stopping = false
     let events: EventStream
     /// Renders `/metrics` (set by the daemon, which knows every source).
     var metricsText: (() -> [UInt8])?
 
-    init(recorder: DeliveryRecorder, loop: EventLoop, maxWaiters: Int, logger: Logger) {
+    init(recorder: DeliveryRecorder, loop: EventLoop, maxWaiters: Int) {
         self.recorder = recorder
         self.loop = loop
-        self.logger = logger
         self.waiters = WaiterRegistry(limit: maxWaiters)
         self.events = EventStream(loop: loop) { [unowned recorder] in recorder.table }
     }

@@ -96,7 +96,7 @@ final class DeliveryRecorder {
                 logger.info(
                     "checkpoint written",
                     metadata: ["journal_seq": "\(covering)", "removed_segments": "\(removed.count)"])
-            case .committed(let records, _, let syncNanoseconds):
+            case .committed(let records, let syncNanoseconds):
                 metrics?.committed(records: records, syncNanoseconds: syncNanoseconds)
             case .checkpointFailed(let error):
                 logger.error("checkpoint failed", metadata: ["reason": "\(error)"])

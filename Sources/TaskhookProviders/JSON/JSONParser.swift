@@ -176,7 +176,7 @@ struct JSONParser {
     private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let byte = next, let digit = Self.hexDigit(byte) else { throw expected("four hex digits after \\u") }
+            guard let byte = next, let digit = Hex.nibble(byte) else { throw expected("four hex digits after \\u") }
             value = value << 4 | UInt32(digit)
             index += 1
         }
@@ -237,15 +237,6 @@ struct JSONParser {
 
     private static func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// `'x'` for printable ASCII, `byte 0x1F` otherwise.

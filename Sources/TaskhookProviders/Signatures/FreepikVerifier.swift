@@ -13,7 +13,6 @@ public struct FreepikVerifier: SignatureVerifier {
         case raw
     }
 
-    public let keyMode: KeyMode
     private let standardWebhooks: StandardWebhooksVerifier
 
     /// `secrets` holds the current secret and, during a rotation, the previous ones.
@@ -24,7 +23,6 @@ public struct FreepikVerifier: SignatureVerifier {
         for secret in secrets {
             for bytes in try Self.keyBytes(secret, mode: keyMode) { keys.append(.hmac(SymmetricKey(data: bytes))) }
         }
-        self.keyMode = keyMode
         standardWebhooks = StandardWebhooksVerifier(
             keys: keys, toleranceSeconds: toleranceSeconds, keyNote: "key-mode \(keyMode.rawValue)")
     }
