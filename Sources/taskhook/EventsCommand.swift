@@ -36,6 +36,10 @@ struct EventsCommand: ParsableCommand {
             do {
                 try stream(endpoint, after: &last, output: &output, connected: &everConnected)
                 if !follow { return }
+            } catch let refused as Refused where !(follow && refused.answer.status >= 500) {
+                // A wrong token or a bad request stays wrong: say so and stop, as status does.
+                output.flush()
+                throw answerError(refused.answer, command: "events")
             } catch {
                 output.flush()
                 guard follow, everConnected else {
@@ -49,10 +53,11 @@ struct EventsCommand: ParsableCommand {
         }
     }
 
-    /// One connection: prints each event after `last` and moves `last` on.
+    /// One connection: prints each event after `last` and moves `last` on. Throws `Refused` for
+    /// an answer other than 200, `ControlError` when the connection fails.
     private func stream(
         _ endpoint: ControlEndpoint, after last: inout UInt64, output: inout StandardOutput, connected: inout Bool
-    ) throws(ControlError) {
+    ) throws {
         var target = "/v1/events?since=\(last)&follow=\(follow)"
         if let task { target += "&task=\(percentEncoded(task))" }
         let request = try ControlRequest(endpoint, target: target)
@@ -64,9 +69,7 @@ struct EventsCommand: ParsableCommand {
             if !headDone {
                 guard let end = buffer.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
                 let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
-                guard head.hasPrefix("HTTP/1.1 200") else {
-                    throw .broken("taskhookd answered: \(head.split(separator: "\r\n").first ?? "")")
-                }
+                guard head.hasPrefix("HTTP/1.1 200") else { throw Refused(answer: try Self.rest(of: request, buffer)) }
                 buffer.removeSubrange(..<end.upperBound)
                 headDone = true
             }
@@ -85,6 +88,24 @@ struct EventsCommand: ParsableCommand {
             }
             output.flush()
         }
-        if !headDone { throw .broken("taskhookd closed the connection before answering") }
+        if !headDone { throw ControlError.broken("taskhookd closed the connection before answering") }
+    }
+
+    /// An answer other than 200: the daemon's reason, to report rather than retry (unless 5xx
+    /// while following: the daemon may be restarting).
+    struct Refused: Error {
+        let answer: ControlResponse
+    }
+
+    /// The whole answer whose first bytes are `start`.
+    private static func rest(of request: ControlRequest, _ start: [UInt8]) throws(ControlError) -> ControlResponse {
+        var parser = ResponseParser()
+        parser.feed(start[...])
+        while true {
+            if let answer = try parser.response() { return answer }
+            guard let chunk = try request.rawChunk(timeout: .seconds(30)) else { return try parser.finish() }
+            if chunk.isEmpty { throw .broken("taskhookd stopped answering halfway") }
+            parser.feed(chunk[...])
+        }
     }
 }

@@ -206,6 +206,13 @@ import Testing
         let refused = try RunningCLI(["status", "u-1", "--url", "http://\(address)", "--token", "wrong"]).finish()
         #expect(refused.status == 69, "\(refused)")
         #expect(refused.error.contains("token"))
+        // Following events, a refused token is an answer, not a broken connection: it ends at
+        // once instead of reconnecting for ever.
+        let events = try RunningCLI(["events", "--follow", "--url", "http://\(address)", "--token", "wrong"])
+            .finish(within: .seconds(5))
+        #expect(events.status == 69, "\(events)")
+        #expect(events.error.contains("refused the token"), "\(events)")
+        #expect(!events.error.contains("reconnecting"), "\(events)")
     }
 
     /// The daemon stops (SIGTERM answers the long poll 503) and starts again on the same journal
@@ -307,6 +314,14 @@ final class RunningCLI {
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// `finish`, but a command still running after `timeout` is ended with SIGKILL first.
+    func finish(within timeout: Duration) -> Result {
+        let deadline = Instant.now() + timeout
+        while process.isRunning, Instant.now() < deadline { usleep(20_000) }
+        if process.isRunning { signal(SIGKILL) }
+        return finish()
+    }
 
     func finish() -> Result {
         let out = output.fileHandleForReading.readDataToEndOfFile()
