@@ -50,17 +50,7 @@ shm=/dev/shm
 [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
 requests=$(mktemp -d "$shm/taskhook-ingest.XXXXXX")
 pids=()
-cleanup() {
-  # Only the processes this script started, by PID.
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work" "$requests"
-}
-trap cleanup EXIT
+trap 'bench_cleanup "$requests"' EXIT
 trap 'exit 130' INT TERM
 
 bench_pin_cpus
@@ -72,14 +62,6 @@ seconds() {
     else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60 }
     else { sub(/s$/, "", v); print v + 0 }
   }'
-}
-
-stop() {
-  local pid=$1 kept=()
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
-  pids=("${kept[@]}")
 }
 
 # $1: journal directory (new). Sets $taskhookd_pid and $taskhookd_port.
@@ -247,7 +229,7 @@ measure() {
   check "$out" "$kind"
   rate=$(rate_of "$out")
   rm -f "$requests/run"
-  stop "$taskhookd_pid"
+  bench_stop "$taskhookd_pid"
 }
 
 run_id="$(date +%s)-$$"
@@ -264,7 +246,7 @@ row signed
 echo "4. nginx again" >&2
 nginx_run "$duration"
 row nginx-after
-stop "$nginx_pid"
+bench_stop "$nginx_pid"
 
 echo >&2
 echo "durable ingest (sync: always) of unique Freepik callbacks; wrk -t1 -c$connections -d$duration, one run each:"

@@ -25,23 +25,12 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   swift build -c release --product taskhookd
   swift build -c release --product taskhook
 fi
-bin="$(swift build -c release --show-bin-path)"
+taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 
 # On the project's disk (not a tmpfs), where the journal of a real install would be.
 work=$(mktemp -d "$root/.bench-journal.XXXXXX")
-pid=""
-stop_daemon() {
-  if [ -n "$pid" ]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=""
-  fi
-}
-cleanup() {
-  stop_daemon
-  rm -rf "$work"
-}
-trap cleanup EXIT
+pids=()
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_pin_cpus
@@ -57,11 +46,10 @@ routes:
     provider: freepik
     allow-unsigned: true
 YAML
-  "${server_cpu[@]}" "$bin/taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 \
-    --control-socket "$work/control.sock" 2>"$work/daemon.log" &
-  pid=$!
-  port=$(bench_taskhookd_port "$work/daemon.log" "$pid")
+  bench_start_taskhookd --config "$work/config.yaml"
+  pid=$taskhookd_pid port=$taskhookd_port
 }
+stop_daemon() { bench_stop "$pid"; }
 
 # Prints requests/sec and the number of requests of a wrk run; fails if any answer was not 2xx.
 ingest() {
@@ -111,7 +99,7 @@ stop_daemon
 # Without its checkpoint the restart replays every record, as after a crash.
 rm -f "$work"/replay/checkpoint-*.thc
 start_daemon none "$work/replay"
-replay_line=$(grep 'journal replayed' "$work/daemon.log")
+replay_line=$(grep 'journal replayed' "$work/taskhookd.log")
 stop_daemon
 replayed=$(grep -o 'replayed=[0-9]*' <<<"$replay_line" | cut -d= -f2)
 took=$(grep -o 'took_ms=[0-9]*' <<<"$replay_line" | cut -d= -f2)

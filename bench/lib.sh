@@ -1,6 +1,24 @@
 # Shared by the bench scripts (sourced, not run). The caller sets `work` (a scratch directory)
 # and a `pids` array of the servers it started, which its EXIT trap stops.
 
+# The EXIT trap's work: stops every server in $pids (by PID: only those this script started),
+# waits for them, then removes $work and any further paths given.
+bench_cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work" "$@"
+}
+
+# Stops one server this script started and takes it out of $pids.
+bench_stop() {
+  local stopped=$1 pid kept=()
+  kill -TERM "$stopped" 2>/dev/null || true
+  wait "$stopped" 2>/dev/null || true
+  for pid in "${pids[@]}"; do [ "$pid" = "$stopped" ] || kept+=("$pid"); done
+  pids=("${kept[@]}")
+}
+
 # wrk on CPU 0, the server on CPU 1, so neither steals the other's CPU and every server runs
 # under the same conditions (BENCH_PIN=0, or fewer than two CPUs: no pinning).
 bench_pin_cpus() {

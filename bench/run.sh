@@ -27,17 +27,7 @@ taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/taskhook-bench.XXXXXX")
 pids=()
-cleanup() {
-  # Only the servers this script started, by PID.
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 bench_pin_cpus

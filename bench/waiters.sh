@@ -9,15 +9,11 @@ cd "$root"
 source bench/lib.sh
 scripts/deps.sh libsystemd-dev pkg-config python3
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then swift build -c release --product taskhookd; fi
-bin="$(swift build -c release --show-bin-path)"
+taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 
 work=$(mktemp -d "$root/.bench-journal.XXXXXX")
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+pids=()
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
 
 cat >"$work/config.yaml" <<YAML
@@ -29,9 +25,9 @@ routes:
     provider: freepik
     allow-unsigned: true
 YAML
-"$bin/taskhookd" --config "$work/config.yaml" --listen 127.0.0.1:0 2>"$work/daemon.log" &
-pid=$!
-port=$(bench_taskhookd_port "$work/daemon.log" "$pid")
+server_cpu=()  # not pinned: the client needs both CPUs for its 10,000 connections
+bench_start_taskhookd --config "$work/config.yaml"
+pid=$taskhookd_pid port=$taskhookd_port
 # The client needs a descriptor per waiter too.
 ulimit -n "$(ulimit -Hn)"
 python3 bench/waiters.py "$work/control.sock" "$port" "$pid" "${BENCH_WAITERS:-10000}" "${BENCH_LATENCY_WAITERS:-1000}"
