@@ -70,7 +70,11 @@ install: release docs
 	[ -e $(DESTDIR)/etc/taskhook/taskhook.yaml ] || install -m 0644 config/taskhook.yaml $(DESTDIR)/etc/taskhook/taskhook.yaml
 	install -D -m 0644 .build/share/man/man1/taskhook.1 $(DESTDIR)$(PREFIX)/share/man/man1/taskhook.1
 	install -D -m 0644 .build/share/man/man1/taskhookd.1 $(DESTDIR)$(PREFIX)/share/man/man1/taskhookd.1
-	install -D -m 0644 .build/share/completions/taskhook.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/taskhook
+	for tool in taskhook taskhookd; do \
+	  install -D -m 0644 .build/share/completions/$$tool.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/$$tool; \
+	  install -D -m 0644 .build/share/completions/$$tool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$tool; \
+	  install -D -m 0644 .build/share/completions/$$tool.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$tool.fish; \
+	done
 
 # The units as systemd sees them: verify prints nothing, and the service's exposure.
 systemd-check: deps

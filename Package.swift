@@ -18,7 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
-        // Linux headers that Glibc does not export (epoll, eventfd, timerfd, signalfd, accept4).
+        // Linux headers that Glibc does not export (epoll, eventfd, signalfd, accept4).
         .target(name: "CLinux"),
         // libsystemd through pkg-config; only TaskhookSystemd may import it.
         .systemLibrary(

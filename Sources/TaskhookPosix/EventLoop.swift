@@ -42,7 +42,8 @@ public final class EventLoop {
     private var running = false
     private var iterationHooks: [() -> Void] = []
 
-    /// The time at the start of the current iteration; cheaper than reading the clock per event.
+    /// The monotonic time, read before timers fire and before each ready handler runs, so
+    /// deadlines set from it are measured from when the work started.
     public private(set) var now: Instant
 
     public init() throws(SyscallError) {

@@ -18,7 +18,7 @@ public final class File {
         return File(path: path, descriptor: Descriptor(owning: fd))
     }
 
-    /// Opens for appending writes, creating it (mode 0600) if `create`.
+    /// Opens for writing at explicit offsets (pwrite), creating it (mode 0600) if `create`.
     public static func openForWriting(_ path: String, create: Bool) throws(SyscallError) -> File {
         let flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0)
         let fd = try syscall("open(\(path))") { open(path, flags, 0o600) }
