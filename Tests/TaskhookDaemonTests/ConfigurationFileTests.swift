@@ -65,6 +65,23 @@ import Testing
         #expect(error("limits:\n  header-timeout: 9999999999999999h\n")?.path == "limits.header-timeout")
     }
 
+    @Test func aKeyTheProviderDoesNotUseIsAnError() {
+        func route(_ provider: String, _ extra: String) -> String {
+            "routes:\n  - path: /h\n    provider: \(provider)\n    allow-unsigned: true\n    \(extra)\n"
+        }
+        #expect(
+            error(route("kling", "secret: {value: whsec_abc}"))?.message.contains("authenticated by its token") == true)
+        #expect(
+            error(route("fal", "secret: {value: whsec_abc}"))?.message == "fal routes verify with jwks, not a secret")
+        for provider in ["freepik", "replicate", "fal", "kling"] {
+            let e = error(route(provider, "public-key: {value: whpk_abc}"))
+            #expect(e?.path == "routes[0].public-key", "\(provider)")
+        }
+        #expect(
+            error("routes:\n  - path: /healthz\n    provider: kling\n    allow-unsigned: true\n")?.path
+                == "routes[0].path")
+    }
+
     @Test func anUnknownKeyIsAnErrorNamingItsPathAndLine() {
         let e = error("journal:\n  directory: /x\n  synch: always\n")
         #expect(e?.path == "journal.synch")

@@ -149,12 +149,27 @@ extension DaemonConfiguration {
         guard path.hasPrefix("/"), !path.hasSuffix("/") || path == "/", !path.contains("?"), !path.contains("//") else {
             throw pathNode.error("a route path starts with '/' and has no query, empty segment or trailing '/'")
         }
+        guard path != "/healthz" else { throw pathNode.error("/healthz is the health check's; pick another path") }
         let providerNode = try map.require("provider")
         let provider: RouteConfiguration.Provider = try providerNode.requireOneOf(
             Dictionary(uniqueKeysWithValues: RouteConfiguration.Provider.allCases.map { ($0.rawValue, $0) }))
         var route = RouteConfiguration(path: path, provider: provider, name: provider.rawValue)
-        if let v = map["secret"] { route.secret = try readSecret(v, warnings: &warnings) }
-        if let v = map["public-key"] { route.publicKey = try readSecret(v, warnings: &warnings) }
+        // A key the provider's verifier does not use would be ignored, and would count as
+        // verification, hiding the allow-unsigned warning: refused instead.
+        if let v = map["secret"] {
+            switch provider {
+            case .freepik, .replicate, .standardWebhooks: break
+            case .fal: throw v.error("fal routes verify with jwks, not a secret")
+            case .kling: throw v.error("Kling signs nothing; a kling route is authenticated by its token")
+            }
+            route.secret = try readSecret(v, warnings: &warnings)
+        }
+        if let v = map["public-key"] {
+            guard provider == .standardWebhooks else {
+                throw v.error("public-key applies to standard-webhooks routes only")
+            }
+            route.publicKey = try readSecret(v, warnings: &warnings)
+        }
         if let v = map["token"] { route.token = try readSecret(v, warnings: &warnings) }
         if let v = map["tolerance"] { route.tolerance = try v.requireDuration() }
         if let v = map["allow-unsigned"] { route.allowUnsigned = try v.requireBool() }
