@@ -6,8 +6,9 @@ import SystemPackage
 
 /// The one place that retries EINTR. `body` returns the call's raw result; -1 means failure with
 /// `errno` set. EBADF and EFAULT are bugs in this process, not conditions to handle: they trap.
+/// `name` is built only when the call fails (callers interpolate paths into it).
 @inline(__always)
-func syscall<T: BinaryInteger>(_ name: String, _ body: () -> T) throws(SyscallError) -> T {
+func syscall<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SyscallError) -> T {
     while true {
         let result = body()
         if result != -1 { return result }
@@ -15,8 +16,8 @@ func syscall<T: BinaryInteger>(_ name: String, _ body: () -> T) throws(SyscallEr
         switch code {
         case .interrupted: continue
         case .badFileDescriptor, .badAddress:
-            preconditionFailure("\(name): \(code) — a descriptor or pointer bug in taskhook")
-        default: throw SyscallError(name, code)
+            preconditionFailure("\(name()): \(code) — a descriptor or pointer bug in taskhook")
+        default: throw SyscallError(name(), code)
         }
     }
 }
@@ -24,10 +25,10 @@ func syscall<T: BinaryInteger>(_ name: String, _ body: () -> T) throws(SyscallEr
 /// Like `syscall`, but EAGAIN/EWOULDBLOCK is an ordinary value, not an error.
 @inline(__always)
 func nonBlockingSyscall<T: BinaryInteger>(
-    _ name: String, _ body: () -> T
+    _ name: @autoclosure () -> String, _ body: () -> T
 ) throws(SyscallError) -> IOResult<T> {
     do throws(SyscallError) {
-        return .done(try syscall(name, body))
+        return .done(try syscall(name(), body))
     } catch  where error.errno == .wouldBlock {  // EAGAIN is the same number on Linux
         return .wouldBlock
     }

@@ -1,4 +1,4 @@
-import Glibc
+import TaskhookPosix
 
 /// Buffered standard output: a dump of a million records is a million lines.
 struct StandardOutput {
@@ -10,17 +10,19 @@ struct StandardOutput {
     }
 
     mutating func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { Glibc.write(1, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 { break }  // stdout closed (a pipe to head): nothing more to do
-            offset += n
-        }
+        writeAll(buffer, to: 1)
         buffer.removeAll(keepingCapacity: true)
     }
 }
 
 func printError(_ text: String) {
-    var bytes = Array((text + "\n").utf8)
-    _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll(Array((text + "\n").utf8), to: 2)
+}
+
+/// Every byte to an inherited descriptor, short writes and EINTR retried. A failure (stdout
+/// closed: a pipe to head) drops the rest; there is no one left to tell.
+func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
+    _ = bytes.withUnsafeBytes { raw in
+        Result { () throws(SyscallError) in try FileSystem.writeAll(raw, to: descriptor) }
+    }
 }

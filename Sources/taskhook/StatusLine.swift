@@ -26,7 +26,6 @@ final class StatusLine {
     }
 
     private func writeError(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        writeAll(Array(text.utf8), to: 2)
     }
 }

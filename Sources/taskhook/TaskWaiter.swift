@@ -56,7 +56,7 @@ final class TaskWaiter {
         let now = started
         deadline = timeout.map { now + $0 }
         slots = ids.map { Slot(id: $0, task: TaskView(unknown: $0), nextAttempt: now) }
-        Self.raiseDescriptorLimit()
+        FileSystem.raiseDescriptorLimit()  // one descriptor per waited-for task
     }
 
     var isDone: Bool { any ? !finishOrder.isEmpty : slots.allSatisfy(\.task.terminal) }
@@ -233,14 +233,4 @@ final class TaskWaiter {
         if let problem { text += "; reconnecting: \(problem)" }
         statusLine.show(text)
     }
-
-    /// One descriptor per waited-for task: lift the soft limit to the hard one.
-    private static func raiseDescriptorLimit() {
-        var limit = rlimit()
-        guard getrlimit(descriptorLimitResource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(descriptorLimitResource, &limit)
-    }
 }
-
-private let descriptorLimitResource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
