@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import TaskhookCore
 import TaskhookJournal
@@ -31,6 +32,44 @@ import Testing
         let loaded = try #require(try Checkpoint.latest(in: directory))
         #expect(loaded.sequence == 3)
         #expect(try TaskTable(decoding: loaded.payload) == recorder.table)
+    }
+
+    @Test func aCheckpointWaitsForAsManyRecordsAsTheTableHasTasks() throws {
+        let directory = JournalDirectory(path: DaemonProcess.temporaryDirectory())
+        let writer = try GroupCommitWriter(
+            directory: directory, recovery: try directory.recover(), options: JournalOptions())
+        let now = FileSystem.wallClockMilliseconds()
+        var table = TaskTable()
+        for id in 0..<5 {
+            table.apply(
+                TaskEvent(taskID: "t\(id)", provider: "freepik", status: .created), deliveryID: "c\(id)",
+                sequence: table.lastSequence + 1, time: now)
+        }
+        let recorder = DeliveryRecorder(
+            writer: writer, table: table, checkpointEvery: 2, taskRetentionSeconds: 86_400,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        // Updates of the same five tasks, so the table stays at five.
+        func deliver(_ id: Int) {
+            let answered = Locked(false)
+            recorder.record(
+                Delivery(
+                    route: "/h", provider: "freepik", remoteAddress: "test", deliveryID: "u\(id)", headers: [],
+                    body: [], events: [TaskEvent(taskID: "t\(id)", provider: "freepik", status: .inProgress)])
+            ) { _ in answered.withLock { $0 = true } }
+            recorder.submit()
+            let deadline = Instant.now() + .seconds(5)
+            while !answered.value, Instant.now() < deadline {
+                usleep(1000)
+                recorder.takeCompletions()
+            }
+        }
+        for id in 0..<4 { deliver(id) }
+        // checkpoint-every is 2, but the table has 5 tasks: not yet.
+        #expect(recorder.sinceCheckpoint == 4)
+        deliver(4)
+        #expect(recorder.sinceCheckpoint == 0)
+        writer.close()
+        #expect(try Checkpoint.latest(in: directory)?.sequence == 5)
     }
 
     @Test func nothingIsForgottenWithinTheRetention() throws {

@@ -27,7 +27,8 @@ final class DeliveryRecorder {
     private let logger: Logger
     private let checkpointEvery: Int
     private let taskRetentionMilliseconds: Int64
-    private var sinceCheckpoint = 0
+    /// Records made durable since the last checkpoint was handed to the writer.
+    private(set) var sinceCheckpoint = 0
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
     var metrics: DaemonMetrics?
