@@ -28,16 +28,22 @@ public struct JournaldLogHandler: LogHandler {
         let lines = Self.fields(
             identifier: identifier, level: event.level, message: "\(event.message)", metadata: all, file: event.file,
             function: event.function, line: event.line)
-        var strings = lines.map { Array($0.utf8) }
-        var vectors = [iovec]()
-        vectors.reserveCapacity(strings.count)
-        for index in strings.indices {
-            strings[index].withUnsafeMutableBytes { raw in
-                vectors.append(iovec(iov_base: raw.baseAddress, iov_len: raw.count))
-            }
+        // One buffer holding every field, and the vectors built and used inside one closure:
+        // a pointer taken from withUnsafeMutableBytes is valid only inside it.
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        for line in lines {
+            bytes += line.utf8
+            ends.append(bytes.count)
         }
-        // The byte arrays live in `strings` until after the call.
-        withExtendedLifetime(strings) { _ = sd_journal_sendv(vectors, Int32(vectors.count)) }
+        bytes.withUnsafeMutableBytes { raw in
+            var start = 0
+            let vectors = ends.map { end in
+                defer { start = end }
+                return iovec(iov_base: raw.baseAddress! + start, iov_len: end - start)
+            }
+            _ = sd_journal_sendv(vectors, Int32(vectors.count))
+        }
     }
 
     /// The journal fields of one record, `NAME=value` each.
