@@ -125,10 +125,10 @@ final class EventStream {
     static func message(_ task: Task, _ delivery: Task.Delivery) -> String {
         let final = delivery.status.isTerminal
         let data: JSON = .object([
-            ("sequence", .number(Int64(delivery.sequence))), ("task_id", .string(task.id)),
+            ("sequence", .integer(delivery.sequence)), ("task_id", .string(task.id)),
             ("provider", .string(task.provider)), ("status", .string(delivery.status.rawValue)),
             ("terminal", .bool(final)), ("results", .array(final ? task.results.map { .string($0) } : [])),
-            ("error", final ? .optional(task.error) : .null), ("time", .number(delivery.time)),
+            ("error", final ? .optional(task.error) : .null), ("time", .integer(delivery.time)),
         ])
         return "id: \(delivery.sequence)\nevent: task\ndata: \(data.text)\n\n"
     }

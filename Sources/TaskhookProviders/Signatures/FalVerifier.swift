@@ -1,4 +1,5 @@
 import Crypto
+import TaskhookCore
 
 /// fal.ai's callbacks: Ed25519 over `request_id \n user_id \n timestamp \n hex(sha256(body))`, the
 /// signature in hex, the public keys from fal's JWKS (any may match), and a ±300 s window.

@@ -1,8 +1,8 @@
 /// Base64 (RFC 4648) decoding as webhook senders write it: `=` padding optional, the standard or the
 /// URL-safe alphabet. Bits left over after the last whole byte are ignored, as Python's decoder does
 /// (Standard Webhooks' tests rely on it for unpadded secrets).
-enum Base64 {
-    enum Alphabet {
+package enum Base64 {
+    package enum Alphabet {
         /// `A–Z a–z 0–9 + /`
         case standard
         /// `A–Z a–z 0–9 - _`
@@ -10,7 +10,7 @@ enum Base64 {
     }
 
     /// The decoded bytes, or nil for a character outside the alphabet, misplaced padding or an impossible length.
-    static func decode(_ text: some StringProtocol, alphabet: Alphabet) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol, alphabet: Alphabet) -> [UInt8]? {
         if let decoded = text.utf8.withContiguousStorageIfAvailable({ decode($0, alphabet: alphabet) }) {
             return decoded
         }
