@@ -36,7 +36,7 @@ let package = Package(
         // The Swift face of libsystemd: notify, watchdog, socket activation, the journal.
         .target(
             name: "TaskhookSystemd",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSystemd", "TaskhookPosix", .product(name: "Logging", package: "swift-log")]
         ),
         // The vocabulary: tasks, their events and statuses, deliveries, JSON. Pure values, no I/O.
         .target(name: "TaskhookCore"),
