@@ -74,6 +74,7 @@ let package = Package(
             name: "taskhook",
             dependencies: [
                 "TaskhookDaemon", "TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookProviders",
+                "TaskhookClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
