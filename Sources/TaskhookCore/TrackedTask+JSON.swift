@@ -1,4 +1,4 @@
-extension Task {
+extension TrackedTask {
     /// The task as the control API shows it.
     public var json: JSON {
         .object([
@@ -9,7 +9,7 @@ extension Task {
             (
                 "deliveries",
                 .array(
-                    deliveries.map {
+                    reports.map {
                         .object([
                             ("sequence", .integer($0.sequence)), ("status", .string($0.status.rawValue)),
                             ("time", .integer($0.time)), ("applied", .bool($0.applied)),
