@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import TaskhookClient
 import TaskhookProviders
 
 /// Builds a realistic callback for a provider, signs it exactly as that provider does, POSTs it
