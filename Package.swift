@@ -69,8 +69,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // A raw HTTP client, a pthread and a taskhookd launcher, for tests only.
-        .target(name: "TestSupport", dependencies: ["TaskhookPosix"], path: "Tests/TestSupport"),
+        // A raw HTTP client, a pthread, a taskhookd launcher and in-process responders, for tests only.
+        .target(name: "TestSupport", dependencies: ["TaskhookPosix", "TaskhookHTTP"], path: "Tests/TestSupport"),
         // The command line's side: the control-API client, the waiter, task views, outbound HTTPS.
         .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix"]),
         .executableTarget(
@@ -99,8 +99,9 @@ let package = Package(
         .testTarget(
             name: "TaskhookDaemonTests",
             dependencies: [
-                "TaskhookDaemon", "TaskhookCore", "TaskhookJournal", "TaskhookPosix", "TaskhookState", "TestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "TaskhookDaemon", "TaskhookCore", "TaskhookJournal", "TaskhookPosix", "TaskhookState", "TaskhookHTTP",
+                "TestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.
         .testTarget(
