@@ -1,6 +1,7 @@
-/// Hexadecimal as fal writes signatures (either case accepted) and SHA-256 digests are signed (lower case).
-enum Hex {
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+/// Hexadecimal as fal writes signatures (either case accepted) and SHA-256 digests are signed (lower
+/// case). Shared with the CLI (`package`).
+package enum Hex {
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
         for byte in bytes {
@@ -11,7 +12,7 @@ enum Hex {
     }
 
     /// The bytes, or nil for an odd length or a character that is not a hex digit.
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let digits = Array(text.utf8)
         guard digits.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
@@ -26,7 +27,7 @@ enum Hex {
     }
 
     /// The value of one hex digit, either case.
-    static func nibble(_ digit: UInt8) -> UInt8? {
+    package static func nibble(_ digit: UInt8) -> UInt8? {
         switch digit {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
