@@ -13,7 +13,7 @@ public struct FalNormalizer: PayloadNormalizer {
             let requestID = try task.identifier("request_id")
             let status = try task.status("status", provider: "fal", table: Self.statuses)
             let payload = task["payload"] ?? .null
-            var event = TaskEvent(taskID: requestID, provider: ProviderKind.fal.rawValue, status: status)
+            var event = TaskEvent(taskID: requestID, provider: FalProfile.name, status: status)
             var note: String? = nil
             if status == .failed {
                 event.error = Self.errorMessage(task["error"]?.string, payload: payload)

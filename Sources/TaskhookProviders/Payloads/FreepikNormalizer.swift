@@ -14,7 +14,7 @@ public struct FreepikNormalizer: PayloadNormalizer {
             let task = try TaskObject(body: callback.body, unwrappingDataWithout: "task_id")
             let event = TaskEvent(
                 taskID: try task.identifier("task_id"),
-                provider: ProviderKind.freepik.rawValue,
+                provider: FreepikProfile.name,
                 status: try task.status("status", provider: "Freepik", table: Self.statuses),
                 results: (task["generated"]?.array ?? []).compactMap { $0.string })
             return .events([event], note: nil)

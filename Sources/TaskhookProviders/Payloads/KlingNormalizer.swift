@@ -17,7 +17,7 @@ public struct KlingNormalizer: PayloadNormalizer {
             let videos = task["task_result"]?["videos"]?.array ?? []
             let event = TaskEvent(
                 taskID: taskID,
-                provider: ProviderKind.kling.rawValue,
+                provider: KlingProfile.name,
                 status: status,
                 results: videos.compactMap { $0["url"]?.string },
                 error: status == .failed ? task.text("task_status_msg") : nil)

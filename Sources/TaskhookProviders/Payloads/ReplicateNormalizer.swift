@@ -17,7 +17,7 @@ public struct ReplicateNormalizer: PayloadNormalizer {
             let task = try TaskObject(body: callback.body)
             let event = TaskEvent(
                 taskID: try task.identifier("id"),
-                provider: ProviderKind.replicate.rawValue,
+                provider: ReplicateProfile.name,
                 status: try task.status("status", provider: "Replicate", table: Self.statuses),
                 results: TaskObject.httpURLs(in: [task["output"] ?? .null]),
                 error: task.text("error"))

@@ -1,0 +1,92 @@
+import Crypto
+import TaskhookCore
+
+/// fal.ai's queue callback, sent once when a request is done: Ed25519 over
+/// `request_id \n user_id \n timestamp \n hex(sha256(body))` with keys from a JWKS file, and a body
+/// `{"request_id", "status": "OK"|"ERROR", "payload", "error"?, "payload_error"?}`.
+public struct FalProfile: ProviderProfile, Equatable {
+    public static let name = "fal"
+    public static let settingKeys = ["jwks"]
+    public static let authentication = Authentication.keys("jwks")
+    public static let signingKeyKind = SigningKeyKind.ed25519
+
+    /// The user id test callbacks are signed as.
+    public static let testUserID = "taskhook-send-test"
+
+    static let statuses: KeyValuePairs<String, TaskStatus> = ["OK": .completed, "ERROR": .failed]
+
+    /// The JWKS file `taskhook jwks fetch` keeps fresh; re-read when it is replaced.
+    public var jwksFile: String?
+
+    public init(jwksFile: String? = nil) {
+        self.jwksFile = jwksFile
+    }
+
+    public init() {
+        self.init(jwksFile: nil)
+    }
+
+    public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
+        if let node = settings["jwks"] {
+            let jwks = try node.requireMapping()
+            self.init(jwksFile: try jwks.require("file").requireString())
+            try jwks.finish()
+        } else {
+            self.init()
+        }
+    }
+
+    public static func refusal(of key: String) -> String? {
+        key == "secret" ? "fal routes verify with jwks, not a secret" : nil
+    }
+
+    public var hasKeys: Bool { jwksFile != nil }
+
+    public func verifier(keys: any KeyLoader, toleranceSeconds: Int64) throws(ProviderConfigurationError)
+        -> (any SignatureVerifier)?
+    {
+        guard let jwksFile else { return nil }
+        return try keys.verifier(reloading: jwksFile, key: "jwks", label: "fal JWKS") {
+            bytes throws(ProviderConfigurationError) in
+            let verifier = try FalVerifier(jwks: bytes, toleranceSeconds: toleranceSeconds)
+            return (verifier, verifier.keys.count)
+        }
+    }
+
+    /// fal sends no delivery id: a redelivery repeats the request id and status, the fallback key.
+    public func deliveryID(of callback: Callback) -> String? { nil }
+
+    public func keepsOwnHeader(_ name: String) -> Bool { name.hasPrefix("x-fal-") }
+
+    public var statusWords: StatusWords { StatusWords(Self.statuses) }
+
+    public func sign(_ body: [UInt8], taskID: String, deliveryID: String, timestamp: Int64, with key: SigningKey)
+        throws(ProviderConfigurationError) -> [Delivery.Header]
+    {
+        guard case .ed25519(let privateKey) = key else {
+            throw ProviderConfigurationError("fal signs with an Ed25519 private key, not a secret")
+        }
+        return FalVerifier.sign(body, requestID: taskID, userID: Self.testUserID, timestamp: timestamp, key: privateKey)
+    }
+
+    public func testBody(taskID: String, status: TaskStatus, resultURL: String) throws(ProviderConfigurationError)
+        -> [UInt8]?
+    {
+        guard let word = statusWords.word(for: status) else {
+            throw ProviderConfigurationError(
+                "fal has no status \(status.rawValue); it sends completed (OK) or failed (ERROR)")
+        }
+        var body: [(String, JSON)] = [
+            ("request_id", .string(taskID)), ("gateway_request_id", .string(taskID)), ("status", .string(word)),
+        ]
+        if status == .completed {
+            body.append(("payload", ["video": ["url": .string(resultURL), "content_type": "video/mp4"]]))
+        } else {
+            body.append(("error", "the test callback's failure"))
+            body.append(("payload", .null))
+        }
+        return JSON.object(body).bytes
+    }
+
+    public func normalize(_ callback: Callback) -> Normalized { FalNormalizer().normalize(callback) }
+}
