@@ -26,7 +26,7 @@ public struct TaskTable: Sendable, Equatable {
         }
     }
 
-    public private(set) var tasks: [String: Task] = [:]
+    public private(set) var tasks: [String: TrackedTask] = [:]
     /// The highest journal sequence applied (events or otherwise).
     public private(set) var lastSequence: UInt64 = 0
 
@@ -34,7 +34,7 @@ public struct TaskTable: Sendable, Equatable {
 
     public var count: Int { tasks.count }
 
-    public subscript(id: String) -> Task? { tasks[id] }
+    public subscript(id: String) -> TrackedTask? { tasks[id] }
 
     /// Whether applying `event` would change nothing because its delivery was applied before.
     public func isDuplicate(_ event: TaskEvent, deliveryID: String?) -> Bool {
@@ -47,9 +47,9 @@ public struct TaskTable: Sendable, Equatable {
         return deliveryID
     }
 
-    private static func contains(_ task: Task, _ event: TaskEvent, _ deliveryID: String?) -> Bool {
-        if let deliveryID { return task.deliveries.contains { $0.deliveryID == deliveryID } }
-        return task.deliveries.contains { $0.deliveryID == nil && $0.status == event.status }
+    private static func contains(_ task: TrackedTask, _ event: TaskEvent, _ deliveryID: String?) -> Bool {
+        if let deliveryID { return task.reports.contains { $0.deliveryID == deliveryID } }
+        return task.reports.contains { $0.deliveryID == nil && $0.status == event.status }
     }
 
     /// Notes a journal record that carried no event, so `lastSequence` stays exact.
@@ -62,11 +62,11 @@ public struct TaskTable: Sendable, Equatable {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
         guard var task = tasks[event.taskID] else {
-            tasks[event.taskID] = Task(
+            tasks[event.taskID] = TrackedTask(
                 id: event.taskID, provider: event.provider, status: event.status, results: event.results,
                 error: event.error, firstSeen: time, updated: time,
-                deliveries: [
-                    Task.Delivery(
+                reports: [
+                    TrackedTask.Report(
                         sequence: sequence, status: event.status, time: time, applied: true, deliveryID: deliveryID)
                 ])
             return .created
@@ -76,8 +76,8 @@ public struct TaskTable: Sendable, Equatable {
         // Equal rank but not terminal (a repeated IN_PROGRESS) may still bring news; a terminal
         // status is final, and nothing moves back.
         let applies = event.status.rank > previous.rank || (event.status.rank == previous.rank && !previous.isTerminal)
-        task.deliveries.append(
-            Task.Delivery(
+        task.reports.append(
+            TrackedTask.Report(
                 sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID))
         guard applies else {
             tasks[event.taskID] = task
@@ -128,8 +128,8 @@ extension TaskTable {
             w.optionalString(task.error)
             w.i64(task.firstSeen)
             w.i64(task.updated)
-            w.u32(UInt32(task.deliveries.count))
-            for d in task.deliveries {
+            w.u32(UInt32(task.reports.count))
+            for d in task.reports {
                 w.u64(d.sequence)
                 w.string(d.status.rawValue)
                 w.i64(d.time)
@@ -161,19 +161,19 @@ extension TaskTable {
             let firstSeen = try r.i64()
             let updated = try r.i64()
             let deliveryCount = try r.count()
-            var deliveries: [Task.Delivery] = []
+            var reports: [TrackedTask.Report] = []
             for _ in 0..<deliveryCount {
                 let sequence = try r.u64()
                 let deliveryStatus = try Self.status(&r)
                 let time = try r.i64()
-                deliveries.append(
-                    Task.Delivery(
+                reports.append(
+                    TrackedTask.Report(
                         sequence: sequence, status: deliveryStatus, time: time, applied: try r.u8() == 1,
                         deliveryID: try r.optionalString()))
             }
-            tasks[id] = Task(
+            tasks[id] = TrackedTask(
                 id: id, provider: provider, status: status, results: results, error: error, firstSeen: firstSeen,
-                updated: updated, deliveries: deliveries)
+                updated: updated, reports: reports)
         }
         try r.expectEnd()
     }

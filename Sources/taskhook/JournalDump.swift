@@ -42,7 +42,7 @@ struct JournalDump: ParsableCommand {
 
     static func lines(for record: JournalRecord, outcomes: [TaskTable.Outcome] = []) -> [JSON] {
         let head: [(String, JSON)] = [
-            ("seq", .number(Int64(record.sequence))), ("time", .number(record.time)),
+            ("seq", .integer(record.sequence)), ("time", .integer(record.time)),
             ("kind", .string(record.kind.description)),
         ]
         switch record.kind {
@@ -76,7 +76,7 @@ struct JournalDump: ParsableCommand {
         case .checkpoint:
             var covered: UInt64 = 0
             for (i, byte) in record.body.prefix(8).enumerated() { covered |= UInt64(byte) << (8 * UInt64(i)) }
-            return [.object(head + [("covers", .number(Int64(covered)))])]
+            return [.object(head + [("covers", .integer(covered))])]
         case .expect:
             return [.object(head + [("body", .string(String(decoding: record.body, as: UTF8.self)))])]
         }

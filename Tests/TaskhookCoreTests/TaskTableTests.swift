@@ -14,7 +14,7 @@ import Testing
         let task = table["t1"]
         #expect(task?.status == .inProgress)
         #expect(task?.firstSeen == 100)
-        #expect(task?.deliveries.count == 1)
+        #expect(task?.reports.count == 1)
     }
 
     @Test func tasksNotHeardOfSinceACutoffAreForgotten() {
@@ -56,7 +56,7 @@ import Testing
         #expect(task.status == .completed)
         #expect(task.results == ["u"])
         #expect(task.updated == 100)
-        #expect(task.deliveries.map(\.applied) == [true, false])
+        #expect(task.reports.map(\.applied) == [true, false])
     }
 
     @Test func theFirstTerminalStatusIsFinal() {

@@ -51,6 +51,6 @@ import Testing
         #expect(JSON.string("line\nbreak\ttab\u{01}").text == #""line\nbreak\ttab\u0001""#)
         #expect(JSON.string("sep\u{2028}arator").text == #""sep\u2028arator""#)
         #expect(JSON.string("café ✓").text == "\"café ✓\"")
-        #expect(JSON.object([("a", .array([.number(-1), .bool(true), .null]))]).text == #"{"a":[-1,true,null]}"#)
+        #expect(JSON.object([("a", .array([.integer(-1), .bool(true), .null]))]).text == #"{"a":[-1,true,null]}"#)
     }
 }

@@ -88,7 +88,7 @@ import Testing
     @Test func theAnswerBodyIsTheJSONOfTheOutcome() {
         func expected(_ sequence: Int64, _ ids: [String]) -> String {
             let tree: JSON = [
-                "recorded": true, "sequence": .number(sequence), "unparsed": .bool(ids.isEmpty),
+                "recorded": true, "sequence": .integer(sequence), "unparsed": .bool(ids.isEmpty),
                 "tasks": .array(ids.map { .string($0) }),
             ]
             return tree.text

@@ -1,3 +1,4 @@
+import TaskhookCore
 import Testing
 
 @testable import TaskhookProviders
@@ -10,11 +11,11 @@ import Testing
                 + #"" ": 7, "m~n": 8}"#).utf8))
 
     @Test(arguments: [
-        ("/foo/0", JSONValue.string("bar")), ("/", .number("0")), ("/a~1b", .number("1")), ("/c%d", .number("2")),
+        ("/foo/0", JSON.string("bar")), ("/", .number("0")), ("/a~1b", .number("1")), ("/c%d", .number("2")),
         ("/e^f", .number("3")), ("/g|h", .number("4")), (#"/i\j"#, .number("5")), (#"/k"l"#, .number("6")),
         ("/ ", .number("7")), ("/m~0n", .number("8")), ("/foo", .array([.string("bar"), .string("baz")])),
     ])
-    func theRFCExamplesResolve(pointer: String, expected: JSONValue) throws {
+    func theRFCExamplesResolve(pointer: String, expected: JSON) throws {
         #expect(try JSONPointer(pointer).resolve(in: Self.document) == expected)
     }
 

@@ -1,3 +1,4 @@
+import TaskhookCore
 import Testing
 
 @testable import TaskhookProviders

@@ -71,14 +71,14 @@ final class EventStream {
     }
 
     /// The applied deliveries after `sequence`, in journal order.
-    private func missed(after sequence: UInt64, task: String?) -> [(Task, Task.Delivery)] {
+    private func missed(after sequence: UInt64, task: String?) -> [(TrackedTask, TrackedTask.Report)] {
         let table = table()
         // Nothing after the newest record: a reader resuming at the head costs no scan.
         guard sequence < table.lastSequence else { return [] }
         let tasks = task.map { id in table[id].map { [$0] } ?? [] } ?? Array(table.tasks.values)
-        var found: [(Task, Task.Delivery)] = []
+        var found: [(TrackedTask, TrackedTask.Report)] = []
         for task in tasks {
-            for delivery in task.deliveries where delivery.applied && delivery.sequence > sequence {
+            for delivery in task.reports where delivery.applied && delivery.sequence > sequence {
                 found.append((task, delivery))
             }
         }
@@ -86,8 +86,8 @@ final class EventStream {
     }
 
     /// A durable delivery changed a task.
-    func applied(_ task: Task) {
-        guard let delivery = task.deliveries.last, delivery.applied, !subscribers.isEmpty else { return }
+    func applied(_ task: TrackedTask) {
+        guard let delivery = task.reports.last, delivery.applied, !subscribers.isEmpty else { return }
         let bytes = Array(Self.message(task, delivery).utf8)
         for (id, subscriber) in subscribers where subscriber.task == nil || subscriber.task == task.id {
             send(bytes, to: id, subscriber)
@@ -122,13 +122,13 @@ final class EventStream {
     }
 
     /// One event: `id` the journal sequence, `data` what the delivery made of the task.
-    static func message(_ task: Task, _ delivery: Task.Delivery) -> String {
+    static func message(_ task: TrackedTask, _ delivery: TrackedTask.Report) -> String {
         let final = delivery.status.isTerminal
         let data: JSON = .object([
-            ("sequence", .number(Int64(delivery.sequence))), ("task_id", .string(task.id)),
+            ("sequence", .integer(delivery.sequence)), ("task_id", .string(task.id)),
             ("provider", .string(task.provider)), ("status", .string(delivery.status.rawValue)),
             ("terminal", .bool(final)), ("results", .array(final ? task.results.map { .string($0) } : [])),
-            ("error", final ? .optional(task.error) : .null), ("time", .number(delivery.time)),
+            ("error", final ? .optional(task.error) : .null), ("time", .integer(delivery.time)),
         ])
         return "id: \(delivery.sequence)\nevent: task\ndata: \(data.text)\n\n"
     }

@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// An RFC 6901 JSON Pointer such as `/data/task_id` or `/results/0/url`, with `~1` for `/` and `~0` for `~`
 /// inside a member name. The empty pointer is the whole document.
 public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
@@ -28,7 +30,7 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
 
     /// The value the pointer refers to, or nil when any step is missing. An array step must be a decimal
     /// index without leading zeros; `-` (one past the end) never refers to a value.
-    func resolve(in document: JSONValue) -> JSONValue? {
+    func resolve(in document: JSON) -> JSON? {
         var current = document
         for token in tokens {
             switch current {

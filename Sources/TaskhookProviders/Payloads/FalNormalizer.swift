@@ -34,7 +34,7 @@ public struct FalNormalizer: PayloadNormalizer {
 
     /// fal's `error`, followed by the validation details of a FastAPI-style `payload.detail`, e.g.
     /// "Invalid status code: 422 (body.prompt: field required)".
-    static func errorMessage(_ error: String?, payload: JSONValue) -> String? {
+    static func errorMessage(_ error: String?, payload: JSON) -> String? {
         var details: [String] = []
         if let text = payload["detail"]?.string { details.append(text) }
         for item in payload["detail"]?.array ?? [] {

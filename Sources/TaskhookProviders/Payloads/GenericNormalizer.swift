@@ -50,7 +50,7 @@ public struct GenericNormalizer: PayloadNormalizer {
         }
     }
 
-    private func mappedStatus(in document: JSONValue) throws(PayloadProblem) -> TaskStatus {
+    private func mappedStatus(in document: JSON) throws(PayloadProblem) -> TaskStatus {
         let place = pointerName(status)
         guard let value = status.resolve(in: document) else { throw PayloadProblem("no status at \(place)") }
         guard let text = value.string ?? value.numberText ?? value.boolText else {

@@ -3,7 +3,7 @@ import TaskhookCore
 /// The JSON object holding a task's fields in a callback body, and how a reason names it. Providers that
 /// may wrap the task as `{"data": {…}}` (Freepik's GET shape, Kling's poll answer) are unwrapped here.
 struct TaskObject {
-    let value: JSONValue
+    let value: JSON
     /// "the body" or "the body's \"data\" object".
     let place: String
 
@@ -11,7 +11,7 @@ struct TaskObject {
     /// that member but has a `data` object is read from `data`.
     init(body: [UInt8], unwrappingDataWithout idKey: String? = nil) throws(PayloadProblem) {
         guard !body.isEmpty else { throw PayloadProblem("the body is empty") }
-        let document: JSONValue
+        let document: JSON
         do {
             document = try JSONParser.parse(body)
         } catch {
@@ -27,7 +27,7 @@ struct TaskObject {
         }
     }
 
-    subscript(key: String) -> JSONValue? { value[key] }
+    subscript(key: String) -> JSON? { value[key] }
 
     /// A required task id: a non-empty string, or an integer written as a JSON number.
     func identifier(_ key: String) throws(PayloadProblem) -> String {
@@ -56,7 +56,7 @@ struct TaskObject {
         return text
     }
 
-    static func identifier(_ member: JSONValue, describedAs name: String) throws(PayloadProblem) -> String {
+    static func identifier(_ member: JSON, describedAs name: String) throws(PayloadProblem) -> String {
         switch member {
         case .string(let text) where !text.isEmpty:
             return text
@@ -73,7 +73,7 @@ struct TaskObject {
     }
 
     /// http(s) URLs among `values`' strings (at any depth), in order, each once.
-    static func httpURLs(in values: [JSONValue]) -> [String] {
+    static func httpURLs(in values: [JSON]) -> [String] {
         var seen: Set<String> = []
         var urls: [String] = []
         for value in values {

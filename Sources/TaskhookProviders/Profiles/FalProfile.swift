@@ -76,7 +76,7 @@ public struct FalProfile: ProviderProfile, Equatable {
             throw ProviderConfigurationError(
                 "fal has no status \(status.rawValue); it sends completed (OK) or failed (ERROR)")
         }
-        var body: [(String, JSON)] = [
+        var body: [(key: String, value: JSON)] = [
             ("request_id", .string(taskID)), ("gateway_request_id", .string(taskID)), ("status", .string(word)),
         ]
         if status == .completed {

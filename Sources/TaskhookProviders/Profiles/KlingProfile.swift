@@ -43,7 +43,7 @@ public struct KlingProfile: ProviderProfile, Equatable {
         -> [UInt8]?
     {
         let word = try statusWords.requireWord(for: status, provider: Self.name)
-        var body: [(String, JSON)] = [
+        var body: [(key: String, value: JSON)] = [
             ("task_id", .string(taskID)), ("task_status", .string(word)),
             ("task_status_msg", status == .failed ? "the test callback's failure" : ""),
         ]

@@ -66,7 +66,7 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
         -> [UInt8]?
     {
         let word = try statusWords.requireWord(for: status, provider: Self.name)
-        var body: [(String, JSON)] = [
+        var body: [(key: String, value: JSON)] = [
             ("id", .string(taskID)), ("status", .string(word)), ("model", "kwaivgi/kling-v2.1"),
             ("output", status == .completed ? [.string(resultURL)] : .null),
         ]

@@ -1,4 +1,5 @@
 import Crypto
+import TaskhookCore
 
 /// A JSON Web Key Set (RFC 7517) as fal publishes its webhook keys:
 /// `{"keys":[{"kty":"OKP","crv":"Ed25519","x":"<base64url>"}, …]}`.
@@ -6,7 +7,7 @@ public enum JWKS {
     /// The Ed25519 public keys in the set. Keys of other types are skipped, as RFC 7517 §5 asks; a set
     /// with no Ed25519 key at all, or an Ed25519 key that cannot be read, is an error naming the key.
     public static func parse(_ bytes: [UInt8]) throws(ProviderConfigurationError) -> [Curve25519.Signing.PublicKey] {
-        let document: JSONValue
+        let document: JSON
         do {
             document = try JSONParser.parse(bytes)
         } catch {
@@ -41,7 +42,7 @@ public enum JWKS {
         return keys
     }
 
-    private static func publicKey(_ entry: JSONValue, name: String) throws(ProviderConfigurationError)
+    private static func publicKey(_ entry: JSON, name: String) throws(ProviderConfigurationError)
         -> Curve25519.Signing.PublicKey
     {
         guard let x = entry["x"]?.string else {
@@ -57,7 +58,7 @@ public enum JWKS {
         return key
     }
 
-    private static func name(of entry: JSONValue, index: Int) -> String {
+    private static func name(of entry: JSON, index: Int) -> String {
         guard let kid = entry["kid"]?.string else { return "JWKS key \(index)" }
         return "JWKS key \(index) (kid \(kid.quotedForReason))"
     }

@@ -1,4 +1,5 @@
 import Crypto
+import TaskhookCore
 
 extension JWKS {
     /// The Ed25519 private key of a JSON Web Key (`{"kty":"OKP","crv":"Ed25519","d":"<base64url>"}`),
@@ -7,9 +8,9 @@ extension JWKS {
     public static func privateKey(_ bytes: [UInt8]) throws(ProviderConfigurationError)
         -> Curve25519.Signing.PrivateKey
     {
-        let document: JSONValue
+        let document: JSON
         do {
-            document = try JSONParser.parse(bytes)
+            document = try JSON.parse(bytes)
         } catch {
             throw ProviderConfigurationError("the key is not JSON: \(error)")
         }

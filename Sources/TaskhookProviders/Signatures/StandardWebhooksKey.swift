@@ -1,4 +1,5 @@
 import Crypto
+import TaskhookCore
 
 /// A key a Standard Webhooks route trusts: an HMAC secret checks `v1` entries, an Ed25519 public key
 /// checks `v1a` entries. A route may hold several (key rotation); any match is enough.

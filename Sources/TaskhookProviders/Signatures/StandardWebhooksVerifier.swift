@@ -1,4 +1,5 @@
 import Crypto
+import TaskhookCore
 
 /// Standard Webhooks v1 (HMAC-SHA256) and v1a (Ed25519) over `webhook-id.webhook-timestamp.body`, with a
 /// timestamp window. Used for the `standard-webhooks` and `replicate` routes, and under `FreepikVerifier`.

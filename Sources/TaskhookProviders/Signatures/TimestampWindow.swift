@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// The replay window around a callback's arrival: a signed timestamp (integer Unix seconds) is accepted
 /// when it is at most `toleranceSeconds` older or newer than `Callback.receivedAt`.
 struct TimestampWindow: Sendable {

@@ -1,7 +1,7 @@
-/// What is known about one task: its latest status and every delivery that spoke of it.
-public struct Task: Sendable, Hashable {
-    /// One delivery in a task's history.
-    public struct Delivery: Sendable, Hashable {
+/// What is known about one task: its latest status and every report a delivery made of it.
+public struct TrackedTask: Sendable, Hashable {
+    /// One report about the task in its history: a status some delivery (a callback) stated.
+    public struct Report: Sendable, Hashable {
         /// The journal sequence of the record that carried it.
         public var sequence: UInt64
         public var status: TaskStatus
@@ -21,11 +21,11 @@ public struct Task: Sendable, Hashable {
     /// Unix times in milliseconds.
     public var firstSeen: Int64
     public var updated: Int64
-    public var deliveries: [Delivery]
+    public var reports: [Report]
 
     public var isTerminal: Bool { status.isTerminal }
 
     /// When its latest delivery arrived (Unix milliseconds): late or repeated deliveries count
     /// too, though they do not move `updated`.
-    public var lastHeard: Int64 { max(updated, deliveries.last?.time ?? updated) }
+    public var lastHeard: Int64 { max(updated, reports.last?.time ?? updated) }
 }

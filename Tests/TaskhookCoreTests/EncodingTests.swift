@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TaskhookProviders
+@testable import TaskhookCore
 
 @Suite struct EncodingTests {
     @Test(arguments: [

@@ -1,18 +1,18 @@
-extension Task {
+extension TrackedTask {
     /// The task as the control API shows it.
     public var json: JSON {
         .object([
             ("id", .string(id)), ("provider", .string(provider)), ("status", .string(status.rawValue)),
             ("terminal", .bool(isTerminal)), ("results", .array(results.map { .string($0) })),
             ("error", .optional(error)),
-            ("first_seen", .number(firstSeen)), ("updated", .number(updated)),
+            ("first_seen", .integer(firstSeen)), ("updated", .integer(updated)),
             (
                 "deliveries",
                 .array(
-                    deliveries.map {
+                    reports.map {
                         .object([
-                            ("sequence", .number(Int64($0.sequence))), ("status", .string($0.status.rawValue)),
-                            ("time", .number($0.time)), ("applied", .bool($0.applied)),
+                            ("sequence", .integer($0.sequence)), ("status", .string($0.status.rawValue)),
+                            ("time", .integer($0.time)), ("applied", .bool($0.applied)),
                             ("delivery_id", .optional($0.deliveryID)),
                         ])
                     })

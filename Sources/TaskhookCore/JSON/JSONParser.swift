@@ -1,15 +1,15 @@
 /// A strict RFC 8259 parser over raw bytes: no trailing commas, comments or leading zeros; nesting is
 /// bounded so a hostile body cannot exhaust the stack. Invalid UTF-8 and lone surrogates inside strings
 /// become U+FFFD rather than failures: the body is already authentic, and its ids are plain ASCII.
-struct JSONParser {
-    static let maximumDepth = 64
+public struct JSONParser {
+    public static let maximumDepth = 64
 
     private let bytes: [UInt8]
     private var index = 0
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
-    static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSON {
         var parser = JSONParser(bytes: bytes)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3 }  // RFC 8259 §8.1: a BOM may be ignored
         parser.skipWhitespace()
@@ -21,7 +21,7 @@ struct JSONParser {
 
     private var next: UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSON {
         guard let byte = next else { throw expected("a value") }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -41,11 +41,11 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSON {
         guard depth <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
         index += 1
         skipWhitespace()
-        var members: [JSONValue.Member] = []
+        var members: [(key: String, value: JSON)] = []
         if next == UInt8(ascii: "}") {
             index += 1
             return .object(members)
@@ -57,7 +57,7 @@ struct JSONParser {
             guard next == UInt8(ascii: ":") else { throw expected("':' after a member name") }
             index += 1
             skipWhitespace()
-            members.append(JSONValue.Member(key: key, value: try parseValue(depth: depth)))
+            members.append((key: key, value: try parseValue(depth: depth)))
             skipWhitespace()
             switch next {
             case UInt8(ascii: ","):
@@ -71,11 +71,11 @@ struct JSONParser {
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSON {
         guard depth <= Self.maximumDepth else { throw failure("nested deeper than \(Self.maximumDepth) levels") }
         index += 1
         skipWhitespace()
-        var elements: [JSONValue] = []
+        var elements: [JSON] = []
         if next == UInt8(ascii: "]") {
             index += 1
             return .array(elements)
