@@ -44,7 +44,7 @@ import Testing
         #expect(configuration.journal.taskRetentionSeconds == 30 * 86400)
         #expect(configuration.server.limits.maxBodyBytes == 1 << 20)
         #expect(
-            (configuration.routes[4].profile as? StandardWebhooksProfile)?.mapping.statusMap["running"] == .inProgress)
+            (configuration.routes[4].profile as? StandardWebhooksProfile)?.statusMap["running"] == .inProgress)
     }
 
     @Test func tasksAreForgottenAfterTheirOwnRetentionOfAtLeastAnHour() throws {
@@ -155,7 +155,7 @@ extension ConfigurationFileTests {
     @Test func theEmptyJSONPointerIsTheWholeDocument() throws {
         let configuration = try parse(
             Self.genericRoute + "    task-id: /id\n    status: \"\"\n    status-map: {done: completed}\n")
-        #expect((configuration.routes.first?.profile as? StandardWebhooksProfile)?.mapping.status.tokens == [])
+        #expect((configuration.routes.first?.profile as? StandardWebhooksProfile)?.status.tokens == [])
     }
 
     @Test func anUnknownTargetStatusIsAnErrorOnItsLine() {

@@ -41,8 +41,8 @@ import Testing
                 "status-map": Self.statusMap(["running": "in_progress", "done": "completed"]),
             ])
         #expect(profile.eventProvider == "acme")
-        #expect(profile.mapping.taskID.tokens == ["data", "id"])
-        #expect(profile.mapping.statusMap == ["running": .inProgress, "done": .completed])
+        #expect(profile.taskID.tokens == ["data", "id"])
+        #expect(profile.statusMap == ["running": .inProgress, "done": .completed])
         #expect(profile.statusWords.words == ["done", "running"])
     }
 
@@ -50,7 +50,7 @@ import Testing
         let profile = try TestSettings.profile(
             StandardWebhooksProfile.self,
             ["task-id": .scalar("/id"), "status": .scalar(""), "status-map": Self.statusMap(["done": "completed"])])
-        #expect(profile.mapping.status.tokens == [])
+        #expect(profile.status.tokens == [])
         #expect(
             profile.normalize(Fixtures.body(#"{"id":7}"#))
                 == .unparsed(reason: "the status at the document root is an object, not a string"))

@@ -12,9 +12,9 @@ public struct FreepikProfile: ProviderProfile, Equatable {
     public static let authentication = Authentication.keys("secret")
     public static let signingKeyKind = SigningKeyKind.secret
 
-    static let statuses: KeyValuePairs<String, TaskStatus> = [
+    static let statusWords = StatusWords([
         "CREATED": .created, "IN_PROGRESS": .inProgress, "COMPLETED": .completed, "FAILED": .failed,
-    ]
+    ])
 
     /// The route's webhook secret.
     public var secret: SecretSource?
@@ -56,7 +56,7 @@ public struct FreepikProfile: ProviderProfile, Equatable {
 
     public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
 
-    public var statusWords: StatusWords { StatusWords(Self.statuses) }
+    public var statusWords: StatusWords { Self.statusWords }
 
     public func sign(_ body: [UInt8], taskID: String, deliveryID: String, timestamp: Int64, with key: SigningKey)
         throws(ProviderConfigurationError) -> [Delivery.Header]
@@ -81,5 +81,18 @@ public struct FreepikProfile: ProviderProfile, Equatable {
         return body.bytes
     }
 
-    public func normalize(_ callback: Callback) -> Normalized { FreepikNormalizer().normalize(callback) }
+    /// The wrapped `{"data": {…}}` form is accepted too; unknown fields are ignored.
+    public func normalize(_ callback: Callback) -> Normalized {
+        do throws(PayloadProblem) {
+            let task = try TaskObject(body: callback.body, unwrappingDataWithout: "task_id")
+            let event = TaskEvent(
+                taskID: try task.identifier("task_id"),
+                provider: Self.name,
+                status: try task.status("status", provider: "Freepik", words: Self.statusWords),
+                results: (task["generated"]?.array ?? []).compactMap { $0.string })
+            return .events([event], note: nil)
+        } catch {
+            return .unparsed(reason: error.reason)
+        }
+    }
 }

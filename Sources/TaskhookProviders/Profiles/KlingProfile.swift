@@ -9,9 +9,9 @@ public struct KlingProfile: ProviderProfile, Equatable {
     public static let authentication = Authentication.pathToken("Kling signs nothing")
     public static let signingKeyKind = SigningKeyKind.none
 
-    static let statuses: KeyValuePairs<String, TaskStatus> = [
+    static let statusWords = StatusWords([
         "submitted": .created, "processing": .inProgress, "succeed": .completed, "failed": .failed,
-    ]
+    ])
 
     public init() {}
 
@@ -32,7 +32,7 @@ public struct KlingProfile: ProviderProfile, Equatable {
 
     public func keepsOwnHeader(_ name: String) -> Bool { false }
 
-    public var statusWords: StatusWords { StatusWords(Self.statuses) }
+    public var statusWords: StatusWords { Self.statusWords }
 
     /// Nothing: Kling signs nothing.
     public func sign(_ body: [UInt8], taskID: String, deliveryID: String, timestamp: Int64, with key: SigningKey)
@@ -54,5 +54,21 @@ public struct KlingProfile: ProviderProfile, Equatable {
         return JSON.object(body).bytes
     }
 
-    public func normalize(_ callback: Callback) -> Normalized { KlingNormalizer().normalize(callback) }
+    public func normalize(_ callback: Callback) -> Normalized {
+        do throws(PayloadProblem) {
+            let task = try TaskObject(body: callback.body, unwrappingDataWithout: "task_id")
+            let taskID = try task.identifier("task_id")
+            let status = try task.status("task_status", provider: "Kling", words: Self.statusWords)
+            let videos = task["task_result"]?["videos"]?.array ?? []
+            let event = TaskEvent(
+                taskID: taskID,
+                provider: Self.name,
+                status: status,
+                results: videos.compactMap { $0["url"]?.string },
+                error: status == .failed ? task.text("task_status_msg") : nil)
+            return .events([event], note: nil)
+        } catch {
+            return .unparsed(reason: error.reason)
+        }
+    }
 }

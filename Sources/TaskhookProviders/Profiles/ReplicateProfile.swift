@@ -11,10 +11,10 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
 
     /// `aborted` is newer than Replicate's webhook docs (replicate-python #460); it ends a prediction
     /// without a result, as `canceled` does.
-    static let statuses: KeyValuePairs<String, TaskStatus> = [
+    static let statusWords = StatusWords([
         "starting": .created, "processing": .inProgress, "succeeded": .completed, "failed": .failed,
         "canceled": .canceled, "aborted": .canceled,
-    ]
+    ])
 
     /// The route's `whsec_…` webhook secret.
     public var secret: SecretSource?
@@ -49,7 +49,7 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
 
     public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
 
-    public var statusWords: StatusWords { StatusWords(Self.statuses) }
+    public var statusWords: StatusWords { Self.statusWords }
 
     public func sign(_ body: [UInt8], taskID: String, deliveryID: String, timestamp: Int64, with key: SigningKey)
         throws(ProviderConfigurationError) -> [Delivery.Header]
@@ -74,5 +74,19 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
         return JSON.object(body).bytes
     }
 
-    public func normalize(_ callback: Callback) -> Normalized { ReplicateNormalizer().normalize(callback) }
+    /// `output` is a URL, a list of URLs, or (for some models) an object holding them.
+    public func normalize(_ callback: Callback) -> Normalized {
+        do throws(PayloadProblem) {
+            let task = try TaskObject(body: callback.body)
+            let event = TaskEvent(
+                taskID: try task.identifier("id"),
+                provider: Self.name,
+                status: try task.status("status", provider: "Replicate", words: Self.statusWords),
+                results: TaskObject.httpURLs(in: [task["output"] ?? .null]),
+                error: task.text("error"))
+            return .events([event], note: nil)
+        } catch {
+            return .unparsed(reason: error.reason)
+        }
+    }
 }

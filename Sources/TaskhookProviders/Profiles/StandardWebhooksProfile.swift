@@ -4,7 +4,7 @@ import TaskhookCore
 /// Any other Standard Webhooks sender: v1 (HMAC-SHA256) and v1a (Ed25519) signatures, and a body
 /// whose task id, status, results and error are found by JSON pointers, its status words mapped by
 /// the route (`status-map`).
-public struct StandardWebhooksProfile: ProviderProfile {
+public struct StandardWebhooksProfile: ProviderProfile, Equatable {
     public static let name = "standard-webhooks"
     public static let settingKeys = [
         "secret", "public-key", "name", "task-id", "status", "results", "error", "status-map",
@@ -13,30 +13,52 @@ public struct StandardWebhooksProfile: ProviderProfile {
     public static let signingKeyKind = SigningKeyKind.secretOrEd25519
 
     /// The `provider` of the events: the route's `name:`, by default the profile's.
-    public var eventProvider: String { mapping.provider }
+    public var eventProvider: String
     /// A `whsec_…` HMAC secret (`v1`).
     public var secret: SecretSource?
     /// A `whpk_…` Ed25519 public key (`v1a`).
     public var publicKey: SecretSource?
-    /// Where the task's fields are, and what its status words mean.
-    public var mapping: GenericNormalizer
+    public var taskID: JSONPointer
+    public var status: JSONPointer
+    /// A string or an array of strings; absent or null means no results.
+    public var results: JSONPointer?
+    public var error: JSONPointer?
+    /// The sender's status words, each to a normalized status.
+    public var statusMap: [String: TaskStatus]
 
-    public init(secret: SecretSource? = nil, publicKey: SecretSource? = nil, mapping: GenericNormalizer) {
+    public init(
+        name: String = Self.name, taskID: JSONPointer, status: JSONPointer, results: JSONPointer? = nil,
+        error: JSONPointer? = nil, statusMap: [String: TaskStatus], secret: SecretSource? = nil,
+        publicKey: SecretSource? = nil
+    ) {
+        eventProvider = name
+        self.taskID = taskID
+        self.status = status
+        self.results = results
+        self.error = error
+        self.statusMap = statusMap
         self.secret = secret
         self.publicKey = publicKey
-        self.mapping = mapping
     }
 
+    /// A profile for signing only (`taskhook send-test`): no keys, no status words, pointers at the root.
+    public init() {
+        self.init(taskID: Self.root, status: Self.root, statusMap: [:])
+    }
+
+    // The empty pointer always parses.
+    private static let root = try! JSONPointer("")
+
     public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
-        secret = try settings["secret"]?.requireSecret(warnings: &warnings)
-        publicKey = try settings["public-key"]?.requireSecret(warnings: &warnings)
-        let provider = try settings["name"]?.requireString() ?? Self.name
-        mapping = GenericNormalizer(
-            provider: provider, taskID: try Self.pointer(settings.require("task-id")),
+        self.init(
+            name: try settings["name"]?.requireString() ?? Self.name,
+            taskID: try Self.pointer(settings.require("task-id")),
             status: try Self.pointer(settings.require("status")),
             results: try settings["results"].map { setting throws(SettingError) in try Self.pointer(setting) },
             error: try settings["error"].map { setting throws(SettingError) in try Self.pointer(setting) },
-            statusMap: try Self.statusMap(settings.require("status-map")))
+            statusMap: try Self.statusMap(settings.require("status-map")),
+            secret: try settings["secret"]?.requireSecret(warnings: &warnings),
+            publicKey: try settings["public-key"]?.requireSecret(warnings: &warnings))
     }
 
     /// An RFC 6901 pointer; the empty one (`""`) is the whole document.
@@ -90,7 +112,7 @@ public struct StandardWebhooksProfile: ProviderProfile {
 
     /// The route's map, its words in alphabetical order.
     public var statusWords: StatusWords {
-        StatusWords(mapping.statusMap.sorted { $0.key < $1.key }.map { (word: $0.key, status: $0.value) })
+        StatusWords(statusMap.sorted { $0.key < $1.key }.map { (word: $0.key, status: $0.value) })
     }
 
     /// `v1` with a secret, `v1a` with an Ed25519 private key.
@@ -114,19 +136,48 @@ public struct StandardWebhooksProfile: ProviderProfile {
         nil
     }
 
-    public func normalize(_ callback: Callback) -> Normalized { mapping.normalize(callback) }
-}
-
-extension StandardWebhooksProfile {
-    /// A profile for signing only (`taskhook send-test`): no keys, no mapping.
-    public init() {
-        self.init(
-            mapping: GenericNormalizer(
-                provider: Self.name, taskID: Self.root, status: Self.root, statusMap: [:]))
+    public func normalize(_ callback: Callback) -> Normalized {
+        do throws(PayloadProblem) {
+            let document = try TaskObject(body: callback.body).value
+            guard let idValue = taskID.resolve(in: document) else {
+                throw PayloadProblem("no task id at \(Self.place(taskID))")
+            }
+            let id = try TaskObject.identifier(idValue, describedAs: "the task id at \(Self.place(taskID))")
+            let status = try mappedStatus(in: document)
+            var note: String? = nil
+            var urls: [String] = []
+            if let results {
+                switch results.resolve(in: document) {
+                case nil, .null?: break
+                case .string(let url)?: urls = [url]
+                case .array(let elements)?: urls = elements.compactMap(\.string)
+                case let other?: note = "results at \(Self.place(results)) is \(other.kind), not strings; ignored"
+                }
+            }
+            let message = error.flatMap { $0.resolve(in: document)?.string }.flatMap { $0.isEmpty ? nil : $0 }
+            let event = TaskEvent(
+                taskID: id, provider: eventProvider, status: status, results: urls, error: message)
+            return .events([event], note: note)
+        } catch {
+            return .unparsed(reason: error.reason)
+        }
     }
-}
 
-extension StandardWebhooksProfile {
-    // The empty pointer always parses.
-    fileprivate static let root = try! JSONPointer("")
+    private func mappedStatus(in document: JSON) throws(PayloadProblem) -> TaskStatus {
+        let place = Self.place(status)
+        guard let value = status.resolve(in: document) else { throw PayloadProblem("no status at \(place)") }
+        guard let text = value.string ?? value.numberText ?? value.boolText else {
+            throw PayloadProblem("the status at \(place) is \(value.kind), not a string")
+        }
+        guard let mapped = statusMap[text] else {
+            let known = statusMap.keys.sorted().joined(separator: ", ")
+            throw PayloadProblem(
+                "status \(text.quotedForReason) at \(place) is not in the status map (known: \(known))")
+        }
+        return mapped
+    }
+
+    private static func place(_ pointer: JSONPointer) -> String {
+        pointer.description.isEmpty ? "the document root" : pointer.description
+    }
 }
