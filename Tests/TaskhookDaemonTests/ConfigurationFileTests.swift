@@ -158,6 +158,22 @@ extension ConfigurationFileTests {
         #expect((configuration.routes.first?.profile as? StandardWebhooksProfile)?.status.tokens == [])
     }
 
+    @Test func aRouteBuiltWithoutVerificationIsRefusedForTheSameReason() {
+        let route = RouteConfiguration(path: "/hooks/freepik", profile: FreepikProfile())
+        #expect(throws: RouteFactory.Failure.self) {
+            try RouteFactory.build(route, secrets: SecretReader(environment: [:]))
+        }
+        do {
+            _ = try RouteFactory.build(route, secrets: SecretReader(environment: [:]))
+        } catch {
+            #expect(error.description == route.unverifiedReason)
+            #expect(error.description.contains("has no secret; add it, or set allow-unsigned: true"))
+        }
+        var unsigned = route
+        unsigned.allowUnsigned = true
+        #expect(unsigned.unverifiedReason == nil)
+    }
+
     @Test func anUnknownTargetStatusIsAnErrorOnItsLine() {
         let e = error(
             Self.genericRoute

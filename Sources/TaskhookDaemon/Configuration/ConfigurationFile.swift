@@ -138,10 +138,7 @@ extension DaemonConfiguration {
         // A key the provider does not read would be ignored, and might look like verification
         // (hiding the allow-unsigned warning): refused instead.
         try ProviderProfiles.finish(map, for: provider)
-        if let missing = route.missingVerification {
-            throw map.setting.error(
-                "\(route.provider) route \(route.path) has no \(missing); add it, or set allow-unsigned: true")
-        }
+        if let reason = route.unverifiedReason { throw map.setting.error(reason) }
         if route.allowUnsigned && !route.hasVerification {
             warnings.append("\(map.setting.path) (\(route.path)): allow-unsigned is set; anyone can post to this route")
         }

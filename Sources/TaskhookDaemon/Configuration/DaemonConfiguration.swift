@@ -96,8 +96,12 @@ public struct RouteConfiguration: Sendable {
     /// Whether anything authenticates callbacks on this route.
     public var hasVerification: Bool { profile.hasKeys || token != nil }
 
-    /// What the route must add before its callbacks can be trusted; nil when nothing.
-    public var missingVerification: String? {
-        profile.missingVerification(hasToken: token != nil, allowUnsigned: allowUnsigned)
+    /// Why the route's callbacks cannot be trusted as configured (it names what to add); nil when
+    /// they can, or the route says `allow-unsigned: true`.
+    public var unverifiedReason: String? {
+        guard let missing = profile.missingVerification(hasToken: token != nil, allowUnsigned: allowUnsigned) else {
+            return nil
+        }
+        return "\(provider) route \(path) has no \(missing); add it, or set allow-unsigned: true"
     }
 }

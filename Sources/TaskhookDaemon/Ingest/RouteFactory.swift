@@ -13,9 +13,7 @@ enum RouteFactory {
         throws(Failure) -> WebhookRoute
     {
         func failure(_ reason: String) -> Failure { Failure(description: "route \(route.path): \(reason)") }
-        if let missing = route.missingVerification {
-            throw failure("has no \(missing); add it, or set allow-unsigned: true")
-        }
+        if let reason = route.unverifiedReason { throw Failure(description: reason) }
         let verifier: (any SignatureVerifier)?
         do {
             verifier = try route.profile.verifier(
