@@ -38,17 +38,20 @@ let package = Package(
             name: "TaskhookSystemd",
             dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
         ),
-        // Tasks, their events and the table they form: pure values, no I/O.
+        // The vocabulary: tasks, their events and statuses, deliveries, JSON. Pure values, no I/O.
         .target(name: "TaskhookCore"),
         // Signature schemes and payload normalizers: pure functions of (headers, raw body, keys, clock).
         .target(
             name: "TaskhookProviders",
             dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Journal replay and the task store: the table, the jobs waiting on tasks, change listeners.
+        .target(name: "TaskhookState", dependencies: ["TaskhookCore", "TaskhookJournal"]),
         .target(
             name: "TaskhookDaemon",
             dependencies: [
                 "TaskhookPosix", "TaskhookHTTP", "TaskhookJournal", "TaskhookCore", "TaskhookProviders",
+                "TaskhookState",
                 "TaskhookSystemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -72,6 +75,7 @@ let package = Package(
             name: "taskhook",
             dependencies: [
                 "TaskhookDaemon", "TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookProviders",
+                "TaskhookState",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -79,17 +83,20 @@ let package = Package(
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
+        .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
         .testTarget(
             name: "TaskhookSystemdTests",
             dependencies: ["TaskhookSystemd", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore", "TestSupport"]),
-        .testTarget(name: "TaskhookJournalTests", dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix"]),
+        .testTarget(
+            name: "TaskhookJournalTests",
+            dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookState"]),
         .testTarget(
             name: "TaskhookDaemonTests",
             dependencies: [
-                "TaskhookDaemon", "TaskhookCore", "TaskhookJournal", "TaskhookPosix", "TestSupport",
+                "TaskhookDaemon", "TaskhookCore", "TaskhookJournal", "TaskhookPosix", "TaskhookState", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Starts the built taskhookd and talks to it over loopback, as a provider would.

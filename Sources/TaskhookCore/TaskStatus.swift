@@ -15,7 +15,7 @@ public enum TaskStatus: String, Sendable, Hashable, CaseIterable, Codable {
     }
 
     /// How far along the lifecycle a status is; a task never moves to a lower rank.
-    var rank: Int {
+    package var rank: Int {
         switch self {
         case .created: 0
         case .inProgress: 1

@@ -11,6 +11,14 @@ public struct TrackedTask: Sendable, Hashable {
         public var applied: Bool
         /// The provider's id for the delivery, where it sends one.
         public var deliveryID: String?
+
+        public init(sequence: UInt64, status: TaskStatus, time: Int64, applied: Bool, deliveryID: String?) {
+            self.sequence = sequence
+            self.status = status
+            self.time = time
+            self.applied = applied
+            self.deliveryID = deliveryID
+        }
     }
 
     public var id: String
@@ -22,6 +30,20 @@ public struct TrackedTask: Sendable, Hashable {
     public var firstSeen: Int64
     public var updated: Int64
     public var reports: [Report]
+
+    public init(
+        id: String, provider: String, status: TaskStatus, results: [String], error: String?, firstSeen: Int64,
+        updated: Int64, reports: [Report]
+    ) {
+        self.id = id
+        self.provider = provider
+        self.status = status
+        self.results = results
+        self.error = error
+        self.firstSeen = firstSeen
+        self.updated = updated
+        self.reports = reports
+    }
 
     public var isTerminal: Bool { status.isTerminal }
 

@@ -5,6 +5,7 @@ import TaskhookCore
 import TaskhookHTTP
 import TaskhookJournal
 import TaskhookPosix
+import TaskhookState
 
 #if canImport(Glibc)
     import Glibc
@@ -33,6 +34,7 @@ public final class Daemon {
     private let loop: EventLoop
     private let server: HTTPServer
     private let signals: SignalFD
+    private let store: TaskStore
     private let recorder: DeliveryRecorder
     private let control: ControlRoutes
     private let routes: PublicRoutes
@@ -117,19 +119,17 @@ public final class Daemon {
                 "took_ms": "\((Instant.now() - replayStarted).milliseconds)",
                 "sync": "\(configuration.journal.options.sync.rawValue)",
             ])
+        let metrics = DaemonMetrics(registry: registry)
+        store = TaskStore(table: replay.table, maxWaiters: configuration.control.maxWaiters)
         recorder = DeliveryRecorder(
-            writer: writer, table: replay.table, checkpointEvery: configuration.journal.checkpointEvery,
-            taskRetentionSeconds: configuration.journal.taskRetentionSeconds, logger: logger)
+            writer: writer, store: store, checkpointEvery: configuration.journal.checkpointEvery,
+            taskRetentionSeconds: configuration.journal.taskRetentionSeconds, metrics: metrics, logger: logger)
         routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, logger: logger)
-        control = ControlRoutes(recorder: recorder, loop: loop, maxWaiters: configuration.control.maxWaiters)
-        recorder.onApplied = { [control] event, outcome, _ in control.applied(event, outcome) }
-        let metrics = DaemonMetrics(registry: registry)
-        recorder.metrics = metrics
         routes.metrics = metrics
-        control.metricsText = { [unowned server, unowned recorder, unowned control] in
-            metrics.scrape(
-                server: server, table: recorder.table, waiters: control.waiterCount, subscribers: control.events.count)
+        let events = EventStream(store: store, loop: loop)
+        control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, store] in
+            metrics.scrape(server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)
         }
         do {
             _ = try loop.register(writer.completionsReady.rawValue, interest: .readable) { [recorder] _ in
@@ -331,7 +331,7 @@ public final class Daemon {
 
     /// The one-line state shown by `systemctl status`.
     var statusText: String {
-        "tasks \(recorder.table.count), waiters \(control.waiterCount), deliveries \(recorder.recordedCount), "
+        "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "
             + "connections \(server.connectionCount)"
     }
 

@@ -2,6 +2,7 @@ import CoreMetrics
 import Prometheus
 import TaskhookCore
 import TaskhookHTTP
+import TaskhookState
 
 /// The daemon's metrics, through swift-metrics (the executable bootstraps the Prometheus
 /// backend). Counters are made once and kept: making one per event would take the factory's

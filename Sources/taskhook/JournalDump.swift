@@ -3,6 +3,7 @@ import Foundation
 import TaskhookCore
 import TaskhookDaemon
 import TaskhookJournal
+import TaskhookState
 
 struct JournalDump: ParsableCommand {
     static let configuration = CommandConfiguration(

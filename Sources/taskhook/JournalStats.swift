@@ -2,6 +2,7 @@ import ArgumentParser
 import TaskhookCore
 import TaskhookDaemon
 import TaskhookJournal
+import TaskhookState
 
 struct JournalStats: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Logging
 import TaskhookCore
 import TaskhookJournal
 import TaskhookPosix
+import TaskhookState
 import TestSupport
 import Testing
 
@@ -22,16 +23,17 @@ import Testing
                 sequence: table.lastSequence + 1, time: now - age)
         }
         let recorder = DeliveryRecorder(
-            writer: writer, table: table, checkpointEvery: 100, taskRetentionSeconds: 30 * 86_400,
+            writer: writer, store: TaskStore(table: table, maxWaiters: 1), checkpointEvery: 100,
+            taskRetentionSeconds: 30 * 86_400,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 
         recorder.checkpoint()
         writer.close()  // writes what is queued, the checkpoint included
 
-        #expect(Set(recorder.table.tasks.keys) == ["twenty-nine-days", "today"])
+        #expect(Set(recorder.store.table.tasks.keys) == ["twenty-nine-days", "today"])
         let loaded = try #require(try Checkpoint.latest(in: directory))
         #expect(loaded.sequence == 3)
-        #expect(try TaskTable(decoding: loaded.payload) == recorder.table)
+        #expect(try TaskTable(decoding: loaded.payload) == recorder.store.table)
     }
 
     @Test func aCheckpointWaitsForAsManyRecordsAsTheTableHasTasks() throws {
@@ -46,7 +48,8 @@ import Testing
                 sequence: table.lastSequence + 1, time: now)
         }
         let recorder = DeliveryRecorder(
-            writer: writer, table: table, checkpointEvery: 2, taskRetentionSeconds: 86_400,
+            writer: writer, store: TaskStore(table: table, maxWaiters: 1), checkpointEvery: 2,
+            taskRetentionSeconds: 86_400,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         // Updates of the same five tasks, so the table stays at five.
         func deliver(_ id: Int) {
@@ -82,11 +85,12 @@ import Testing
             TaskEvent(taskID: "t", provider: "freepik", status: .inProgress), deliveryID: nil, sequence: 1,
             time: 1_000)
         let recorder = DeliveryRecorder(
-            writer: writer, table: table, checkpointEvery: 100, taskRetentionSeconds: 3600,
+            writer: writer, store: TaskStore(table: table, maxWaiters: 1), checkpointEvery: 100,
+            taskRetentionSeconds: 3600,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         recorder.forgetExpiredTasks(now: 1_000 + 3_600_000)
-        #expect(recorder.table.count == 1)
+        #expect(recorder.store.table.count == 1)
         recorder.forgetExpiredTasks(now: 1_000 + 3_600_001)
-        #expect(recorder.table.count == 0)
+        #expect(recorder.store.table.count == 0)
     }
 }

@@ -1,5 +1,6 @@
 import Glibc
 import TaskhookCore
+import TaskhookState
 import Testing
 
 @testable import TaskhookJournal

@@ -1,6 +1,7 @@
 import TaskhookCore
 import TaskhookHTTP
 import TaskhookPosix
+import TaskhookState
 
 /// The control API for jobs, on the Unix control socket (and the optional admin listener):
 ///
@@ -13,30 +14,41 @@ import TaskhookPosix
 ///     GET /metrics                  Prometheus text
 ///     GET /healthz
 final class ControlRoutes: HTTPHandler {
-    private struct Waiter {
+    /// One long-poll: its answer, and the timer that ends it.
+    private final class Waiter: TaskWaiter {
         let responder: Responder
-        let timer: EventLoop.TimerID
+        var timer: EventLoop.TimerID?
+        unowned let loop: EventLoop
+
+        init(responder: Responder, loop: EventLoop) {
+            self.responder = responder
+            self.loop = loop
+        }
+
+        func taskEnded(_ task: TrackedTask) { answer(.json(.ok, task.json.bytes)) }
+
+        func answer(_ response: Response) {
+            if let timer { loop.removeTimer(timer) }
+            responder.respond(response)
+        }
     }
 
     /// Longest wait a request may ask for.
     static let maxWaitSeconds = 3600
 
-    private let recorder: DeliveryRecorder
+    private let store: TaskStore
     private let loop: EventLoop
-    private var waiters: WaiterRegistry<Waiter>
     private var stopping = false
     let events: EventStream
-    /// Renders `/metrics` (set by the daemon, which knows every source).
-    var metricsText: (() -> [UInt8])?
+    /// Renders `/metrics` (the daemon knows every source).
+    private let metricsText: () -> [UInt8]
 
-    init(recorder: DeliveryRecorder, loop: EventLoop, maxWaiters: Int) {
-        self.recorder = recorder
+    init(store: TaskStore, loop: EventLoop, events: EventStream, metricsText: @escaping () -> [UInt8]) {
+        self.store = store
         self.loop = loop
-        self.waiters = WaiterRegistry(limit: maxWaiters)
-        self.events = EventStream(loop: loop) { [unowned recorder] in recorder.table }
+        self.events = events
+        self.metricsText = metricsText
     }
-
-    var waiterCount: Int { waiters.count }
 
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
         guard
@@ -62,7 +74,7 @@ final class ControlRoutes: HTTPHandler {
             responder.respond(
                 Response(
                     status: .ok, headers: HTTPFields([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
-                    body: metricsText?() ?? []))
+                    body: metricsText()))
         } else if path == "/v1/tasks" {
             list(query, responder)
         } else if path == "/v1/events" {
@@ -93,7 +105,7 @@ final class ControlRoutes: HTTPHandler {
             }
             wait = seconds
         }
-        let task = recorder.table[id]
+        let task = store[id]
         if task?.isTerminal == true || wait == 0 {
             responder.respond(task.map { .json(.ok, $0.json.bytes) } ?? Self.error(.notFound, "unknown task \(id)"))
             return
@@ -103,63 +115,44 @@ final class ControlRoutes: HTTPHandler {
             return
         }
         // The timer, a client that goes away, and a wake-up all end the wait; whichever comes
-        // first removes the waiter, so the others find nothing to do.
-        var registered: WaiterRegistry<Waiter>.ID?
-        let expiry = loop.addTimer { [unowned self] in
-            guard let waiterID = registered, let waiter = self.waiters.remove(waiterID) else { return }
-            self.loop.removeTimer(waiter.timer)
-            waiter.responder.respond(self.current(id))
-        }
-        guard let waiterID = waiters.add(Waiter(responder: responder, timer: expiry), for: id) else {
-            loop.removeTimer(expiry)
-            var response = Self.error(.serviceUnavailable, "too many waiters (\(waiters.limit)); retry later")
+        // first removes the waiter from the store, so the others find nothing to do.
+        let waiter = Waiter(responder: responder, loop: loop)
+        guard let waiterID = store.addWaiter(waiter, for: id) else {
+            var response = Self.error(.serviceUnavailable, "too many waiters (\(store.waiterLimit)); retry later")
             response.headers.append(name: "Retry-After", value: "1")
             responder.respond(response)
             return
         }
-        registered = waiterID
+        let expiry = loop.addTimer { [unowned self] in
+            guard self.store.removeWaiter(waiterID) != nil else { return }
+            waiter.answer(self.current(id))
+        }
+        waiter.timer = expiry
         loop.setTimer(expiry, deadline: loop.now + .seconds(wait))
         responder.onDisconnect = { [unowned self] in
-            guard let waiter = self.waiters.remove(waiterID) else { return }
-            self.loop.removeTimer(waiter.timer)
+            guard self.store.removeWaiter(waiterID) != nil, let timer = waiter.timer else { return }
+            self.loop.removeTimer(timer)
         }
         // A client that shut down its side is treated as gone: it is answered now, so the
         // connection can end, instead of holding a waiter until the wait runs out.
         responder.onInputClosed = { [unowned self] in
-            guard let waiter = self.waiters.remove(waiterID) else { return }
-            self.loop.removeTimer(waiter.timer)
-            waiter.responder.respond(self.current(id))
+            guard self.store.removeWaiter(waiterID) != nil else { return }
+            waiter.answer(self.current(id))
         }
     }
 
     /// The task's state now (at the end of a wait that did not see it finish).
     private func current(_ id: String) -> Response {
-        if let task = recorder.table[id] { return .json(.ok, task.json.bytes) }
+        if let task = store[id] { return .json(.ok, task.json.bytes) }
         let unknown: JSON = ["id": .string(id), "known": false, "terminal": false]
         return .json(.ok, unknown.bytes)
-    }
-
-    /// A durable event was applied: wake whoever waits for its task if it is now terminal.
-    func applied(_ event: TaskEvent, _ outcome: TaskTable.Outcome) {
-        guard outcome.changedTask, let task = recorder.table[event.taskID] else { return }
-        events.applied(task)
-        // The answer is built only for a task someone waits for: most callbacks have no waiter.
-        guard task.isTerminal, waiters.hasWaiters(for: event.taskID) else { return }
-        let body = task.json.bytes
-        for waiter in waiters.take(task: event.taskID) {
-            loop.removeTimer(waiter.timer)
-            waiter.responder.respond(.json(.ok, body))
-        }
     }
 
     /// Stopping: every waiter gets a clean answer now (503, retry), never a reset.
     func shutdown() {
         stopping = true
         events.shutdown()
-        for waiter in waiters.takeAll() {
-            loop.removeTimer(waiter.timer)
-            waiter.responder.respond(Self.shuttingDown)
-        }
+        for case let waiter as Waiter in store.takeAllWaiters() { waiter.answer(Self.shuttingDown) }
     }
 
     static let shuttingDown: Response = {
@@ -209,7 +202,7 @@ final class ControlRoutes: HTTPHandler {
             }
             cursor = (updated, String(after[after.index(after: colon)...]))
         }
-        let matching = recorder.table.tasks.values.filter { task in
+        let matching = store.table.tasks.values.filter { task in
             (status == nil || task.status == status) && (provider == nil || task.provider == provider)
                 && task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
         }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }

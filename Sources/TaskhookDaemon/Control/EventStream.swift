@@ -1,6 +1,7 @@
 import TaskhookCore
 import TaskhookHTTP
 import TaskhookPosix
+import TaskhookState
 
 /// `GET /v1/events`: Server-Sent Events of task changes in journal order. Each event's `id:` is
 /// the journal sequence of the delivery that made the change, so a client resumes exactly where
@@ -15,7 +16,7 @@ final class EventStream {
     }
 
     private let loop: EventLoop
-    private let table: () -> TaskTable
+    private let store: TaskStore
     private var subscribers: [Int: Subscriber] = [:]
     private var nextID = 0
     private var heartbeat: EventLoop.TimerID?
@@ -23,13 +24,13 @@ final class EventStream {
     let maxBacklogBytes: Int
 
     init(
-        loop: EventLoop, heartbeatInterval: Duration = .seconds(15), maxBacklogBytes: Int = 1 << 20,
-        table: @escaping () -> TaskTable
+        store: TaskStore, loop: EventLoop, heartbeatInterval: Duration = .seconds(15), maxBacklogBytes: Int = 1 << 20
     ) {
         self.loop = loop
-        self.table = table
+        self.store = store
         self.heartbeatInterval = heartbeatInterval
         self.maxBacklogBytes = maxBacklogBytes
+        store.addChangeListener { [unowned self] task, report in self.changed(task, report) }
     }
 
     var count: Int { subscribers.count }
@@ -72,7 +73,7 @@ final class EventStream {
 
     /// The applied deliveries after `sequence`, in journal order.
     private func missed(after sequence: UInt64, task: String?) -> [(TrackedTask, TrackedTask.Report)] {
-        let table = table()
+        let table = store.table
         // Nothing after the newest record: a reader resuming at the head costs no scan.
         guard sequence < table.lastSequence else { return [] }
         let tasks = task.map { id in table[id].map { [$0] } ?? [] } ?? Array(table.tasks.values)
@@ -85,10 +86,10 @@ final class EventStream {
         return found.sorted { $0.1.sequence < $1.1.sequence }
     }
 
-    /// A durable delivery changed a task.
-    func applied(_ task: TrackedTask) {
-        guard let delivery = task.reports.last, delivery.applied, !subscribers.isEmpty else { return }
-        let bytes = Array(Self.message(task, delivery).utf8)
+    /// A durable report changed a task.
+    private func changed(_ task: TrackedTask, _ report: TrackedTask.Report) {
+        guard report.applied, !subscribers.isEmpty else { return }
+        let bytes = Array(Self.message(task, report).utf8)
         for (id, subscriber) in subscribers where subscriber.task == nil || subscriber.task == task.id {
             send(bytes, to: id, subscriber)
         }

@@ -2,9 +2,11 @@ import Logging
 import TaskhookCore
 import TaskhookJournal
 import TaskhookPosix
+import TaskhookState
 
-/// Journals deliveries and applies them to the task table once they are durable. Runs on the
-/// event loop; the writer thread reports back through its eventfd.
+/// Journals deliveries and hands each to the task store once it is durable. Runs on the event
+/// loop; the writer thread reports back through its eventfd. It also decides when the store's
+/// table is written as a checkpoint.
 ///
 /// A delivery whose events were all applied before is a duplicate: it is answered at once and
 /// not journaled again. One that matches a delivery still being written waits for that one.
@@ -22,7 +24,7 @@ final class DeliveryRecorder {
         var completions: [(Outcome) -> Void]
     }
 
-    private(set) var table: TaskTable
+    let store: TaskStore
     let writer: GroupCommitWriter
     private let logger: Logger
     private let checkpointEvery: Int
@@ -31,15 +33,15 @@ final class DeliveryRecorder {
     private(set) var sinceCheckpoint = 0
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
-    var metrics: DaemonMetrics?
-    /// Told of every event applied, in journal order (waiters listen here).
-    var onApplied: ((TaskEvent, TaskTable.Outcome, UInt64) -> Void)?
+    let metrics: DaemonMetrics?
 
     init(
-        writer: GroupCommitWriter, table: TaskTable, checkpointEvery: Int, taskRetentionSeconds: Int64, logger: Logger
+        writer: GroupCommitWriter, store: TaskStore, checkpointEvery: Int, taskRetentionSeconds: Int64,
+        metrics: DaemonMetrics? = nil, logger: Logger
     ) {
         self.writer = writer
-        self.table = table
+        self.store = store
+        self.metrics = metrics
         self.checkpointEvery = checkpointEvery
         self.taskRetentionMilliseconds =
             taskRetentionSeconds.multipliedReportingOverflow(by: 1000).overflow
@@ -53,9 +55,7 @@ final class DeliveryRecorder {
 
     func record(_ delivery: Delivery, completion: @escaping (Outcome) -> Void) {
         let keys = delivery.events.map { $0.dedupeKey(deliveryID: delivery.deliveryID) }
-        if !delivery.events.isEmpty,
-            delivery.events.allSatisfy({ table.isDuplicate($0, deliveryID: delivery.deliveryID) })
-        {
+        if store.isDuplicate(delivery.events, deliveryID: delivery.deliveryID) {
             completion(.duplicate)
             return
         }
@@ -79,21 +79,17 @@ final class DeliveryRecorder {
             switch completion {
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
-                table.advance(to: sequence)
-                for event in done.delivery.events {
-                    let outcome = table.apply(
-                        event, deliveryID: done.delivery.deliveryID, sequence: sequence, time: done.time)
-                    onApplied?(event, outcome, sequence)
-                }
+                store.apply(
+                    done.delivery.events, deliveryID: done.delivery.deliveryID, sequence: sequence, time: done.time)
                 recordedCount += 1
                 for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 sinceCheckpoint += 1
-                if sinceCheckpoint >= max(checkpointEvery, table.count) { checkpoint() }
+                if sinceCheckpoint >= max(checkpointEvery, store.table.count) { checkpoint() }
             case .failed(let ticket, let error):
                 guard let done = finish(ticket) else { continue }
                 for answer in done.completions { answer(.failed(error)) }
             case .checkpointed(let covering, let record, let removed):
-                table.advance(to: record)
+                store.advance(to: record)
                 logger.info(
                     "checkpoint written",
                     metadata: ["journal_seq": "\(covering)", "removed_segments": "\(removed.count)"])
@@ -110,11 +106,11 @@ final class DeliveryRecorder {
     func forgetExpiredTasks(now: Int64 = FileSystem.wallClockMilliseconds()) {
         let (cutoff, overflow) = now.subtractingReportingOverflow(taskRetentionMilliseconds)
         guard !overflow else { return }
-        let forgotten = table.forgetTasks(lastHeardBefore: cutoff)
+        let forgotten = store.forgetTasks(lastHeardBefore: cutoff)
         if forgotten > 0 {
             logger.info(
                 "forgot tasks not heard of within the task retention",
-                metadata: ["count": "\(forgotten)", "remaining": "\(table.count)"])
+                metadata: ["count": "\(forgotten)", "remaining": "\(store.table.count)"])
         }
     }
 
@@ -131,6 +127,6 @@ final class DeliveryRecorder {
     func checkpoint() {
         sinceCheckpoint = 0
         forgetExpiredTasks()
-        writer.checkpoint(covering: table.lastSequence, payload: table.encoded())
+        writer.checkpoint(covering: store.table.lastSequence, payload: store.table.encoded())
     }
 }

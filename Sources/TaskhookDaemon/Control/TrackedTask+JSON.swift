@@ -1,6 +1,8 @@
+import TaskhookCore
+
 extension TrackedTask {
     /// The task as the control API shows it.
-    public var json: JSON {
+    var json: JSON {
         .object([
             ("id", .string(id)), ("provider", .string(provider)), ("status", .string(status.rawValue)),
             ("terminal", .bool(isTerminal)), ("results", .array(results.map { .string($0) })),

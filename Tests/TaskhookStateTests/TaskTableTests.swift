@@ -1,6 +1,7 @@
+import TaskhookCore
 import Testing
 
-@testable import TaskhookCore
+@testable import TaskhookState
 
 @Suite struct TaskTableTests {
     func event(_ status: TaskStatus, task: String = "t1", results: [String] = []) -> TaskEvent {

@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// Who is waiting for which task. Pure bookkeeping: the daemon decides what waking means
 /// (answering a long-poll) and when a wait ends.
 public struct WaiterRegistry<Waiter> {

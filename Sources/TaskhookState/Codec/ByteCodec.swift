@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// A little-endian, length-prefixed binary encoding for journal bodies and checkpoints.
 public struct ByteWriter {
     public private(set) var bytes: [UInt8] = []

@@ -1,0 +1,102 @@
+import TaskhookCore
+
+extension Delivery {
+    private static let version: UInt8 = 1
+
+    /// The journal body of this delivery.
+    public func encoded() -> [UInt8] {
+        // The body and headers, plus room for the rest (events repeat a few short strings).
+        var w = ByteWriter(capacity: body.count + headers.count * 64 + 512)
+        w.u8(Self.version)
+        w.string(route)
+        w.string(provider)
+        w.string(remoteAddress)
+        w.optionalString(deliveryID)
+        w.u32(UInt32(headers.count))
+        for header in headers {
+            w.string(header.name)
+            w.string(header.value)
+        }
+        w.bytes(body)
+        w.u32(UInt32(events.count))
+        for event in events { w.event(event) }
+        w.optionalString(note)
+        return w.bytes
+    }
+
+    public init(decoding bytes: [UInt8]) throws(DecodeError) {
+        self = try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in try Delivery(reading: &r) }
+    }
+
+    public init(reading r: inout ByteReader) throws(DecodeError) {
+        try Self.checkVersion(&r)
+        let route = try r.string()
+        let provider = try r.string()
+        let remoteAddress = try r.string()
+        let deliveryID = try r.optionalString()
+        let headerCount = try r.count()
+        var headers: [Header] = []
+        for _ in 0..<headerCount { headers.append(Header(name: try r.string(), value: try r.string())) }
+        let body = try r.bytes()
+        let eventCount = try r.count()
+        var events: [TaskEvent] = []
+        for _ in 0..<eventCount { events.append(try r.event()) }
+        let note = try r.optionalString()
+        try r.expectEnd()
+        self.init(
+            route: route, provider: provider, remoteAddress: remoteAddress, deliveryID: deliveryID, headers: headers,
+            body: body, events: events, note: note)
+    }
+
+    /// Only what the task table needs: the delivery id and the events. Headers and body are
+    /// stepped over, not copied, which is what makes replaying a long journal fast.
+    public static func events(reading r: inout ByteReader) throws(DecodeError) -> (
+        deliveryID: String?, events: [TaskEvent]
+    ) {
+        try checkVersion(&r)
+        for _ in 0..<3 { try r.skipLengthPrefixed() }  // route, provider, remote address
+        let deliveryID = try r.optionalString()
+        let headerCount = try r.count()
+        for _ in 0..<(2 * headerCount) { try r.skipLengthPrefixed() }
+        try r.skipLengthPrefixed()  // body
+        let eventCount = try r.count()
+        var events: [TaskEvent] = []
+        events.reserveCapacity(eventCount)
+        for _ in 0..<eventCount { events.append(try r.event()) }
+        return (deliveryID, events)
+    }
+
+    private static func checkVersion(_ r: inout ByteReader) throws(DecodeError) {
+        let version = try r.u8()
+        guard version == Self.version else {
+            throw DecodeError(reason: "unknown delivery format version \(version)", offset: 0)
+        }
+    }
+}
+
+extension ByteWriter {
+    mutating func event(_ event: TaskEvent) {
+        string(event.taskID)
+        string(event.provider)
+        string(event.status.rawValue)
+        u32(UInt32(event.results.count))
+        for url in event.results { string(url) }
+        optionalString(event.error)
+    }
+}
+
+extension ByteReader {
+    mutating func event() throws(DecodeError) -> TaskEvent {
+        let taskID = try string()
+        let provider = try string()
+        let statusOffset = offset
+        guard let status = TaskStatus(rawValue: try string()) else {
+            throw DecodeError(reason: "unknown task status", offset: statusOffset)
+        }
+        let resultCount = try count()
+        var results: [String] = []
+        for _ in 0..<resultCount { results.append(try string()) }
+        return TaskEvent(
+            taskID: taskID, provider: provider, status: status, results: results, error: try optionalString())
+    }
+}

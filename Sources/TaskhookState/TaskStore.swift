@@ -1,0 +1,87 @@
+import TaskhookCore
+
+/// Someone waiting for one task to end (a long-poll): told once, when the task reaches a
+/// terminal status through a durable record.
+public protocol TaskWaiter: AnyObject {
+    func taskEnded(_ task: TrackedTask)
+}
+
+/// The tasks the daemon knows and who listens to them: the task table rebuilt from the
+/// journal, the jobs waiting for a task to end, and the listeners to every change (the event
+/// stream). Changed only by durable records, through `apply`, on the event loop's thread.
+public final class TaskStore {
+    /// Told of every report that changed a task, in journal order.
+    public typealias ChangeListener = (TrackedTask, TrackedTask.Report) -> Void
+
+    public private(set) var table: TaskTable
+    private var waiters: WaiterRegistry<any TaskWaiter>
+    private var listeners: [ChangeListener] = []
+
+    public init(table: TaskTable = TaskTable(), maxWaiters: Int) {
+        self.table = table
+        self.waiters = WaiterRegistry(limit: maxWaiters)
+    }
+
+    public subscript(id: String) -> TrackedTask? { table[id] }
+
+    // MARK: Changes
+
+    /// Applies the events of one durable record, then tells the listeners of each change and
+    /// wakes the waiters of each task it ended. Returns each event's outcome, in order.
+    @discardableResult
+    public func apply(_ events: [TaskEvent], deliveryID: String?, sequence: UInt64, time: Int64)
+        -> [TaskTable.Outcome]
+    {
+        table.advance(to: sequence)
+        var outcomes: [TaskTable.Outcome] = []
+        outcomes.reserveCapacity(events.count)
+        for event in events {
+            let outcome = table.apply(event, deliveryID: deliveryID, sequence: sequence, time: time)
+            outcomes.append(outcome)
+            guard outcome.changedTask, let task = table[event.taskID] else { continue }
+            if let report = task.reports.last {
+                for listener in listeners { listener(task, report) }
+            }
+            // Most tasks have no waiter: the registry is asked only for a task that just ended.
+            if task.isTerminal, waiters.hasWaiters(for: task.id) {
+                for waiter in waiters.take(task: task.id) { waiter.taskEnded(task) }
+            }
+        }
+        return outcomes
+    }
+
+    /// Notes a durable record that carried no event (an unparsed callback, a checkpoint).
+    public func advance(to sequence: UInt64) { table.advance(to: sequence) }
+
+    /// Forgets the tasks last heard of before `time` (Unix milliseconds); returns how many.
+    @discardableResult
+    public func forgetTasks(lastHeardBefore time: Int64) -> Int {
+        table.forgetTasks(lastHeardBefore: time)
+    }
+
+    /// Whether every event of a delivery was applied before (the delivery is a duplicate).
+    public func isDuplicate(_ events: [TaskEvent], deliveryID: String?) -> Bool {
+        !events.isEmpty && events.allSatisfy { table.isDuplicate($0, deliveryID: deliveryID) }
+    }
+
+    // MARK: Listeners and waiters
+
+    public func addChangeListener(_ listener: @escaping ChangeListener) { listeners.append(listener) }
+
+    public var waiterCount: Int { waiters.count }
+    public var waiterLimit: Int { waiters.limit }
+
+    /// Registers `waiter` for task `id`; nil when the registry is full.
+    public func addWaiter(_ waiter: any TaskWaiter, for id: String) -> WaiterRegistry<any TaskWaiter>.ID? {
+        waiters.add(waiter, for: id)
+    }
+
+    /// Removes a waiter whose wait ended otherwise (timeout, client gone); nil if it was woken already.
+    @discardableResult
+    public func removeWaiter(_ id: WaiterRegistry<any TaskWaiter>.ID) -> (any TaskWaiter)? {
+        waiters.remove(id)
+    }
+
+    /// Removes and returns every waiter (shutdown), in the order they arrived.
+    public func takeAllWaiters() -> [any TaskWaiter] { waiters.takeAll() }
+}
