@@ -43,11 +43,8 @@ public struct StandardWebhooksProfile: ProviderProfile, Equatable {
 
     /// A profile for signing only (`taskhook send-test`): no keys, no status words, pointers at the root.
     public init() {
-        self.init(taskID: Self.root, status: Self.root, statusMap: [:])
+        self.init(taskID: .root, status: .root, statusMap: [:])
     }
-
-    // The empty pointer always parses.
-    private static let root = try! JSONPointer("")
 
     public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
         self.init(
