@@ -46,7 +46,8 @@ public struct ConnectionState {
     private var outputStart = 0
     private var body: [UInt8] = []
     private var lastWriteProgress: Instant
-    private var date = HTTPDate()
+    /// The Date header's value now (the shell's wall clock; tests pass a fixed one).
+    private let date: () -> String
     /// The peer closed its sending side; nothing more will be read.
     public private(set) var inputClosed = false
     /// Set by `beginDrain`: answer what is in flight with `Connection: close`, start nothing new.
@@ -57,8 +58,9 @@ public struct ConnectionState {
     /// Bytes of unparsed input beyond which reading stops while a request is being answered.
     public static let maxBufferedInput = 64 * 1024
 
-    public init(limits: HTTPLimits, now: Instant) {
+    public init(limits: HTTPLimits, now: Instant, date: @escaping () -> String) {
         self.limits = limits
+        self.date = date
         self.parser = RequestParser(limits: limits)
         self.phase = .idle(since: now, fresh: true)
         self.lastWriteProgress = now
@@ -185,7 +187,7 @@ public struct ConnectionState {
         current = nil
         if pendingOutputCount == 0 { lastWriteProgress = now }
         answeredStatuses.append(head.status.code)
-        ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date.current(), into: &output)
+        ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date(), into: &output)
         output.append(contentsOf: head.body)
         phase = .streaming
     }
@@ -345,7 +347,7 @@ public struct ConnectionState {
         if pendingOutputCount == 0 { lastWriteProgress = now }
         ResponseWriter.serialize(
             response, keepAlive: keepAlive, requestVersion: head?.version ?? .http11,
-            omitBody: head?.method == "HEAD", date: date.current(), into: &output)
+            omitBody: head?.method == "HEAD", date: date(), into: &output)
     }
 
     static func seconds(_ d: Duration) -> String {

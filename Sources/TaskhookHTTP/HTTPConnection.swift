@@ -10,7 +10,7 @@ final class HTTPConnection {
     private var registration: EventLoop.Registration?
     private var timer: EventLoop.TimerID?
     private var interest: IOEvents = []
-    private var responder: Responder?
+    private var responder: ConnectionResponder?
     private var queued: [ConnectionState.Event] = []
     private var dispatching = false
     private(set) var isClosed = false
@@ -22,7 +22,8 @@ final class HTTPConnection {
         self.info = info
         self.server = server
         self.handler = handler
-        self.state = ConnectionState(limits: server.configuration.limits, now: server.loop.now)
+        self.state = ConnectionState(
+            limits: server.configuration.limits, now: server.loop.now, date: { [unowned server] in server.date() })
     }
 
     func start() throws(SyscallError) {
@@ -99,7 +100,7 @@ final class HTTPConnection {
                 next = state.decide(handler.decide(head, connection: info), now: server.loop.now)
             case .request(let request):
                 next = nil
-                let responder = Responder(connection: self)
+                let responder = ConnectionResponder(connection: self)
                 self.responder = responder
                 handler.handle(request, connection: info, responder: responder)
             }

@@ -18,25 +18,45 @@ public protocol HTTPHandler: AnyObject {
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision
     /// Handles a complete request. Answer through `responder`, now or later (after an fsync,
     /// minutes later for a long-poll), always on the loop's thread.
-    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder)
+    func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder)
 }
 
-/// The way to answer one request, at any later time on the loop's thread.
-public final class Responder {
-    weak var connection: HTTPConnection?
-    private(set) public var isAnswered = false
-
+/// The way to answer one request, at any later time on the loop's thread. The server hands
+/// handlers a `ConnectionResponder`; tests hand them one that records what it was told.
+public protocol Responder: AnyObject {
+    /// Whether the answer was sent (or the connection ended first).
+    var isAnswered: Bool { get }
     /// Called once if the connection ends before the answer could be sent (reset, timeout,
     /// server stop). The answer is then discarded.
-    public var onDisconnect: (() -> Void)?
+    var onDisconnect: (() -> Void)? { get set }
     /// Called once if the client shuts down its sending side while waiting. The connection
     /// stays open for the answer; a long-poll may treat this as the client having gone.
-    public var onInputClosed: (() -> Void)?
+    var onInputClosed: (() -> Void)? { get set }
+    /// Bytes of a stream not yet taken by the client (a slow subscriber shows here).
+    var pendingBytes: Int { get }
+
+    /// Sends the answer. Later calls are ignored.
+    func respond(_ response: Response)
+    /// Starts a streamed answer (Server-Sent Events): `head` and its body now, more with
+    /// `send`, the end with `finish`. `onDisconnect` still tells when the client goes away.
+    func startStream(_ head: Response)
+    /// Sends more of a streamed answer; false when it can no longer reach the client.
+    @discardableResult func send(_ bytes: [UInt8]) -> Bool
+    /// Ends a streamed answer.
+    func finish()
+}
+
+/// The responder of a request read from a connection.
+final class ConnectionResponder: Responder {
+    weak var connection: HTTPConnection?
+    private(set) var isAnswered = false
+    private(set) var isStreaming = false
+    var onDisconnect: (() -> Void)?
+    var onInputClosed: (() -> Void)?
 
     init(connection: HTTPConnection) { self.connection = connection }
 
-    /// Sends the answer. Later calls are ignored.
-    public func respond(_ response: Response) {
+    func respond(_ response: Response) {
         guard !isAnswered else { return }
         isAnswered = true
         onDisconnect = nil
@@ -44,35 +64,28 @@ public final class Responder {
         connection?.respond(response)
     }
 
-    /// Starts a streamed answer (Server-Sent Events): `head` and its body now, more with
-    /// `send`, the end with `finish`. `onDisconnect` still tells when the client goes away.
-    public func startStream(_ head: Response) {
+    func startStream(_ head: Response) {
         guard !isAnswered, !isStreaming, let connection else { return }
         isStreaming = true
         connection.startStream(head)
     }
 
-    /// Sends more of a streamed answer; false when it can no longer reach the client.
     @discardableResult
-    public func send(_ bytes: [UInt8]) -> Bool {
+    func send(_ bytes: [UInt8]) -> Bool {
         guard isStreaming, !isAnswered, let connection, !connection.isClosed else { return false }
         connection.stream(bytes)
         return true
     }
 
-    /// Bytes of this stream not yet taken by the client (a slow subscriber shows here).
-    public var pendingBytes: Int { connection?.pendingOutputCount ?? 0 }
+    var pendingBytes: Int { connection?.pendingOutputCount ?? 0 }
 
-    /// Ends a streamed answer.
-    public func finish() {
+    func finish() {
         guard isStreaming, !isAnswered else { return }
         isAnswered = true
         onDisconnect = nil
         onInputClosed = nil
         connection?.endStream()
     }
-
-    private(set) public var isStreaming = false
 
     func disconnected() {
         guard !isAnswered else { return }

@@ -31,6 +31,7 @@ public final class HTTPServer {
     /// A spare descriptor released when accept(2) hits EMFILE, so the pending connection can be
     /// accepted and shed instead of spinning the loop on a listener that stays readable.
     private var reserve: Descriptor?
+    private var dateText = HTTPDate()
     let readBuffer: UnsafeMutableRawBufferPointer
 
     /// Conditions worth logging that the server handled itself.
@@ -139,9 +140,11 @@ public final class HTTPServer {
         }
     }
 
-    private static func openReserve() -> Descriptor? {
-        let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        return fd >= 0 ? Descriptor(owning: fd) : nil
+    private static func openReserve() -> Descriptor? { Descriptor.openNullDevice() }
+
+    /// The Date header's value now, shared by every connection (formatted once a second).
+    func date() -> String {
+        dateText.text(unixSeconds: FileSystem.wallClockMilliseconds() / 1000)
     }
 
     func connectionClosed(_ connection: HTTPConnection) {

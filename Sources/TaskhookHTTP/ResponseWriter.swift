@@ -80,18 +80,18 @@ public enum ResponseWriter {
     }
 }
 
-/// The IMF-fixdate for the Date header, recomputed at most once a second.
+/// The IMF-fixdate for the Date header, formatted at most once a second.
 public struct HTTPDate {
-    private var second: time_t = -1
+    private var second: Int64 = .min
     private var cached = ""
 
     public init() {}
 
-    public mutating func current() -> String {
-        let now = time(nil)
-        if now != second {
-            second = now
-            cached = Self.format(now)
+    /// The header's text for a Unix time in seconds.
+    public mutating func text(unixSeconds: Int64) -> String {
+        if unixSeconds != second {
+            second = unixSeconds
+            cached = Self.format(time_t(unixSeconds))
         }
         return cached
     }

@@ -13,6 +13,12 @@ public final class Descriptor {
 
     public var isOpen: Bool { rawValue >= 0 }
 
+    /// `/dev/null`, read-only: a spare descriptor to give up when the process runs out (EMFILE).
+    public static func openNullDevice() -> Descriptor? {
+        let fd = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        return fd >= 0 ? Descriptor(owning: fd) : nil
+    }
+
     /// Closes now. EINTR from close(2) on Linux still releases the fd, so it is never retried.
     public func close() {
         guard rawValue >= 0 else { return }

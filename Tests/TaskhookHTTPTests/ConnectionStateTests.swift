@@ -14,8 +14,11 @@ struct ConnectionDriver {
     var sent = ""
 
     init(limits: HTTPLimits = HTTPLimits()) {
-        state = ConnectionState(limits: limits, now: now)
+        state = ConnectionState(limits: limits, now: now, date: { ConnectionDriver.date })
     }
+
+    /// What the driver's clock says for the Date header.
+    static let date = "Tue, 01 Dec 2026 14:00:00 GMT"
 
     mutating func send(_ text: String) { send(Array(text.utf8)) }
 
@@ -336,8 +339,16 @@ struct ConnectionDriver {
         #expect(d.sent.contains("Content-Length: 2\r\n"))
         #expect(!d.sent.contains("999"))
         #expect(d.sent.contains("X-Evil: a  Set-Cookie: b\r\n"))
-        #expect(d.sent.contains("\r\nDate: "))
+        #expect(d.sent.contains("\r\nDate: \(ConnectionDriver.date)\r\n"))
         #expect(d.sent.contains("\r\nServer: taskhookd\r\n"))
+    }
+
+    @Test func theDateHeaderIsAnIMFFixdateFormattedOncePerSecond() {
+        var date = HTTPDate()
+        #expect(date.text(unixSeconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(date.text(unixSeconds: 1_796_137_200) == "Tue, 01 Dec 2026 15:00:00 GMT")
+        #expect(date.text(unixSeconds: 1_796_137_200) == "Tue, 01 Dec 2026 15:00:00 GMT")
+        #expect(date.text(unixSeconds: 1_796_137_209) == "Tue, 01 Dec 2026 15:00:09 GMT")
     }
 }
 

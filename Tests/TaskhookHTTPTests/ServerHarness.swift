@@ -67,7 +67,7 @@ final class TestRoutes: HTTPHandler {
         head.path == "/missing" ? .respond(.text(.notFound, "missing")) : .readBody
     }
 
-    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+    func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
         switch request.head.path {
         case "/hold":
             let disconnects = self.disconnects

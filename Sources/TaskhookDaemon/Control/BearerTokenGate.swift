@@ -22,7 +22,7 @@ final class BearerTokenGate: HTTPHandler {
         return inner.decide(head, connection: connection)
     }
 
-    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+    func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
         inner.handle(request, connection: connection, responder: responder)
     }
 }

@@ -16,11 +16,11 @@ import TaskhookState
 final class ControlRoutes: HTTPHandler {
     /// One long-poll: its answer, and the timer that ends it.
     private final class Waiter: TaskWaiter {
-        let responder: Responder
+        let responder: any Responder
         var timer: EventLoop.TimerID?
         unowned let loop: EventLoop
 
-        init(responder: Responder, loop: EventLoop) {
+        init(responder: any Responder, loop: EventLoop) {
             self.responder = responder
             self.loop = loop
         }
@@ -65,7 +65,7 @@ final class ControlRoutes: HTTPHandler {
         return .readBody
     }
 
-    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+    func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
         let path = request.head.path
         let query = Query(request.head.query)
         if path == "/healthz" {
@@ -95,7 +95,7 @@ final class ControlRoutes: HTTPHandler {
 
     // MARK: One task
 
-    private func task(_ id: String, _ query: Query, _ responder: Responder) {
+    private func task(_ id: String, _ query: Query, _ responder: any Responder) {
         var wait = 0
         if let text = query["wait"] {
             guard let seconds = Int(text), (0...Self.maxWaitSeconds).contains(seconds) else {
@@ -163,7 +163,7 @@ final class ControlRoutes: HTTPHandler {
 
     // MARK: Listing
 
-    private func list(_ query: Query, _ responder: Responder) {
+    private func list(_ query: Query, _ responder: any Responder) {
         var status: TaskStatus?
         if let text = query["status"] {
             guard let parsed = TaskStatus(rawValue: text) else {

@@ -11,7 +11,7 @@ import TaskhookState
 /// `maxBacklogBytes` of events wait for it; it can resume from its last id.
 final class EventStream {
     private struct Subscriber {
-        let responder: Responder
+        let responder: any Responder
         let task: String?
     }
 
@@ -35,7 +35,7 @@ final class EventStream {
 
     var count: Int { subscribers.count }
 
-    func subscribe(_ request: Request, _ query: Query, _ responder: Responder) {
+    func subscribe(_ request: Request, _ query: Query, _ responder: any Responder) {
         var since: UInt64 = 0
         if let text = query["since"] ?? request.head.fields["last-event-id"] {
             guard let value = UInt64(text) else {

@@ -61,7 +61,7 @@ final class PublicRoutes: HTTPHandler {
         return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
     }
 
-    func handle(_ request: Request, connection: ConnectionInfo, responder: Responder) {
+    func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
         if request.head.path == "/healthz" {
             responder.respond(.text(.ok, "ok"))
             return
