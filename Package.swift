@@ -36,7 +36,7 @@ let package = Package(
         // The Swift face of libsystemd: notify, watchdog, socket activation, the journal.
         .target(
             name: "TaskhookSystemd",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSystemd", "TaskhookPosix", .product(name: "Logging", package: "swift-log")]
         ),
         // The vocabulary: tasks, their events and statuses, deliveries, JSON. Pure values, no I/O.
         .target(name: "TaskhookCore"),
@@ -71,11 +71,13 @@ let package = Package(
         ),
         // A raw HTTP client, a pthread and a taskhookd launcher, for tests only.
         .target(name: "TestSupport", dependencies: ["TaskhookPosix"], path: "Tests/TestSupport"),
+        // The command line's side: the control-API client, the waiter, task views, outbound HTTPS.
+        .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix"]),
         .executableTarget(
             name: "taskhook",
             dependencies: [
                 "TaskhookDaemon", "TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookProviders",
-                "TaskhookState",
+                "TaskhookState", "TaskhookClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -83,6 +85,7 @@ let package = Package(
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
+        .testTarget(name: "TaskhookClientTests", dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix"]),
         .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
         .testTarget(
             name: "TaskhookSystemdTests",

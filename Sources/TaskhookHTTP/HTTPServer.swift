@@ -35,9 +35,13 @@ public final class HTTPServer {
     let readBuffer: UnsafeMutableRawBufferPointer
 
     /// Conditions worth logging that the server handled itself.
-    public var onDiagnostic: ((ServerDiagnostic) -> Void)?
+    private let onDiagnostic: (ServerDiagnostic) -> Void
 
-    public init(loop: EventLoop, configuration: Configuration) {
+    /// `onDiagnostic` hears of what the server handles by itself but an operator should know.
+    public init(
+        loop: EventLoop, configuration: Configuration, onDiagnostic: @escaping (ServerDiagnostic) -> Void = { _ in }
+    ) {
+        self.onDiagnostic = onDiagnostic
         self.loop = loop
         self.configuration = configuration
         self.readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
@@ -94,7 +98,7 @@ public final class HTTPServer {
     private func admit(_ socket: StreamSocket, listener: Listener) {
         if connections.count >= configuration.maxConnections {
             shed(socket)
-            onDiagnostic?(.connectionLimitReached(limit: configuration.maxConnections))
+            onDiagnostic(.connectionLimitReached(limit: configuration.maxConnections))
             return
         }
         if case .unix = listener.socket.address {} else { socket.setNoDelay() }
@@ -121,7 +125,7 @@ public final class HTTPServer {
     }
 
     private func handleAcceptError(_ error: SyscallError, _ index: Int) {
-        onDiagnostic?(.acceptFailed(listener: listeners[index].name, error: error))
+        onDiagnostic(.acceptFailed(listener: listeners[index].name, error: error))
         if error.errno == .tooManyOpenFiles || error.errno == .tooManyOpenFilesInSystem, let spare = reserve {
             spare.close()
             reserve = nil

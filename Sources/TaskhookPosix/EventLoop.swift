@@ -117,6 +117,20 @@ public final class EventLoop {
     }
 
     /// Arms the timer for `deadline`, or disarms it with nil.
+    /// A timer that runs `body` at `first`, then every `interval` after each run, for as long
+    /// as the loop runs (or until `removeTimer`).
+    @discardableResult
+    public func addRepeatingTimer(every interval: Duration, first: Instant, _ body: @escaping () -> Void) -> TimerID {
+        var id: TimerID?
+        let timer = addTimer { [unowned self] in
+            body()
+            if let id { self.setTimer(id, deadline: self.now + interval) }
+        }
+        id = timer
+        setTimer(timer, deadline: first)
+        return timer
+    }
+
     public func setTimer(_ id: TimerID, deadline: Instant?) {
         guard id.slot < timers.count, timers[id.slot].generation == id.generation else { return }
         timers[id.slot].deadline = deadline

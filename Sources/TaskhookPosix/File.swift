@@ -132,6 +132,14 @@ public enum FileSystem {
         }
     }
 
+    /// chmod(2): sets a path's permission bits.
+    public static func setMode(_ path: String, _ mode: UInt32) throws(SyscallError) {
+        _ = try syscall("chmod(\(path))") { chmod(path, mode_t(mode)) }
+    }
+
+    /// Whether this process may write to `path` (access(2) with W_OK).
+    public static func isWritable(_ path: String) -> Bool { access(path, W_OK) == 0 }
+
     /// fsync of a directory, so a file created, renamed or removed in it survives a crash.
     public static func syncDirectory(_ path: String) throws(SyscallError) {
         let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }

@@ -32,6 +32,11 @@ public final class OSThread: @unchecked Sendable {
         started = false
         pthread_join(pthread_t(handle), nil)
     }
+
+    /// Blocks the calling thread for good: the test-only hang that proves the watchdog trips.
+    public static func blockForever() -> Never {
+        while true { sleep(3600) }
+    }
 }
 
 /// A mutex with a condition variable, for a thread that sleeps until there is work.

@@ -1,6 +1,7 @@
 import CSystemd
 import Glibc
 import Logging
+import TaskhookPosix
 
 /// A swift-log handler that writes structured records to the systemd journal with
 /// sd_journal_sendv: MESSAGE, PRIORITY, SYSLOG_IDENTIFIER, CODE_FILE/LINE/FUNC, and every metadata
@@ -14,7 +15,7 @@ public struct JournaldLogHandler: LogHandler {
 
     /// Whether the process runs under systemd with its output going to the journal.
     public static func isAvailable(_ environment: [String: String]) -> Bool {
-        environment["JOURNAL_STREAM"] != nil && access("/run/systemd/journal/socket", W_OK) == 0
+        environment["JOURNAL_STREAM"] != nil && FileSystem.isWritable("/run/systemd/journal/socket")
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

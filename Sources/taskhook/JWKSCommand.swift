@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TaskhookClient
 import TaskhookPosix
 import TaskhookProviders
 

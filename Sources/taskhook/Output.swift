@@ -1,3 +1,6 @@
+import ArgumentParser
+import Glibc
+import TaskhookClient
 import TaskhookPosix
 
 /// Buffered standard output: a dump of a million records is a million lines.
@@ -24,5 +27,53 @@ func printError(_ text: String) {
 func writeAll(_ bytes: [UInt8], to descriptor: Int32) {
     _ = bytes.withUnsafeBytes { raw in
         Result { () throws(SyscallError) in try FileSystem.writeAll(raw, to: descriptor) }
+    }
+}
+
+/// An answer other than the ones a command expects: report it and pick the exit status.
+func answerError(_ response: ControlResponse, command: String) -> ExitCode {
+    switch response.status {
+    case 400:
+        printError("taskhook \(command): taskhookd rejected the request: \(response.message)")
+        return ExitStatus.usage
+    case 401, 403:
+        printError("taskhook \(command): taskhookd refused the token: \(response.message)")
+        return ExitStatus.unavailable
+    case 503:
+        printError("taskhook \(command): taskhookd is busy or stopping; try again (\(response.message))")
+        return ExitStatus.unavailable
+    default:
+        printError("taskhook \(command): taskhookd answered \(response.status): \(response.message)")
+        return ExitStatus.unavailable
+    }
+}
+
+/// A line on standard error that rewrites itself (`\r`, erase to end of line), shown only when
+/// standard error is a terminal: nothing of it reaches a pipe or a log file.
+final class StatusLine {
+    let isEnabled: Bool
+    private var shown = false
+
+    init(enabled: Bool = isatty(2) == 1) {
+        isEnabled = enabled
+    }
+
+    func show(_ text: String) {
+        guard isEnabled else { return }
+        var width = winsize()
+        let columns = ioctl(2, UInt(TIOCGWINSZ), &width) == 0 && width.ws_col > 1 ? Int(width.ws_col) - 1 : 79
+        let line = text.count > columns ? String(text.prefix(columns - 1)) + "…" : text
+        writeError("\r\u{1B}[K" + line)
+        shown = true
+    }
+
+    func clear() {
+        guard isEnabled, shown else { return }
+        writeError("\r\u{1B}[K")
+        shown = false
+    }
+
+    private func writeError(_ text: String) {
+        writeAll(Array(text.utf8), to: 2)
     }
 }

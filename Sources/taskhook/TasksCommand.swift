@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import TaskhookClient
 import TaskhookCore
 
 /// `taskhook tasks`: the tasks taskhookd knows, filtered, oldest update first.
@@ -25,11 +25,6 @@ struct TasksCommand: ParsableCommand {
         static var allValueStrings: [String] { TaskStatus.allCases.map(\.rawValue) }
     }
 
-    struct Page: Decodable {
-        var tasks: [TaskView]
-        var next: String?
-    }
-
     @Option(help: ArgumentHelp("Only tasks with this status.", valueName: "status"))
     var status: StatusFilter?
 
@@ -52,68 +47,41 @@ struct TasksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (tasks, raw) = try collect()
+        let pages = try collect()
         var output = StandardOutput()
         if json {
-            for text in raw { output.write(String(decoding: text, as: UTF8.self) + "\n") }
-        } else if tasks.isEmpty {
+            for text in pages.json { output.write(text + "\n") }
+        } else if pages.tasks.isEmpty {
             printError("no matching tasks")
         } else {
-            output.write(Self.table(tasks))
+            output.write(TaskView.table(pages.tasks))
         }
         output.flush()
     }
 
     /// Pages through the listing until `limit` tasks or the end.
-    func collect() throws -> (tasks: [TaskView], raw: [ArraySlice<UInt8>]) {
-        var tasks: [TaskView] = []
-        var raw: [ArraySlice<UInt8>] = []
-        var after: String?
+    func collect() throws -> TaskPage {
+        var all = TaskPage(tasks: [], json: [], next: nil)
         repeat {
-            let response = try fetch(
-                target(after: after, count: limit - tasks.count), command: "tasks", connection: connection)
-            // `after` is a position the daemon issued, valid however the tasks change.
+            let response = try connection.get(target(after: all.next, count: limit - all.tasks.count), command: "tasks")
             guard response.status == 200 else { throw answerError(response, command: "tasks") }
-            guard let page = try? decodeJSON(Page.self, from: response.body),
-                let elements = rawArrayElements(named: "tasks", in: response.body), elements.count == page.tasks.count
-            else {
+            guard let page = try? TaskPage.parse(response.body) else {
                 printError("taskhook tasks: taskhookd answered with JSON this command does not understand")
                 throw ExitStatus.unavailable
             }
-            tasks += page.tasks
-            raw += elements
-            after = page.next
-        } while after != nil && tasks.count < limit
-        return (Array(tasks.prefix(limit)), Array(raw.prefix(limit)))
+            all.tasks += page.tasks
+            all.json += page.json
+            all.next = page.next
+        } while all.next != nil && all.tasks.count < limit
+        return TaskPage(tasks: Array(all.tasks.prefix(limit)), json: Array(all.json.prefix(limit)), next: nil)
     }
 
     func target(after: String?, count: Int) -> String {
-        var query = [("limit", String(min(1000, count)))]
+        var query = [(name: "limit", value: String(min(1000, count)))]
         if let status { query.append(("status", status.status.rawValue)) }
         if let provider { query.append(("provider", provider)) }
         if let since { query.append(("since", String(since.milliseconds))) }
         if let after { query.append(("after", after)) }
-        return "/v1/tasks?" + query.map { "\($0.0)=\(percentEncoded($0.1))" }.joined(separator: "&")
-    }
-
-    static func table(_ tasks: [TaskView]) -> String {
-        let rows: [[String]] =
-            [["ID", "PROVIDER", "STATUS", "UPDATED", "RESULT"]]
-            + tasks.map { task in
-                let results = task.results ?? []
-                let result =
-                    results.first.map { $0 + (results.count > 1 ? " (+\(results.count - 1))" : "") } ?? task.error ?? ""
-                return [
-                    task.id, task.provider ?? "-", task.status ?? "-", task.updated.map(isoTime(milliseconds:)) ?? "-",
-                    result,
-                ]
-            }
-        let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            let line = (0..<4).map { row[$0].padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined()
-            return line
-                + row[4].replacingOccurrences(of: "\n", with: " ")
-                .trimmingCharacters(in: .whitespaces) + "\n"
-        }.joined()
+        return ControlTarget.tasks(query)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TaskhookClient
 import TaskhookPosix
 
 /// `taskhook wait`: block a batch job until its tasks finish, then hand it the result URLs.
@@ -49,82 +50,63 @@ struct WaitCommand: ParsableCommand {
 
     func run() throws {
         let statusLine = StatusLine()
-        var unique: [String] = []
-        for id in ids where !unique.contains(id) { unique.append(id) }
-        let waiter = TaskWaiter(
-            ids: unique, endpoint: try connection.endpoint(), any: any, timeout: timeout?.duration,
-            statusLine: statusLine)
-        let ending = waiter.run()
+        let endpoint = try connection.endpoint()
+        var waiter = TaskWaiter(
+            ids: ids, endpoint: endpoint.description, mode: any ? .any : .all, timeout: timeout?.duration,
+            now: Instant.now(), ticks: statusLine.isEnabled)
+        WaitLoop(endpoint: endpoint, statusLine: statusLine).run(&waiter)
         statusLine.clear()
-        let report = WaitReport(waiter: waiter, ending: ending, json: json, terminal: statusLine.isEnabled)
-        report.write()
-        if report.exitStatus.rawValue != 0 { throw report.exitStatus }
+        WaitReport(waiter: waiter, json: json, terminal: statusLine.isEnabled).write()
+        let status = waiter.exitStatus
+        if status != .completed { throw ExitCode(status.rawValue) }
     }
 }
 
-/// What a finished wait prints, and its exit status.
+/// What a finished wait prints.
 struct WaitReport {
     let waiter: TaskWaiter
-    let ending: TaskWaiter.Ending
     let json: Bool
     /// Standard error is a terminal: say a little more there.
     let terminal: Bool
 
-    /// The tasks the output is about: all of them, or with --any the first to finish.
-    var reported: [TaskWaiter.Slot] {
-        guard waiter.any else { return waiter.slots }
-        return waiter.finishOrder.first.map { [waiter.slots[$0]] } ?? []
-    }
-
-    var exitStatus: ExitCode {
-        switch ending {
-        case .unreachable, .refused:
-            return ExitStatus.unavailable
-        case .finished, .timedOut:
-            if reported.contains(where: { $0.task.terminal && !$0.task.isCompleted }) { return ExitStatus.problems }
-            if case .timedOut = ending { return ExitStatus.timedOut }
-            return .success
-        }
-    }
-
     func write() {
         var output = StandardOutput()
-        for slot in reported {
+        for task in waiter.reported {
             if json {
-                if let body = slot.body { output.write(String(decoding: body, as: UTF8.self) + "\n") }
-            } else if slot.task.isCompleted {
-                for url in slot.task.results ?? [] { output.write(url + "\n") }
+                if let body = task.body { output.write(String(decoding: body, as: UTF8.self) + "\n") }
+            } else if task.view.isCompleted {
+                for url in task.view.results ?? [] { output.write(url + "\n") }
             }
         }
         output.flush()
-        for slot in reported { describe(slot) }
-        switch ending {
+        for task in waiter.reported { describe(task) }
+        switch waiter.ending {
         case .unreachable(let reason):
             printError("taskhook wait: \(reason); gave up")
         case .refused(let reason):
             printError("taskhook wait: \(reason)")
         case .timedOut:
-            let pending = waiter.slots.filter { !$0.task.terminal }.map { "\($0.id) (\($0.task.statusText))" }
-            let limit = waiter.deadline.map { " after \(elapsedText($0 - waiter.started))" } ?? ""
+            let pending = waiter.tasks.filter { !$0.view.terminal }.map { "\($0.id) (\($0.view.statusText))" }
+            let limit = waiter.deadline.map { " after \(TimeText.elapsed($0 - waiter.started))" } ?? ""
             printError("taskhook wait: timed out\(limit); not finished: \(pending.joined(separator: ", "))")
-        case .finished:
+        case .finished, nil:
             break
         }
     }
 
-    private func describe(_ slot: TaskWaiter.Slot) {
-        let task = slot.task
-        guard task.terminal else { return }
-        let reason = task.error.map { ": \($0)" } ?? ""
-        if task.isCompleted {
+    private func describe(_ task: TaskWaiter.Tracked) {
+        let view = task.view
+        guard view.terminal else { return }
+        let reason = view.error.map { ": \($0)" } ?? ""
+        if view.isCompleted {
             guard terminal else { return }
-            let waited = slot.finishedAt.map { " (waited \(elapsedText($0 - waiter.started)))" } ?? ""
-            let count = task.results?.count ?? 0
-            printError("task \(slot.id) completed" + (count == 0 ? " without result URLs" : "") + waited)
-        } else if task.status == "failed" {
-            printError("taskhook wait: task \(slot.id) failed\(reason)")
+            let waited = task.finishedAt.map { " (waited \(TimeText.elapsed($0 - waiter.started)))" } ?? ""
+            let count = view.results?.count ?? 0
+            printError("task \(task.id) completed" + (count == 0 ? " without result URLs" : "") + waited)
+        } else if view.status == "failed" {
+            printError("taskhook wait: task \(task.id) failed\(reason)")
         } else {
-            printError("taskhook wait: task \(slot.id) was \(task.status ?? "ended")\(reason)")
+            printError("taskhook wait: task \(task.id) was \(view.status ?? "ended")\(reason)")
         }
     }
 }

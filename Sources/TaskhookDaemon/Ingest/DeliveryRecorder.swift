@@ -70,6 +70,12 @@ final class DeliveryRecorder {
         for key in keys { inFlight[key] = ticket }
     }
 
+    /// Writes everything queued, stops the writer thread and answers what it reported.
+    func close() {
+        writer.close()
+        takeCompletions()
+    }
+
     /// Hands this loop iteration's records to the writer thread in one go.
     func submit() { writer.submit() }
 
@@ -99,6 +105,12 @@ final class DeliveryRecorder {
                 logger.error("checkpoint failed", metadata: ["reason": "\(error)"])
             }
         }
+    }
+
+    /// Forgets expired tasks now and then hourly: checkpoints do it too, but a daemon may be
+    /// too quiet to reach one for days.
+    func startForgetting(on loop: EventLoop) {
+        loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.forgetExpiredTasks() }
     }
 
     /// Forgets the tasks not heard of within the task retention (the checkpoint that follows

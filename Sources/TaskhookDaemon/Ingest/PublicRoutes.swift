@@ -14,12 +14,16 @@ final class PublicRoutes: HTTPHandler {
     private let discardPaths: Set<String>
     private let recorder: DeliveryRecorder?
     private let logger: Logger
-    var metrics: DaemonMetrics?
+    private let metrics: DaemonMetrics?
 
-    init(routes: [WebhookRoute], discardPaths: Set<String>, recorder: DeliveryRecorder?, logger: Logger) {
+    init(
+        routes: [WebhookRoute], discardPaths: Set<String>, recorder: DeliveryRecorder?, metrics: DaemonMetrics? = nil,
+        logger: Logger
+    ) {
         self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
         self.discardPaths = discardPaths
         self.recorder = recorder
+        self.metrics = metrics
         self.logger = logger
     }
 

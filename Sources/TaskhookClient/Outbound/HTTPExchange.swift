@@ -4,19 +4,19 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// One HTTP(S) request from the command line (URLSession; the daemon has its own server and
-/// no client at all).
-enum HTTPExchange {
-    struct Answer {
-        var status: Int
-        var body: Data
+/// One outbound HTTP(S) request from the command line (URLSession; the daemon has its own
+/// server and makes no outbound connection at all).
+public enum HTTPExchange {
+    public struct Answer: Sendable {
+        public var status: Int
+        public var body: Data
     }
 
-    struct Unreachable: Error, CustomStringConvertible {
-        let description: String
+    public struct Unreachable: Error, CustomStringConvertible {
+        public let description: String
     }
 
-    static func send(
+    public static func send(
         _ method: String, _ url: URL, headers: [(String, String)] = [], body: Data? = nil, timeout: TimeInterval = 30
     ) async throws -> Answer {
         var request = URLRequest(url: url, timeoutInterval: timeout)

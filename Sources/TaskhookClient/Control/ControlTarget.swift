@@ -1,0 +1,17 @@
+/// The control API's request targets (path and query), every value percent-encoded.
+public enum ControlTarget {
+    /// One task; with `wait`, a long poll the daemon holds up to that many seconds.
+    public static func task(_ id: String, wait seconds: Int? = nil) -> String {
+        "/v1/tasks/\(id.percentEncoded)" + (seconds.map { "?wait=\($0)" } ?? "")
+    }
+
+    /// A page of the task listing; `query` in the order given.
+    public static func tasks(_ query: [(name: String, value: String)]) -> String {
+        "/v1/tasks?" + query.map { "\($0.name)=\($0.value.percentEncoded)" }.joined(separator: "&")
+    }
+
+    /// The event stream from after `since`, optionally one task's only.
+    public static func events(since: UInt64, follow: Bool, task: String?) -> String {
+        "/v1/events?since=\(since)&follow=\(follow)" + (task.map { "&task=\($0.percentEncoded)" } ?? "")
+    }
+}

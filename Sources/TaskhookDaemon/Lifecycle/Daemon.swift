@@ -1,0 +1,165 @@
+import Logging
+import Prometheus
+import TaskhookHTTP
+import TaskhookJournal
+import TaskhookPosix
+import TaskhookState
+
+/// The running daemon: one event loop thread with the listeners, the signals and the routes.
+///
+/// Start-up, in order: signals blocked (before the writer thread exists), the routes' secrets
+/// read, the journal replayed into the task store, the listeners opened; READY=1 only in `run`.
+public final class Daemon {
+    public enum StartError: Error, CustomStringConvertible {
+        case listen(SocketAddress, SyscallError)
+        case setup(SyscallError)
+        case journal(JournalError)
+        case route(String)
+
+        public var description: String {
+            switch self {
+            case .listen(let address, let error): "cannot listen on \(address): \(error)"
+            case .setup(let error): "cannot set up the event loop: \(error)"
+            case .journal(let error): "cannot open the journal: \(error)"
+            case .route(let reason): reason
+            }
+        }
+    }
+
+    private let logger: Logger
+    private let loop: EventLoop
+    private let server: HTTPServer
+    private let signals: SignalHandler
+    private let store: TaskStore
+    private let recorder: DeliveryRecorder
+    private let heartbeat: ServiceHeartbeat
+    private let shutdown: Shutdown
+    private let reloader: Reloader?
+
+    /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
+    /// `/metrics` (nil: metrics are recorded but not served).
+    /// `service`: what systemd passed (notify socket, watchdog, sockets by name).
+    /// `reloadConfiguration`: reads the configuration again on SIGHUP.
+    public init(
+        configuration: DaemonConfiguration, environment: [String: String], logger: Logger,
+        metrics registry: PrometheusCollectorRegistry? = nil, service: ServiceManager = ServiceManager(),
+        reloadConfiguration: (() throws -> DaemonConfiguration)? = nil
+    ) throws(StartError) {
+        self.logger = logger
+        let descriptors = FileSystem.raiseDescriptorLimit()
+        if descriptors < configuration.server.maxConnections + 64 {
+            logger.warning(
+                "the descriptor limit is below max-connections; accept() will fail before the limit is reached",
+                metadata: ["limit": "\(descriptors)", "max_connections": "\(configuration.server.maxConnections)"])
+        }
+        do {
+            signals = try SignalHandler(hangOnSIGUSR2: configuration.hangOnSIGUSR2, logger: logger)
+            loop = try EventLoop()
+        } catch {
+            throw .setup(error)
+        }
+        server = HTTPServer(loop: loop, configuration: configuration.server) { [logger] diagnostic in
+            switch diagnostic {
+            case .acceptFailed(let listener, let error):
+                logger.warning("accept failed", metadata: ["listener": "\(listener)", "error": "\(error)"])
+            case .connectionLimitReached(let limit):
+                logger.warning("connection limit reached; answering 503", metadata: ["limit": "\(limit)"])
+            }
+        }
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+        let loader = RouteLoader(environment: environment, logger: logger)
+        let webhookRoutes = try loader.routes(configuration)
+        let adminToken = try loader.adminToken(configuration.control)
+
+        let journal: JournalStartup.Opened
+        do {
+            journal = try JournalStartup.open(configuration.journal, logger: logger)
+        } catch {
+            throw .journal(error)
+        }
+        let metrics = DaemonMetrics(registry: registry)
+        store = TaskStore(table: journal.table, maxWaiters: configuration.control.maxWaiters)
+        recorder = DeliveryRecorder(
+            writer: journal.writer, store: store, checkpointEvery: configuration.journal.checkpointEvery,
+            taskRetentionSeconds: configuration.journal.taskRetentionSeconds, metrics: metrics, logger: logger)
+        let routes = PublicRoutes(
+            routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, metrics: metrics,
+            logger: logger)
+        let events = EventStream(store: store, loop: loop)
+        let control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, store] in
+            metrics.scrape(server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)
+        }
+        let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in
+            "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "
+                + "connections \(server.connectionCount)"
+        }
+        self.heartbeat = heartbeat
+        shutdown = Shutdown(
+            loop: loop, server: server, control: control, recorder: recorder, heartbeat: heartbeat,
+            drainTimeout: configuration.drainTimeout, logger: logger)
+        reloader = reloadConfiguration.map {
+            Reloader(
+                running: configuration, read: $0, loader: loader, routes: routes, heartbeat: heartbeat, logger: logger)
+        }
+
+        // From here on the writer thread runs: any failure closes it before it is thrown.
+        do throws(StartError) {
+            do {
+                _ = try loop.register(journal.writer.completionsReady.rawValue, interest: .readable) { [recorder] _ in
+                    recorder.takeCompletions()
+                }
+            } catch {
+                throw .setup(error)
+            }
+            loop.addIterationHook { [recorder] in recorder.submit() }
+            // Log lines of an iteration go out in one write (LineLogOutput).
+            loop.addIterationHook { LineLogOutput.standardError.flush() }
+            try Listeners(server: server, service: service, logger: logger).open(
+                configuration, webhooks: routes, control: control, adminToken: adminToken)
+        } catch {
+            recorder.close()
+            throw error
+        }
+        for route in webhookRoutes {
+            logger.info(
+                "route",
+                metadata: [
+                    "route": "\(route.path)\(route.token == nil ? "" : "/<token>")", "provider": "\(route.provider)",
+                    "verification": "\(route.verifier == nil ? "none (allow-unsigned)" : "on")",
+                ])
+        }
+    }
+
+    /// Checks a configuration as a start would, without starting: every secret (the routes'
+    /// and the admin listener's token) and key is read and parsed, by the code a start runs.
+    public static func check(_ configuration: DaemonConfiguration, environment: [String: String]) throws(StartError) {
+        let loader = RouteLoader(environment: environment, logger: Logger(label: "taskhookd"))
+        _ = try loader.routes(configuration)
+        _ = try loader.adminToken(configuration.control)
+    }
+
+    /// The addresses actually bound (ports resolved when 0 was configured).
+    public var listenAddresses: [SocketAddress] { server.listenerAddresses(named: "http") }
+
+    /// Runs until SIGTERM or SIGINT and a graceful drain.
+    public func run() throws(SyscallError) {
+        try signals.register(
+            on: loop, stop: { [unowned self] name in self.shutdown.begin(signal: name) },
+            reload: { [unowned self] in
+                guard let reloader = self.reloader, !self.shutdown.isStopping else {
+                    self.logger.notice("SIGHUP: no configuration file to read again")
+                    return
+                }
+                reloader.reload()
+            })
+        for address in listenAddresses {
+            logger.info("listening", metadata: ["listener": "http", "address": "\(address)"])
+        }
+        heartbeat.ready()
+        recorder.startForgetting(on: loop)
+        LineLogOutput.standardError.hold()
+        defer { LineLogOutput.standardError.release() }
+        try loop.run()
+        logger.info("stopped")
+    }
+}

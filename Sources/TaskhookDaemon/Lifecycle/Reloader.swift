@@ -1,0 +1,47 @@
+import Logging
+
+/// SIGHUP: reads the configuration, secrets and keys again and swaps in the new routes. A bad
+/// new configuration is logged with its reason and the running one kept. Listeners, the
+/// journal and limits stay as they are (they need a restart; a change to them is logged).
+final class Reloader {
+    private let running: DaemonConfiguration
+    private let read: () throws -> DaemonConfiguration
+    private let loader: RouteLoader
+    private let routes: PublicRoutes
+    private let heartbeat: ServiceHeartbeat
+    private let logger: Logger
+
+    init(
+        running: DaemonConfiguration, read: @escaping () throws -> DaemonConfiguration, loader: RouteLoader,
+        routes: PublicRoutes, heartbeat: ServiceHeartbeat, logger: Logger
+    ) {
+        self.running = running
+        self.read = read
+        self.loader = loader
+        self.routes = routes
+        self.heartbeat = heartbeat
+        self.logger = logger
+    }
+
+    func reload() {
+        heartbeat.reloading()
+        defer { heartbeat.reloaded() }
+        let next: DaemonConfiguration
+        let built: [WebhookRoute]
+        do {
+            next = try read()
+            built = try loader.routes(next)
+        } catch {
+            logger.error("reload rejected; the running configuration stays", metadata: ["reason": "\(error)"])
+            return
+        }
+        for warning in next.warnings { logger.warning("\(warning)") }
+        if next.listen != running.listen || next.journal != running.journal || next.control != running.control
+            || next.server.limits != running.server.limits
+        {
+            logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
+        }
+        routes.replaceRoutes(built)
+        logger.info("reloaded", metadata: ["routes": "\(built.count)"])
+    }
+}
