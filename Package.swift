@@ -76,8 +76,8 @@ let package = Package(
         .executableTarget(
             name: "taskhook",
             dependencies: [
-                "TaskhookDaemon", "TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookProviders",
-                "TaskhookState", "TaskhookClient",
+                "TaskhookClient", "TaskhookState", "TaskhookJournal", "TaskhookProviders", "TaskhookCore",
+                "TaskhookPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TaskhookCore
-import TaskhookDaemon
 import TaskhookJournal
 import TaskhookState
 

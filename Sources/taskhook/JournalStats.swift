@@ -1,6 +1,5 @@
 import ArgumentParser
 import TaskhookCore
-import TaskhookDaemon
 import TaskhookJournal
 import TaskhookState
 
