@@ -1,5 +1,6 @@
 import Foundation
 import TaskhookPosix
+import TaskhookProviders
 import Testing
 
 @testable import TaskhookDaemon
@@ -42,7 +43,8 @@ import Testing
         #expect(configuration.journal.options.retentionSeconds == 30 * 86400)
         #expect(configuration.journal.taskRetentionSeconds == 30 * 86400)
         #expect(configuration.server.limits.maxBodyBytes == 1 << 20)
-        #expect(configuration.routes[4].mapping?.statusMap["running"] == "in_progress")
+        #expect(
+            (configuration.routes[4].profile as? StandardWebhooksProfile)?.statusMap["running"] == .inProgress)
     }
 
     @Test func tasksAreForgottenAfterTheirOwnRetentionOfAtLeastAnHour() throws {
@@ -115,7 +117,7 @@ import Testing
 
     @Test func inlineSecretsAreAcceptedButWarnedAbout() throws {
         let configuration = try parse("routes:\n  - path: /f\n    provider: freepik\n    secret: {value: whsec_abc}\n")
-        #expect(configuration.routes.first?.secret == .value("whsec_abc"))
+        #expect((configuration.routes.first?.profile as? FreepikProfile)?.secret == .value("whsec_abc"))
         #expect(configuration.warnings.contains { $0.contains("written in the configuration file") })
         #expect(error("routes:\n  - path: /f\n    provider: freepik\n    secret: {value: a, env: B}\n") != nil)
     }
@@ -136,6 +138,50 @@ import Testing
         #expect(
             error("routes:\n  - path: /a\n    provider: standard-webhooks\n    allow-unsigned: true\n")?.path
                 == "routes[0].task-id")
+    }
+}
+
+extension ConfigurationFileTests {
+    static let genericRoute = "routes:\n  - path: /a\n    provider: standard-webhooks\n    allow-unsigned: true\n"
+
+    @Test func aMalformedJSONPointerIsAnErrorOnItsLine() {
+        let e = error(
+            Self.genericRoute + "    task-id: /data/i~2d\n    status: /s\n    status-map: {done: completed}\n")
+        #expect(e?.path == "routes[0].task-id")
+        #expect(e?.line == 5)
+        #expect(e?.message.contains("has a '~' not followed by 0 or 1") == true)
+    }
+
+    @Test func theEmptyJSONPointerIsTheWholeDocument() throws {
+        let configuration = try parse(
+            Self.genericRoute + "    task-id: /id\n    status: \"\"\n    status-map: {done: completed}\n")
+        #expect((configuration.routes.first?.profile as? StandardWebhooksProfile)?.status.tokens == [])
+    }
+
+    @Test func aRouteBuiltWithoutVerificationIsRefusedForTheSameReason() {
+        let route = RouteConfiguration(path: "/hooks/freepik", profile: FreepikProfile())
+        #expect(throws: RouteFactory.Failure.self) {
+            try RouteFactory.build(route, secrets: SecretReader(environment: [:]))
+        }
+        do {
+            _ = try RouteFactory.build(route, secrets: SecretReader(environment: [:]))
+        } catch {
+            #expect(error.description == route.unverifiedReason)
+            #expect(error.description.contains("has no secret; add it, or set allow-unsigned: true"))
+        }
+        var unsigned = route
+        unsigned.allowUnsigned = true
+        #expect(unsigned.unverifiedReason == nil)
+    }
+
+    @Test func anUnknownTargetStatusIsAnErrorOnItsLine() {
+        let e = error(
+            Self.genericRoute
+                + "    task-id: /id\n    status: /s\n    status-map:\n      done: completed\n      running: sprinting\n"
+        )
+        #expect(e?.path == "routes[0].status-map.running")
+        #expect(e?.line == 9)
+        #expect(e?.message == "expected one of created, in_progress, completed, failed, canceled")
     }
 }
 

@@ -4,7 +4,7 @@ import Testing
 @testable import TaskhookProviders
 
 @Suite struct FalNormalizerTests {
-    let normalizer = FalNormalizer()
+    let normalizer = FalProfile()
     static let requestID = "727028ec-aa98-4073-9bcd-0acb386abcfc"
 
     static func event(_ status: TaskStatus, results: [String] = [], error: String? = nil) -> TaskEvent {

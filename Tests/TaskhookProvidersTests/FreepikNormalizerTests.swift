@@ -4,7 +4,7 @@ import Testing
 @testable import TaskhookProviders
 
 @Suite struct FreepikNormalizerTests {
-    let normalizer = FreepikNormalizer()
+    let normalizer = FreepikProfile()
     static let taskID = "046b6c7f-0b8a-43b9-b35d-6489e6daee91"
 
     static func event(_ status: TaskStatus, results: [String] = []) -> Normalized {

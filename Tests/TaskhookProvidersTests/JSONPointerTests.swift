@@ -21,6 +21,7 @@ import Testing
 
     @Test func theEmptyPointerIsTheWholeDocument() throws {
         #expect(try JSONPointer("").resolve(in: Self.document) == Self.document)
+        #expect(try JSONPointer("") == .root)
     }
 
     @Test(arguments: ["/foo/2", "/foo/-", "/foo/01", "/foo/+1", "/foo/0/x", "/nope", "/foo/99999999999"])

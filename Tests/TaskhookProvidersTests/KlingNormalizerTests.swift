@@ -4,7 +4,7 @@ import Testing
 @testable import TaskhookProviders
 
 @Suite struct KlingNormalizerTests {
-    let normalizer = KlingNormalizer()
+    let normalizer = KlingProfile()
 
     static let succeeded =
         #"{"task_id":"CjhfG2dxbpcAAAAAAGtDJw","task_status":"succeed","task_status_msg":"","#

@@ -7,9 +7,9 @@ import Testing
 /// Normalizers take whatever an authentic sender wrote; no input may crash one.
 @Suite struct NormalizerRobustnessTests {
     static let normalizers: [any PayloadNormalizer] = [
-        FreepikNormalizer(), FalNormalizer(), KlingNormalizer(), ReplicateNormalizer(),
-        GenericNormalizer(
-            provider: "acme", taskID: try! JSONPointer("/id"), status: try! JSONPointer("/status"),
+        FreepikProfile(), FalProfile(), KlingProfile(), ReplicateProfile(),
+        StandardWebhooksProfile(
+            name: "acme", taskID: try! JSONPointer("/id"), status: try! JSONPointer("/status"),
             results: try! JSONPointer("/out"), statusMap: ["done": .completed]),
     ]
 

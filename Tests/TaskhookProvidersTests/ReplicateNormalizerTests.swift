@@ -4,7 +4,7 @@ import Testing
 @testable import TaskhookProviders
 
 @Suite struct ReplicateNormalizerTests {
-    let normalizer = ReplicateNormalizer()
+    let normalizer = ReplicateProfile()
 
     static func prediction(status: String, output: String = "null", error: String = "null") -> Callback {
         Fixtures.body(

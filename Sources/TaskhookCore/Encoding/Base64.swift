@@ -1,8 +1,8 @@
-/// Base64 (RFC 4648) decoding as webhook senders write it: `=` padding optional, the standard or the
-/// URL-safe alphabet. Bits left over after the last whole byte are ignored, as Python's decoder does
-/// (Standard Webhooks' tests rely on it for unpadded secrets).
+/// Base64 (RFC 4648) as webhook senders write it. Decoding: `=` padding optional, the standard or the
+/// URL-safe alphabet; bits left over after the last whole byte are ignored, as Python's decoder does
+/// (Standard Webhooks' tests rely on it for unpadded secrets). Shared with the CLI (`package`).
 package enum Base64 {
-    package enum Alphabet {
+    package enum Alphabet: Sendable {
         /// `A–Z a–z 0–9 + /`
         case standard
         /// `A–Z a–z 0–9 - _`
@@ -15,6 +15,32 @@ package enum Base64 {
             return decoded
         }
         return Array(text.utf8).withUnsafeBufferPointer { decode($0, alphabet: alphabet) }
+    }
+
+    /// `bytes` with the standard alphabet and padding (Standard Webhooks signatures), or the URL-safe
+    /// alphabet without padding (JSON Web Keys).
+    package static func encode(_ bytes: some Sequence<UInt8>, alphabet: Alphabet = .standard) -> String {
+        let digits = Array(
+            (alphabet == .standard
+                ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_").utf8)
+        var text: [UInt8] = []
+        var accumulator: UInt32 = 0
+        var bitCount = 0
+        for byte in bytes {
+            accumulator = (accumulator << 8) | UInt32(byte)
+            bitCount += 8
+            while bitCount >= 6 {
+                bitCount -= 6
+                text.append(digits[Int((accumulator >> UInt32(bitCount)) & 0x3F)])
+            }
+            accumulator &= (1 << UInt32(bitCount)) - 1
+        }
+        if bitCount > 0 { text.append(digits[Int((accumulator << UInt32(6 - bitCount)) & 0x3F)]) }
+        if alphabet == .standard {
+            while text.count % 4 != 0 { text.append(UInt8(ascii: "=")) }
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     private static func decode(_ text: UnsafeBufferPointer<UInt8>, alphabet: Alphabet) -> [UInt8]? {

@@ -1,4 +1,5 @@
-/// Hexadecimal as fal writes signatures (either case accepted) and SHA-256 digests are signed (lower case).
+/// Hexadecimal as fal writes signatures (either case accepted) and SHA-256 digests are signed (lower
+/// case). Shared with the CLI (`package`).
 package enum Hex {
     package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)

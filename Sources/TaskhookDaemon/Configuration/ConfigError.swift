@@ -1,17 +1,5 @@
-/// A configuration problem, naming the key's path and the line it is on.
-public struct ConfigError: Error, Equatable, CustomStringConvertible {
-    public let path: String
-    public let line: Int?
-    public let message: String
+import TaskhookProviders
 
-    public init(path: String, line: Int?, _ message: String) {
-        self.path = path
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        let location = line.map { " (line \($0))" } ?? ""
-        return path.isEmpty ? "\(message)\(location)" : "\(path)\(location): \(message)"
-    }
-}
+/// A configuration problem, naming the key's path and the line it is on. The same type the provider
+/// profiles raise for their own keys.
+public typealias ConfigError = SettingError

@@ -66,55 +66,42 @@ public struct ControlConfiguration: Sendable, Equatable {
     }
 }
 
-/// Where a secret comes from. Files and credentials are read at start and on reload.
-public enum SecretSource: Sendable, Equatable, CustomStringConvertible {
-    /// `$CREDENTIALS_DIRECTORY/<name>` (systemd `LoadCredential=`).
-    case credential(String)
-    case file(String)
-    case environment(String)
-    /// Inline in the configuration file: warned about at every start.
-    case value(String)
-
-    public var description: String {
-        switch self {
-        case .credential(let name): "credential \(name)"
-        case .file(let path): "file \(path)"
-        case .environment(let name): "environment variable \(name)"
-        case .value: "inline value"
-        }
-    }
-}
-
-public struct RouteConfiguration: Sendable, Equatable {
-    public typealias Provider = ProviderKind
-    public typealias KeyMode = FreepikVerifier.KeyMode
-
-    /// For `standard-webhooks` routes: where the task id and status are in the body.
-    public struct Mapping: Sendable, Equatable {
-        public var taskID: String
-        public var status: String
-        public var results: String?
-        public var error: String?
-        /// Provider status strings to normalized ones (created, in_progress, completed, failed, canceled).
-        public var statusMap: [String: String]
-    }
-
+/// A webhook route: where it is served, how it is authenticated, and its provider's profile (which
+/// holds the provider's own keys, read into typed values).
+public struct RouteConfiguration: Sendable {
     public var path: String
-    public var provider: Provider
-    /// The provider name recorded on events (`name:` for standard-webhooks routes).
-    public var name: String
-    public var secret: SecretSource?
-    /// Standard Webhooks v1a (Ed25519) public key.
-    public var publicKey: SecretSource?
-    public var keyMode = KeyMode.auto
+    /// The provider and its settings for this route.
+    public var profile: any ProviderProfile
     public var tolerance: Duration = .seconds(300)
-    /// fal's JWKS file, refreshed by `taskhook jwks fetch`.
-    public var jwks: String?
     /// A secret path segment: the route is served at `path/<token>` only.
     public var token: SecretSource?
     public var allowUnsigned = false
-    public var mapping: Mapping?
+
+    public init(
+        path: String, profile: any ProviderProfile, token: SecretSource? = nil, tolerance: Duration = .seconds(300),
+        allowUnsigned: Bool = false
+    ) {
+        self.path = path
+        self.profile = profile
+        self.token = token
+        self.tolerance = tolerance
+        self.allowUnsigned = allowUnsigned
+    }
+
+    /// The `provider:` word.
+    public var provider: String { type(of: profile).name }
+    /// The provider name recorded on events (`name:` for standard-webhooks routes).
+    public var name: String { profile.eventProvider }
 
     /// Whether anything authenticates callbacks on this route.
-    public var hasVerification: Bool { secret != nil || publicKey != nil || jwks != nil || token != nil }
+    public var hasVerification: Bool { profile.hasKeys || token != nil }
+
+    /// Why the route's callbacks cannot be trusted as configured (it names what to add); nil when
+    /// they can, or the route says `allow-unsigned: true`.
+    public var unverifiedReason: String? {
+        guard let missing = profile.missingVerification(hasToken: token != nil, allowUnsigned: allowUnsigned) else {
+            return nil
+        }
+        return "\(provider) route \(path) has no \(missing); add it, or set allow-unsigned: true"
+    }
 }

@@ -1,4 +1,5 @@
 import TaskhookPosix
+import TaskhookProviders
 
 /// Reads secrets from where the configuration says they are. Never logs their values.
 public struct SecretReader: Sendable {

@@ -86,7 +86,7 @@ final class PublicRoutes: HTTPHandler {
         // The headers the journal keeps are also the ones the verifier sees, so a journaled
         // callback can be verified again exactly as it was.
         var headers: [Delivery.Header] = []
-        for field in request.head.fields where Self.isKept(field.name) {
+        for field in request.head.fields where route.keepsHeader(field.name) {
             headers.append(Delivery.Header(name: field.name, value: field.value))
         }
         let callback = Callback(
@@ -167,13 +167,6 @@ final class PublicRoutes: HTTPHandler {
     }
 
     static let duplicateBody = (["recorded": true, "duplicate": true] as JSON).bytes
-
-    /// Whether a journal record keeps this request header (the name is lower-case): every
-    /// header a verifier reads (webhook-*, x-fal-*) and what describes the body and sender.
-    static func isKept(_ name: String) -> Bool {
-        name.hasPrefix("webhook-") || name.hasPrefix("x-fal-") || name == "content-type" || name == "user-agent"
-            || name == "content-length"
-    }
 
     static func notAllowed(allow: String) -> Response {
         .text(.methodNotAllowed, "method not allowed; use \(allow)", headers: HTTPFields([("Allow", allow)]))

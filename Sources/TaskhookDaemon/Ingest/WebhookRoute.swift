@@ -1,18 +1,33 @@
 import TaskhookCore
 import TaskhookProviders
 
-/// A configured route made ready: its secrets read, its verifier and normalizer built.
+/// A configured route made ready: its secrets read, its verifier built, its profile at hand for
+/// normalizing, delivery ids and the headers a record keeps.
 struct WebhookRoute {
     let configuration: RouteConfiguration
     /// The secret path segment, when the route has one (served at `path/<token>`).
     let token: [UInt8]?
     /// nil only for a route configured with `allow-unsigned: true` and no other check.
-    let verifier: SignatureVerifier?
-    let normalizer: PayloadNormalizer
-    let deliveryID: @Sendable (Callback) -> String?
+    let verifier: (any SignatureVerifier)?
+    let normalizer: any PayloadNormalizer
+    private let profile: any ProviderProfile
+
+    init(configuration: RouteConfiguration, token: [UInt8]?, verifier: (any SignatureVerifier)?) {
+        self.configuration = configuration
+        self.token = token
+        self.verifier = verifier
+        normalizer = configuration.profile
+        profile = configuration.profile
+    }
 
     var path: String { configuration.path }
     var provider: String { configuration.name }
+
+    /// The provider's id for this delivery (the dedupe key), if it sends one.
+    func deliveryID(_ callback: Callback) -> String? { profile.deliveryID(of: callback) }
+
+    /// Whether the journal keeps this request header (lower-case name) for this route.
+    func keepsHeader(_ name: String) -> Bool { profile.keepsHeader(name) }
 
     /// Whether `segment` is this route's token, compared in constant time.
     func acceptsToken(_ segment: Substring?) -> Bool {

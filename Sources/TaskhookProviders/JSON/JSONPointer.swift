@@ -8,6 +8,14 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     /// The unescaped reference tokens.
     public let tokens: [String]
 
+    /// The empty pointer: the whole document.
+    public static let root = JSONPointer(description: "", tokens: [])
+
+    private init(description: String, tokens: [String]) {
+        self.description = description
+        self.tokens = tokens
+    }
+
     public init(_ text: String) throws(ProviderConfigurationError) {
         description = text
         guard !text.isEmpty else {

@@ -35,16 +35,14 @@ struct TaskObject {
         return try Self.identifier(member, describedAs: "\"\(key)\" in \(place)")
     }
 
-    /// A required status string, mapped through `table`; unknown values are named in the reason.
-    func status(_ key: String, provider: String, table: KeyValuePairs<String, TaskStatus>)
-        throws(PayloadProblem) -> TaskStatus
-    {
+    /// A required status string, read with the provider's `words`; unknown values are named in the reason.
+    func status(_ key: String, provider: String, words: StatusWords) throws(PayloadProblem) -> TaskStatus {
         guard let member = value[key] else { throw PayloadProblem("\(place) has no \"\(key)\"") }
         guard let text = member.string else {
             throw PayloadProblem("\"\(key)\" in \(place) is \(member.kind), not a string")
         }
-        guard let status = table.first(where: { $0.key == text })?.value else {
-            let known = table.map(\.key).joined(separator: ", ")
+        guard let status = words.status(for: text) else {
+            let known = words.words.joined(separator: ", ")
             throw PayloadProblem("unknown \(provider) \(key) \(text.quotedForReason) (known: \(known))")
         }
         return status

@@ -40,11 +40,32 @@ public struct FalVerifier: SignatureVerifier {
         }
         guard !keys.isEmpty else { return VerificationFailure("no fal public keys are configured (empty JWKS)") }
 
-        // Header values are signed verbatim; the body's digest in lower-case hex, as Python's hexdigest().
-        let bodyDigest = Hex.encode(SHA256.hash(data: callback.body))
-        let message = Array("\(requestID)\n\(userID)\n\(timestamp)\n\(bodyDigest)".utf8)
+        let message = Self.signedContent(
+            requestID: requestID, userID: userID, timestamp: timestamp, body: callback.body)
         if keys.contains(where: { $0.isValidSignature(signature, for: message) }) { return nil }
         let tried = keys.count == 1 ? "the one JWKS key" : "any of the \(keys.count) JWKS keys"
         return VerificationFailure("\(Self.signatureHeader) does not verify with \(tried)")
+    }
+
+    /// What fal signs. Header values are signed verbatim; the body's digest in lower-case hex, as
+    /// Python's hexdigest().
+    static func signedContent(requestID: String, userID: String, timestamp: String, body: [UInt8]) -> [UInt8] {
+        let bodyDigest = Hex.encode(SHA256.hash(data: body))
+        return Array("\(requestID)\n\(userID)\n\(timestamp)\n\(bodyDigest)".utf8)
+    }
+
+    /// The four headers fal sends with `body`, signed with `key`: the inverse of `verify`.
+    static func sign(
+        _ body: [UInt8], requestID: String, userID: String, timestamp: Int64, key: Curve25519.Signing.PrivateKey
+    ) -> [Delivery.Header] {
+        let content = signedContent(requestID: requestID, userID: userID, timestamp: String(timestamp), body: body)
+        // Signing only fails for a key the library cannot use, which a parsed key never is.
+        let signature = (try? key.signature(for: content)).map { Array($0) } ?? []
+        return [
+            Delivery.Header(name: requestIDHeader, value: requestID),
+            Delivery.Header(name: userIDHeader, value: userID),
+            Delivery.Header(name: timestampHeader, value: String(timestamp)),
+            Delivery.Header(name: signatureHeader, value: Hex.encode(signature)),
+        ]
     }
 }

@@ -3,7 +3,7 @@ import Testing
 
 @testable import TaskhookProviders
 
-@Suite struct GenericNormalizerTests {
+@Suite struct StandardWebhooksNormalizerTests {
     static let statusMap: [String: TaskStatus] = [
         "queued": .created, "running": .inProgress, "done": .completed, "error": .failed, "3": .canceled,
     ]
@@ -11,9 +11,9 @@ import Testing
     static func normalizer(
         id: String = "/data/id", status: String = "/data/state", results: String? = "/data/outputs",
         error: String? = "/data/error"
-    ) throws -> GenericNormalizer {
-        GenericNormalizer(
-            provider: "acme", taskID: try JSONPointer(id), status: try JSONPointer(status),
+    ) throws -> StandardWebhooksProfile {
+        StandardWebhooksProfile(
+            name: "acme", taskID: try JSONPointer(id), status: try JSONPointer(status),
             results: try results.map { try JSONPointer($0) }, error: try error.map { try JSONPointer($0) },
             statusMap: statusMap)
     }

@@ -1,0 +1,98 @@
+import Crypto
+import TaskhookCore
+
+/// Freepik's Kling image-to-video callbacks: Standard Webhooks headers and HMAC-SHA256 `v1` entries,
+/// with a key derivation of its own (`key-mode`); the body is the GET-status answer without its
+/// `data` wrapper, `{"task_id", "status", "generated": [url…]}`.
+public struct FreepikProfile: ProviderProfile, Equatable {
+    public typealias KeyMode = FreepikVerifier.KeyMode
+
+    public static let name = "freepik"
+    public static let settingKeys = ["secret", "key-mode"]
+    public static let authentication = Authentication.keys("secret")
+    public static let signingKeyKind = SigningKeyKind.secret
+
+    static let statusWords = StatusWords([
+        "CREATED": .created, "IN_PROGRESS": .inProgress, "COMPLETED": .completed, "FAILED": .failed,
+    ])
+
+    /// The route's webhook secret.
+    public var secret: SecretSource?
+    /// How the secret becomes HMAC key bytes; for signing, `auto` means standard for a `whsec_`
+    /// secret and raw otherwise.
+    public var keyMode: KeyMode
+
+    public init(secret: SecretSource? = nil, keyMode: KeyMode = .auto) {
+        self.secret = secret
+        self.keyMode = keyMode
+    }
+
+    public init() {
+        self.init(secret: nil)
+    }
+
+    public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
+        self.init(
+            secret: try settings["secret"]?.requireSecret(warnings: &warnings),
+            keyMode: try settings["key-mode"]?.requireOneOf(
+                Dictionary(uniqueKeysWithValues: KeyMode.allCases.map { ($0.rawValue, $0) })) ?? .auto)
+    }
+
+    public var hasKeys: Bool { secret != nil }
+
+    public func verifier(keys: any KeyLoader, toleranceSeconds: Int64) throws(ProviderConfigurationError)
+        -> (any SignatureVerifier)?
+    {
+        guard let secret else { return nil }
+        let text = try keys.text(of: secret, for: "secret")
+        do {
+            return try FreepikVerifier(secrets: [text], keyMode: keyMode, toleranceSeconds: toleranceSeconds)
+        } catch {
+            throw ProviderConfigurationError("secret: \(error.reason)")
+        }
+    }
+
+    public func deliveryID(of callback: Callback) -> String? { StandardWebhooksScheme.deliveryID(of: callback) }
+
+    public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
+
+    public var statusWords: StatusWords { Self.statusWords }
+
+    public func sign(_ body: [UInt8], taskID: String, deliveryID: String, timestamp: Int64, with key: SigningKey)
+        throws(ProviderConfigurationError) -> [Delivery.Header]
+    {
+        guard case .secret(let secret) = key else {
+            throw ProviderConfigurationError("Freepik signs with the route's secret, not an Ed25519 key")
+        }
+        let mode = keyMode != .auto ? keyMode : secret.hasPrefix("whsec_") ? .standard : .raw
+        guard let bytes = try FreepikVerifier.keyBytes(secret, mode: mode).first else {
+            throw ProviderConfigurationError("the Freepik webhook secret gives no key")
+        }
+        return StandardWebhooksScheme.sign(
+            body, id: deliveryID, timestamp: timestamp, key: .hmac(SymmetricKey(data: bytes)))
+    }
+
+    public func testBody(taskID: String, status: TaskStatus, resultURL: String) throws(ProviderConfigurationError)
+        -> [UInt8]?
+    {
+        let word = try statusWords.requireWord(for: status, provider: Self.name)
+        let generated: JSON = status == .completed ? [.string(resultURL)] : []
+        let body: JSON = ["task_id": .string(taskID), "status": .string(word), "generated": generated]
+        return body.bytes
+    }
+
+    /// The wrapped `{"data": {…}}` form is accepted too; unknown fields are ignored.
+    public func normalize(_ callback: Callback) -> Normalized {
+        do throws(PayloadProblem) {
+            let task = try TaskObject(body: callback.body, unwrappingDataWithout: "task_id")
+            let event = TaskEvent(
+                taskID: try task.identifier("task_id"),
+                provider: Self.name,
+                status: try task.status("status", provider: "Freepik", words: Self.statusWords),
+                results: (task["generated"]?.array ?? []).compactMap { $0.string })
+            return .events([event], note: nil)
+        } catch {
+            return .unparsed(reason: error.reason)
+        }
+    }
+}
