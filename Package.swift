@@ -40,7 +40,7 @@ let package = Package(
         ),
         // The vocabulary: tasks, their events and statuses, deliveries, JSON. Pure values, no I/O.
         .target(name: "TaskhookCore"),
-        // Signature schemes and payload normalizers: pure functions of (headers, raw body, keys, clock).
+        // One profile per provider (keys, verifier, normalizer, signer) and the signature schemes they share.
         .target(
             name: "TaskhookProviders",
             dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]

@@ -2,7 +2,7 @@ import TaskhookCore
 
 /// Someone waiting for one task to end (a long-poll): told once, when the task reaches a
 /// terminal status through a durable record.
-public protocol TaskWaiter: AnyObject {
+public protocol TaskEndWaiter: AnyObject {
     func taskEnded(_ task: TrackedTask)
 }
 
@@ -14,7 +14,7 @@ public final class TaskStore {
     public typealias ChangeListener = (TrackedTask, TrackedTask.Report) -> Void
 
     public private(set) var table: TaskTable
-    private var waiters: WaiterRegistry<any TaskWaiter>
+    private var waiters: WaiterRegistry<any TaskEndWaiter>
     private var listeners: [ChangeListener] = []
 
     public init(table: TaskTable = TaskTable(), maxWaiters: Int) {
@@ -72,16 +72,16 @@ public final class TaskStore {
     public var waiterLimit: Int { waiters.limit }
 
     /// Registers `waiter` for task `id`; nil when the registry is full.
-    public func addWaiter(_ waiter: any TaskWaiter, for id: String) -> WaiterRegistry<any TaskWaiter>.ID? {
+    public func addWaiter(_ waiter: any TaskEndWaiter, for id: String) -> WaiterRegistry<any TaskEndWaiter>.ID? {
         waiters.add(waiter, for: id)
     }
 
     /// Removes a waiter whose wait ended otherwise (timeout, client gone); nil if it was woken already.
     @discardableResult
-    public func removeWaiter(_ id: WaiterRegistry<any TaskWaiter>.ID) -> (any TaskWaiter)? {
+    public func removeWaiter(_ id: WaiterRegistry<any TaskEndWaiter>.ID) -> (any TaskEndWaiter)? {
         waiters.remove(id)
     }
 
     /// Removes and returns every waiter (shutdown), in the order they arrived.
-    public func takeAllWaiters() -> [any TaskWaiter] { waiters.takeAll() }
+    public func takeAllWaiters() -> [any TaskEndWaiter] { waiters.takeAll() }
 }

@@ -35,7 +35,7 @@ struct EventsCommand: ParsableCommand {
         var everConnected = false
         while true {
             do {
-                let stream = try EventStream(endpoint, since: last, follow: follow, task: task)
+                let stream = try EventSubscription(endpoint, since: last, follow: follow, task: task)
                 everConnected = true
                 while let events = try stream.next(timeout: follow ? nil : .seconds(30)) {
                     for event in events { output.write(event.data + "\n") }
@@ -43,7 +43,7 @@ struct EventsCommand: ParsableCommand {
                     output.flush()
                 }
                 if !follow { return }
-            } catch let refused as EventStream.Refused where !(follow && refused.answer.status >= 500) {
+            } catch let refused as EventSubscription.Refused where !(follow && refused.answer.status >= 500) {
                 // A wrong token or a bad request stays wrong: say so and stop, as status does.
                 output.flush()
                 throw answerError(refused.answer, command: "events")

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import TaskhookClient
 import TaskhookPosix
 
@@ -54,14 +53,13 @@ final class StatusLine {
     let isEnabled: Bool
     private var shown = false
 
-    init(enabled: Bool = isatty(2) == 1) {
+    init(enabled: Bool = Terminal.isTerminal(2)) {
         isEnabled = enabled
     }
 
     func show(_ text: String) {
         guard isEnabled else { return }
-        var width = winsize()
-        let columns = ioctl(2, UInt(TIOCGWINSZ), &width) == 0 && width.ws_col > 1 ? Int(width.ws_col) - 1 : 79
+        let columns = Terminal.columns(2).map { $0 > 1 ? $0 - 1 : 79 } ?? 79
         let line = text.count > columns ? String(text.prefix(columns - 1)) + "…" : text
         writeError("\r\u{1B}[K" + line)
         shown = true

@@ -4,7 +4,7 @@ import Testing
 @testable import TaskhookState
 
 /// A waiter that only records what it was told.
-private final class RecordingWaiter: TaskWaiter {
+private final class RecordingWaiter: TaskEndWaiter {
     var ended: [TrackedTask] = []
     func taskEnded(_ task: TrackedTask) { ended.append(task) }
 }

@@ -1,6 +1,6 @@
 /// The control API's event stream on a connection of its own: the answer's head, then events
 /// as they arrive.
-public final class EventStream {
+public final class EventSubscription {
     /// The daemon answered, but not with a stream: its answer, to report rather than retry.
     public struct Refused: Error, CustomStringConvertible {
         public let answer: ControlResponse
