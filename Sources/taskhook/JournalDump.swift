@@ -9,7 +9,8 @@ struct JournalDump: ParsableCommand {
         commandName: "dump",
         abstract: "Print every record as one JSON object a line.",
         discussion: """
-            Fields: seq, time (ms since the epoch), kind, route, provider, delivery_id, task_id, status, \
+            Fields: seq, time (ms since the epoch), kind, route, provider, delivery_id, peer (the sender's \
+            address: the proxy's, or the client's a trusted proxy forwarded), task_id, status, \
             results, error, applied (whether it changed the task: false for a late or repeated report), body \
             (the raw callback body as text; body_base64 instead when it is not UTF-8). \
             A delivery with several events prints one line per event; an unparsed one has a note instead.
@@ -52,7 +53,7 @@ struct JournalDump: ParsableCommand {
             }
             let common: [(String, JSON)] = [
                 ("route", .string(delivery.route)), ("provider", .string(delivery.provider)),
-                ("delivery_id", .optional(delivery.deliveryID)),
+                ("delivery_id", .optional(delivery.deliveryID)), ("peer", .string(delivery.remoteAddress)),
             ]
             let body: (String, JSON) =
                 String(validating: delivery.body, as: UTF8.self).map { ("body", .string($0)) }

@@ -37,6 +37,7 @@ extension DaemonConfiguration {
         if let control = top["control"] {
             try readControl(control.requireMapping(), into: &configuration.control, warnings: &configuration.warnings)
         }
+        if let proxies = top["trusted-proxies"] { configuration.trustedProxies = try readTrustedProxies(proxies) }
         if let routes = top["routes"] {
             for item in try routes.requireList() {
                 let route = try readRoute(item.requireMapping(), warnings: &configuration.warnings)
@@ -48,6 +49,12 @@ extension DaemonConfiguration {
         }
         try top.finish()
         return configuration
+    }
+
+    private static func readTrustedProxies(_ node: Setting) throws(ConfigError) -> TrustedProxies {
+        var texts: [String] = []
+        for item in try node.requireList() { texts.append(try item.requireString()) }
+        do { return try TrustedProxies(parsing: texts) } catch { throw node.error(error.description) }
     }
 
     private static func line(of error: YamlError) -> Int? {

@@ -16,6 +16,8 @@ public struct DaemonConfiguration: Sendable {
     public var journal = JournalConfiguration()
     public var control = ControlConfiguration()
     public var routes: [RouteConfiguration] = []
+    /// Reverse proxies whose forwarding headers name the client (`trusted-proxies:`).
+    public var trustedProxies = TrustedProxies.none
     /// Test only (`--test-hang-signal`): on SIGUSR2 the event loop stops forever, so tests can
     /// see the watchdog trip. Never set in production.
     public var hangOnSIGUSR2 = false

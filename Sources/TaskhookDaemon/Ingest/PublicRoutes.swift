@@ -15,11 +15,14 @@ final class PublicRoutes: HTTPHandler {
     private let recorder: DeliveryRecorder?
     private let logger: Logger
     private let metrics: DaemonMetrics?
+    /// Whose forwarding headers name the client in logs and the journal; swapped on reload.
+    var trustedProxies: TrustedProxies
 
     init(
         routes: [WebhookRoute], discardPaths: Set<String>, recorder: DeliveryRecorder?, metrics: DaemonMetrics? = nil,
-        logger: Logger
+        trustedProxies: TrustedProxies = .none, logger: Logger
     ) {
+        self.trustedProxies = trustedProxies
         self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
         self.discardPaths = discardPaths
         self.recorder = recorder
@@ -91,7 +94,7 @@ final class PublicRoutes: HTTPHandler {
         }
         let callback = Callback(
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
-        let peer = connection.peer.map { "\($0)" } ?? "unknown"
+        let peer = trustedProxies.clientAddress(peer: connection.peer, fields: request.head.fields)
         if let verifier = route.verifier, let failure = verifier.verify(callback) {
             logger.warning(
                 "callback rejected",
@@ -126,7 +129,7 @@ final class PublicRoutes: HTTPHandler {
                         metadata: [
                             "task_id": "\(event.taskID)", "provider": "\(route.provider)",
                             "task_status": "\(event.status.rawValue)", "route": "\(route.path)",
-                            "journal_seq": "\(sequence)",
+                            "journal_seq": "\(sequence)", "peer": "\(peer)",
                         ])
                 }
                 if events.isEmpty {

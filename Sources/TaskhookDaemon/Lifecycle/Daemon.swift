@@ -84,7 +84,7 @@ public final class Daemon {
             taskRetentionSeconds: configuration.journal.taskRetentionSeconds, metrics: metrics, logger: logger)
         let routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, metrics: metrics,
-            logger: logger)
+            trustedProxies: configuration.trustedProxies, logger: logger)
         let events = EventStream(store: store, loop: loop)
         let control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, store] in
             metrics.scrape(server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)

@@ -42,6 +42,7 @@ final class Reloader {
             logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
         }
         routes.replaceRoutes(built)
+        routes.trustedProxies = next.trustedProxies
         logger.info("reloaded", metadata: ["routes": "\(built.count)"])
     }
 }
