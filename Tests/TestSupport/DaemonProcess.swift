@@ -82,18 +82,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Runs `taskhook` with `arguments`; returns its exit status, standard output and error.
     public static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = cli
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        try ChildProcess.run(cli, arguments)
     }
 
     /// A fresh directory under /tmp for one test.

@@ -1,12 +1,14 @@
 """Shared by the end-to-end test clients: plan input, HTTP POST with the standard library, JSON-line output.
 
 The clients are deliberately independent of taskhook: they sign with the providers' algorithms as
-implemented by third-party PyPI packages, and send over plain http.client to 127.0.0.1.
+implemented by third-party PyPI packages, and send over plain http.client to 127.0.0.1 (or HTTPS, for the TLS test).
 """
 
 import http.client
 import importlib
 import json
+import os
+import ssl
 import sys
 import time
 
@@ -42,8 +44,17 @@ def now():
 
 
 def post(host, port, path, headers, body):
-    """POSTs `body` (bytes) and returns (status, answer text). One connection per request."""
-    connection = http.client.HTTPConnection(host, port, timeout=10)
+    """POSTs `body` (bytes) and returns (status, answer text). One connection per request.
+
+    With TASKHOOK_CLIENT_CA set (a CA certificate file), over HTTPS, trusting that CA only: the
+    way the TLS end-to-end test reaches taskhookd through nginx.
+    """
+    ca = os.environ.get("TASKHOOK_CLIENT_CA")
+    if ca:
+        context = ssl.create_default_context(cafile=ca)
+        connection = http.client.HTTPSConnection(host, port, timeout=10, context=context)
+    else:
+        connection = http.client.HTTPConnection(host, port, timeout=10)
     try:
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
