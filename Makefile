@@ -1,10 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
 SWIFT ?= swift
 BUILD_DEPS := libsystemd-dev pkg-config
-TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip
+# nginx-light and openssl: the TLS end-to-end test runs a real nginx in front of taskhookd.
+TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip nginx-light openssl
+# make deb: dpkg-deb, dpkg-shlibdeps and lintian.
+DEB_DEPS := $(BUILD_DEPS) dpkg-dev binutils lintian
 PY_TEST_DEPS := standardwebhooks cryptography
 
-.PHONY: deps build release run test fuzz fuzz-ci bench docs install systemd-check systemd-e2e format lint clean
+.PHONY: deps build release run test fuzz fuzz-ci bench docs install deb systemd-check systemd-e2e format lint clean
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -46,7 +49,7 @@ bench: deps
 
 # Man pages and shell completions, generated from the argument parsers, into .build/share.
 docs: build
-	$(SWIFT) package generate-manual
+	$(SWIFT) package generate-manual --configuration debug
 	mkdir -p .build/share/man/man1 .build/share/completions
 	cp .build/plugins/GenerateManual/outputs/taskhook/taskhook.1 .build/plugins/GenerateManual/outputs/taskhookd/taskhookd.1 .build/share/man/man1/
 	for shell in bash zsh fish; do \
@@ -54,9 +57,9 @@ docs: build
 	  .build/debug/taskhookd --generate-completion-script $$shell > .build/share/completions/taskhookd.$$shell; \
 	done
 
-# Binaries, units, sysusers file, the example configuration (not overwritten), man pages and
-# completions. Then: systemd-sysusers; systemctl daemon-reload; systemctl enable --now
-# taskhookd.socket taskhookd-control.socket taskhook-jwks.timer.
+# Binaries, units, sysusers file, the installed configuration (no routes; not overwritten), the
+# documented examples, man pages and completions. Then (README "Under systemd"): systemd-sysusers;
+# systemctl daemon-reload; systemctl enable --now taskhookd.socket taskhookd-control.socket.
 install: release docs
 	install -D -m 0755 .build/release/taskhookd $(DESTDIR)$(PREFIX)/bin/taskhookd
 	install -D -m 0755 .build/release/taskhook $(DESTDIR)$(PREFIX)/bin/taskhook
@@ -67,7 +70,10 @@ install: release docs
 	done
 	install -D -m 0644 systemd/taskhook.sysusers $(DESTDIR)/usr/lib/sysusers.d/taskhook.conf
 	install -d -m 0755 $(DESTDIR)/etc/taskhook
-	[ -e $(DESTDIR)/etc/taskhook/taskhook.yaml ] || install -m 0644 config/taskhook.yaml $(DESTDIR)/etc/taskhook/taskhook.yaml
+	[ -e $(DESTDIR)/etc/taskhook/taskhook.yaml ] || install -m 0644 config/installed.yaml $(DESTDIR)/etc/taskhook/taskhook.yaml
+	install -D -m 0644 config/taskhook.yaml $(DESTDIR)$(PREFIX)/share/doc/taskhook/examples/taskhook.yaml
+	install -D -m 0644 config/nginx/taskhook.conf $(DESTDIR)$(PREFIX)/share/doc/taskhook/examples/nginx-taskhook.conf
+	install -D -m 0644 config/caddy/Caddyfile $(DESTDIR)$(PREFIX)/share/doc/taskhook/examples/Caddyfile
 	install -D -m 0644 .build/share/man/man1/taskhook.1 $(DESTDIR)$(PREFIX)/share/man/man1/taskhook.1
 	install -D -m 0644 .build/share/man/man1/taskhookd.1 $(DESTDIR)$(PREFIX)/share/man/man1/taskhookd.1
 	for tool in taskhook taskhookd; do \
@@ -75,6 +81,12 @@ install: release docs
 	  install -D -m 0644 .build/share/completions/$$tool.zsh $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_$$tool; \
 	  install -D -m 0644 .build/share/completions/$$tool.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/$$tool.fish; \
 	done
+
+# taskhook_VERSION_ARCH.deb (packaging/deb/build.sh: dpkg-deb, and why), then lintian on it.
+# VERSION=0.1.0-1 and BUILD=release (static Swift runtime) by default.
+deb: deps
+	@scripts/deps.sh $(DEB_DEPS)
+	@deb=$$(SWIFT=$(SWIFT) bash packaging/deb/build.sh) && echo "built $$deb" && lintian --info "$$deb"
 
 # The units as systemd sees them: verify prints nothing, and the service's exposure.
 systemd-check: deps

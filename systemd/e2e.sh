@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# The units under a real systemd 252 as PID 1, in systemd-nspawn (recipe: shared/reference/
-# systemd.md §5.1). Checks: the service is started by its socket on the first callback;
-# `systemctl status` shows the STATUS text; `systemctl reload` completes; a hung event loop
-# (taskhookd --test-hang-signal, SIGUSR2) trips the watchdog and the service restarts with no
-# acknowledged callback lost; `journalctl -u taskhookd TASK_ID=…` finds the delivery;
-# `systemctl stop` ends cleanly. Needs root and Debian's registry (debootstrap, once: the root
-# file system is cached in $TASKHOOK_E2E_ROOTFS). Exit 0: all passed; 1: a check failed;
-# 77: it cannot run on this machine (it says why).
+# The Debian package under a real systemd 252 as PID 1, in systemd-nspawn (recipe: shared/reference/
+# systemd.md §5.1), on a throwaway overlay of a cached Debian root file system.
+#
+# 1. README "Under systemd", as written there (its marked blocks are taken from README.md, not
+#    retyped): the package installed, /healthz answered with no configuration yet, the first route
+#    with its secret as an encrypted credential, a signed callback answered 200, and `taskhook wait`
+#    run by a user in taskhook-clients (and refused to one who is not).
+# 2. A configuration the daemon would reject: `systemctl reload` fails, the reason is in the
+#    journal, and the same daemon keeps answering.
+# 3. The service's own behaviour: started by its socket, STATUS text, reload, a hung event loop
+#    (taskhookd --test-hang-signal, SIGUSR2) tripping the watchdog into a restart with no
+#    acknowledged callback lost, journald fields.
+# 4. An in-place upgrade to a rebuilt package while callbacks keep arriving: every callback
+#    answered 200 is in the upgraded daemon's table. Then remove (journal kept) and purge (gone).
+#
+# Needs root and Debian's registry (debootstrap, once: cached in $TASKHOOK_E2E_ROOTFS). The
+# package is built from the debug build `make test` made (TASKHOOK_E2E_BUILD=release for the
+# static release build); a debug build links the toolchain's Swift runtime, so /opt/swift is
+# bind-mounted. Exit 0: all passed; 1: a check failed; 77: it cannot run on this machine (it says why).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 rootfs=${TASKHOOK_E2E_ROOTFS:-/var/cache/taskhook-e2e/rootfs}
 machine=taskhook-e2e-$$
-port=18480
+started=$(date +%s)
 
 cannot_run() {
   echo "systemd-e2e: CANNOT RUN HERE: $*" >&2
@@ -22,12 +33,12 @@ fail() {
   echo "systemd-e2e: FAILED: $*" >&2
   if [ -n "${leader:-}" ]; then
     nsenter -t "$leader" -a systemctl status taskhookd.service --no-pager >&2 || true
-    nsenter -t "$leader" -a journalctl -b -u taskhookd.service --no-pager -n 30 >&2 || true
+    nsenter -t "$leader" -a journalctl -b -u taskhookd.service --no-pager -n 40 >&2 || true
   fi
   exit 1
 }
 [ "$(id -u)" -eq 0 ] || cannot_run "needs root (systemd-nspawn)"
-scripts/deps.sh systemd-container debootstrap libsystemd-dev pkg-config
+scripts/deps.sh systemd-container debootstrap libsystemd-dev pkg-config dpkg-dev binutils
 if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
   echo "building the container's root file system in $rootfs (once; about a minute)"
   rm -rf "$rootfs"
@@ -36,41 +47,11 @@ if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
     http://deb.debian.org/debian >/dev/null || cannot_run "debootstrap could not build $rootfs"
   : >"$rootfs/etc/machine-id"
 fi
-echo "$machine" >"$rootfs/etc/hostname"
-# Every run starts from nothing: no journal, no state, no logs of an earlier run.
-rm -rf "$rootfs/var/lib/taskhook" "$rootfs/var/lib/private/taskhook" "$rootfs"/var/log/journal/*
 
-# The debug build by default: `make test` has just built it (TASKHOOK_E2E_BUILD=release for the other).
-configuration=${TASKHOOK_E2E_BUILD:-debug}
-swift build -c "$configuration" --product taskhookd >/dev/null
-swift build -c "$configuration" --product taskhook >/dev/null
-bin=$(swift build -c "$configuration" --show-bin-path)
-install -D -m 0755 "$bin/taskhookd" "$rootfs/usr/local/bin/taskhookd"
-install -D -m 0755 "$bin/taskhook" "$rootfs/usr/local/bin/taskhook"
-install -d "$rootfs/etc/systemd/system" "$rootfs/etc/sysusers.d" "$rootfs/etc/taskhook"
-cp systemd/taskhookd.service systemd/taskhookd.socket systemd/taskhookd-control.socket "$rootfs/etc/systemd/system/"
-cp systemd/taskhook.sysusers "$rootfs/etc/sysusers.d/taskhook.conf"
-secret=whsec_ZTJlLXRlc3Qtc2VjcmV0LW5vdC1yZWFs
-printf '%s' "$secret" >"$rootfs/etc/taskhook/freepik-webhook-secret"
-cat >"$rootfs/etc/taskhook/taskhook.yaml" <<YAML
-routes:
-  - path: /hooks/freepik
-    provider: freepik
-    secret: {credential: freepik-webhook-secret}
-YAML
-# The test's own settings, as drop-ins: a free port, the credential, a short watchdog, the hang flag.
-install -d "$rootfs/etc/systemd/system/taskhookd.socket.d" "$rootfs/etc/systemd/system/taskhookd.service.d"
-printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$port" \
-  >"$rootfs/etc/systemd/system/taskhookd.socket.d/e2e.conf"
-cat >"$rootfs/etc/systemd/system/taskhookd.service.d/e2e.conf" <<UNIT
-[Service]
-LoadCredential=freepik-webhook-secret:/etc/taskhook/freepik-webhook-secret
-WatchdogSec=3s
-ExecStart=
-ExecStart=/usr/local/bin/taskhookd --config /etc/taskhook/taskhook.yaml --test-hang-signal
-UNIT
-
-log=$(mktemp)
+# What the container sees in /e2e: two packages of the same build (the second a higher version,
+# for the upgrade) and the README's blocks.
+work=$(mktemp -d)
+log=$work/nspawn.log
 nspawn=""
 cleanup() {
   if [ -n "$nspawn" ] && kill -0 "$nspawn" 2>/dev/null; then
@@ -80,13 +61,36 @@ cleanup() {
   fi
   for d in /sys/fs/cgroup/systemd/payload /sys/fs/cgroup/systemd/supervisor /sys/fs/cgroup/unified/payload \
     /sys/fs/cgroup/unified/supervisor; do rmdir "$d" 2>/dev/null || true; done
-  rm -f "$log"
+  rm -rf "$work"
 }
 trap cleanup EXIT
+mkdir -p "$work/e2e/v1" "$work/e2e/v2"
+build=${TASKHOOK_E2E_BUILD:-debug}
+for v in 1 2; do
+  deb=$(BUILD=$build VERSION="0.1.0~e2e$v-1" bash packaging/deb/build.sh 2>"$work/deb.log") \
+    || { cat "$work/deb.log" >&2; fail "make deb failed"; }
+  mv "$deb" "$work/e2e/v$v/"
+done
+echo "built taskhook_0.1.0~e2e1-1 and ~e2e2-1 ($build) in $(($(date +%s) - started)) s"
+booted=$(date +%s)
+
+# A README block: the ```sh fence after the line `<!-- e2e:NAME -->`, exactly as written.
+readme_block() {
+  awk -v marker="<!-- e2e:$1 -->" '
+    $0 == marker { found = 1; next }
+    found && /^```sh$/ { inside = 1; next }
+    inside && /^```$/ { exit }
+    inside { print }' README.md
+}
+for block in install first-route wait; do
+  readme_block "$block" >"$work/e2e/$block.sh"
+  [ -s "$work/e2e/$block.sh" ] || fail "README.md has no block marked e2e:$block"
+done
 
 SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 setsid systemd-nspawn --register=no --keep-unit --private-network \
-  -D "$rootfs" -M "$machine" --bind-ro=/opt/swift -b --console=pipe \
-  --capability=CAP_BPF,CAP_NET_ADMIN,CAP_SYS_RESOURCE --system-call-filter=bpf >"$log" 2>&1 </dev/null &
+  -D "$rootfs" --volatile=overlay -M "$machine" --bind-ro=/opt/swift --bind-ro="$work/e2e:/e2e" -b \
+  --console=pipe --capability=CAP_BPF,CAP_NET_ADMIN,CAP_SYS_RESOURCE --system-call-filter=bpf \
+  >"$log" 2>&1 </dev/null &
 nspawn=$!
 leader=""
 for _ in $(seq 100); do
@@ -104,31 +108,72 @@ for _ in $(seq 150); do
 done
 [[ $state == running || $state == degraded ]] || cannot_run "systemd in the container is '$state'"
 echo "systemd 252 is PID 1 in the container ($state)"
+in_container() { "${C[@]}" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root bash -euo pipefail -c "$1"; }
 
-"${C[@]}" systemd-sysusers
-"${C[@]}" systemctl daemon-reload
-"${C[@]}" systemctl start taskhookd.socket taskhookd-control.socket
-[ "$("${C[@]}" systemctl is-active taskhookd.service || true)" != active ] || fail "the service ran before any callback"
+# 1. README: install. The service must not run before the first connection.
+in_container "cd /e2e/v1 && . /e2e/install.sh" >"$work/install.log" 2>&1 \
+  || { cat "$work/install.log" >&2; fail "README's install commands failed"; }
+healthz=$(tail -n 1 "$work/install.log")
+[ "$healthz" = ok ] || fail "/healthz right after installing answered '$healthz', not ok"
+for unit in taskhookd.socket taskhookd-control.socket; do
+  [ "$("${C[@]}" systemctl is-enabled "$unit")" = enabled ] || fail "$unit is not enabled by the package"
+done
+"${C[@]}" journalctl -b -u taskhookd.service -o cat --no-pager | grep -q "no webhook routes" \
+  || fail "the log does not say the installed configuration has no routes"
+echo "ok: README install: sockets enabled, /healthz ok with no configuration, 'no webhook routes' logged"
 
+# README: the first route (the secret comes in at its `read`), ending with a callback answered 200.
+secret=whsec_ZTJlLXRlc3Qtc2VjcmV0LW5vdC1yZWFs
+route_output=$(printf '%s\n' "$secret" | in_container ". /e2e/first-route.sh" 2>&1) \
+  || { echo "$route_output" >&2; fail "README's first-route commands failed"; }
+grep -q "answer: 200" <<<"$route_output" || { echo "$route_output" >&2; fail "the first callback was not answered 200"; }
+echo "ok: README first route: credential, drop-in, route, reload; the signed callback answered 200"
+
+"${C[@]}" useradd --create-home --groups taskhook-clients e2e-job
+"${C[@]}" useradd --create-home e2e-outsider
+wait_output=$("${C[@]}" runuser -u e2e-job -- bash -euo pipefail -c ". /e2e/wait.sh" 2>&1) \
+  || { echo "$wait_output" >&2; fail "README's taskhook wait, run by a user in taskhook-clients, failed"; }
+grep -q "first-task.mp4" <<<"$wait_output" || fail "taskhook wait printed '$wait_output', not the result URL"
+if "${C[@]}" runuser -u e2e-outsider -- taskhook wait first-task --timeout 2s >/dev/null 2>&1; then
+  fail "a user outside taskhook-clients could use the control socket"
+fi
+echo "ok: README taskhook wait by a user in taskhook-clients printed the result; an outsider is refused"
+
+# 2. A configuration the daemon would reject: the reload fails, says why, and nothing changes.
+pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
+in_container "cp /etc/taskhook/taskhook.yaml /root/taskhook.yaml.good
+  printf '  - path: /hooks/fal\n    provider: fal\n    jwks: {file: /nonexistent/jwks.json}\n' >>/etc/taskhook/taskhook.yaml"
+if reload_output=$(timeout 20 "${C[@]}" systemctl reload taskhookd.service 2>&1); then
+  fail "systemctl reload succeeded on a configuration the daemon rejects"
+fi
+echo "  systemctl reload said: $reload_output"
+"${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | grep -q "/nonexistent/jwks.json" \
+  || fail "systemctl status does not show why the reload failed"
+[ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the service stopped after a rejected reload"
+[ "$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)" = "$pid" ] || fail "the daemon was replaced"
+in_container "cp /root/taskhook.yaml.good /etc/taskhook/taskhook.yaml"
+echo "ok: a rejected configuration fails systemctl reload (non-zero, the reason in systemctl status); the daemon runs on"
+
+# 3. The service itself, with the test's drop-in: a short watchdog and the hang flag.
 send() {
-  "${C[@]}" /usr/local/bin/taskhook send-test "http://127.0.0.1:$port/hooks/freepik" --provider freepik \
-    --secret "$secret" --task-id "$1"
+  "${C[@]}" taskhook send-test http://127.0.0.1:8080/hooks/freepik --provider freepik --secret "$secret" --task-id "$1"
 }
-send e2e-task-1 | grep -q "answer: 200" || fail "the first callback was not answered 200"
+in_container "printf '[Service]\nWatchdogSec=3s\nExecStart=\nExecStart=/usr/bin/taskhookd --config /etc/taskhook/taskhook.yaml --test-hang-signal\n' \
+  >/etc/systemd/system/taskhookd.service.d/zz-e2e.conf
+  systemctl daemon-reload && systemctl stop taskhookd.service"
+[ "$("${C[@]}" systemctl is-active taskhookd.service || true)" != active ] || fail "the service did not stop"
+send e2e-task-1 | grep -q "answer: 200" || fail "the callback after the stop was not answered 200"
 [ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the socket did not start the service"
-echo "ok: started by its socket on the first callback, answered 200"
-
+echo "ok: started by its socket on a callback, answered 200"
 for _ in $(seq 30); do
-  "${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 1,' && break
+  "${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 2,' && break
   sleep 0.1
 done
-"${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 1,' \
+"${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 2,' \
   || fail "systemctl status does not show the STATUS text"
 echo "ok: systemctl status shows the STATUS text"
-
-timeout 20 "${C[@]}" systemctl reload taskhookd.service || fail "systemctl reload did not complete"
+timeout 20 "${C[@]}" systemctl reload taskhookd.service || fail "systemctl reload of a good configuration failed"
 echo "ok: systemctl reload completed"
-
 "${C[@]}" journalctl -b -u taskhookd.service TASK_ID=e2e-task-1 -o cat --no-pager | grep -q "delivery recorded" \
   || fail "journalctl TASK_ID=e2e-task-1 does not find the delivery"
 echo "ok: journalctl -u taskhookd TASK_ID=e2e-task-1 finds the delivery"
@@ -147,15 +192,50 @@ done
 [ -n "$restarted" ] || fail "the hung loop did not trip the watchdog into a restart"
 "${C[@]}" journalctl -b -u taskhookd.service --no-pager | grep -qi "watchdog timeout" || fail "no watchdog timeout in the journal"
 echo "ok: a hung event loop tripped the watchdog and the service restarted"
-for task in e2e-task-1 e2e-task-2; do
-  "${C[@]}" /usr/local/bin/taskhook status "$task" --socket /run/taskhook/control.sock | grep -q completed \
-    || fail "$task, acknowledged before the hang, is not in the restarted daemon's table"
+for task in first-task e2e-task-1 e2e-task-2; do
+  "${C[@]}" taskhook status "$task" | grep -q completed || fail "$task, acknowledged before the hang, is lost"
 done
-echo "ok: both acknowledged callbacks survived the restart"
+echo "ok: every acknowledged callback survived the restart"
 
-"${C[@]}" systemctl stop taskhookd.service
-result=$("${C[@]}" systemctl show -p Result --value taskhookd.service)
-[ "$result" = success ] || fail "systemctl stop ended with Result=$result"
-"${C[@]}" journalctl -b -u taskhookd.service --no-pager | grep -q "stopped" || fail "the daemon did not log its clean stop"
-echo "ok: systemctl stop ended cleanly"
-echo "systemd-e2e: all checks passed"
+# 4. Upgrade in place while a sender keeps posting; every callback answered 200 must survive it.
+in_container "rm /etc/systemd/system/taskhookd.service.d/zz-e2e.conf && systemctl daemon-reload"
+old_pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
+in_container "for i in \$(seq 1 400); do
+    if taskhook send-test http://127.0.0.1:8080/hooks/freepik --provider freepik --secret $secret \
+      --task-id upgrade-\$i 2>/dev/null | grep -q 'answer: 200'; then echo upgrade-\$i; fi
+    [ -e /root/stop-sending ] && break
+  done >/root/acknowledged" &
+sender=$!
+sleep 1
+in_container "cd /e2e/v2 && apt-get install -y -q ./taskhook_*.deb" >"$work/upgrade.log" 2>&1 \
+  || { cat "$work/upgrade.log" >&2; fail "the upgrade failed"; }
+sleep 1
+in_container "touch /root/stop-sending"
+wait "$sender" || true
+[ "$("${C[@]}" dpkg-query -W -f '${Version}' taskhook)" = "0.1.0~e2e2-1" ] || fail "the upgrade did not install ~e2e2-1"
+new_pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
+[ "$new_pid" != "$old_pid" ] || fail "the upgrade did not restart the daemon into the new binary"
+acknowledged=$(in_container "cat /root/acknowledged")
+count=$(wc -l <<<"$acknowledged")
+[ "$count" -ge 10 ] || fail "only $count callbacks were acknowledged during the upgrade"
+lost=0
+for task in $acknowledged; do
+  "${C[@]}" taskhook status "$task" 2>/dev/null | grep -q completed || { echo "lost: $task" >&2; lost=$((lost + 1)); }
+done
+[ "$lost" -eq 0 ] || fail "$lost of $count callbacks acknowledged around the upgrade are lost"
+echo "ok: upgraded in place to ~e2e2-1 (daemon restarted, pid $old_pid -> $new_pid); all $count callbacks acknowledged meanwhile are kept"
+
+# Remove keeps the journal and the configuration; purge deletes both.
+in_container "apt-get remove -y -q taskhook" >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "apt-get remove failed"; }
+for unit in taskhookd.service taskhookd.socket taskhookd-control.socket; do
+  [ "$("${C[@]}" systemctl is-active "$unit" || true)" != active ] || fail "$unit still runs after remove"
+done
+in_container "test -d /var/lib/taskhook/journal && test -f /etc/taskhook/taskhook.yaml" \
+  || fail "remove deleted the journal or the configuration"
+in_container "curl -s --max-time 2 http://127.0.0.1:8080/healthz" && fail "something still listens on 8080 after remove"
+echo "ok: apt-get remove stopped the units and kept /var/lib/taskhook and /etc/taskhook/taskhook.yaml"
+in_container "apt-get purge -y -q taskhook" >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "apt-get purge failed"; }
+in_container "test ! -e /var/lib/taskhook && test ! -e /var/lib/private/taskhook && test ! -e /etc/taskhook" \
+  || fail "purge left /var/lib/taskhook or /etc/taskhook behind"
+echo "ok: apt-get purge deleted the journal and the configuration"
+echo "systemd-e2e: all checks passed in $(($(date +%s) - started)) s ($(($(date +%s) - booted)) s in the container)"

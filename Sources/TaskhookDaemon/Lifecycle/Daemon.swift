@@ -120,6 +120,10 @@ public final class Daemon {
             recorder.close()
             throw error
         }
+        if webhookRoutes.isEmpty {
+            // The installed configuration has none: say so, rather than answer 404s silently.
+            logger.notice("no webhook routes: every callback is answered 404 until one is added under routes:")
+        }
         for route in webhookRoutes {
             logger.info(
                 "route",
