@@ -10,11 +10,13 @@
 # Environment: VERSION (default 0.1.0-1), BUILD=release (the default: --static-swift-stdlib, so the
 # package needs no Swift runtime) or debug (the tests' build, linked to the toolchain in /opt/swift;
 # for the real-systemd test only, which bind-mounts the toolchain), SWIFT (default swift),
-# SCRATCH (SwiftPM's build directory, default .build).
+# SCRATCH (SwiftPM's build directory, default .build), MAINTAINER ("Name <address>").
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 version=${VERSION:-0.1.0-1}
+# The project has no mail address of its own yet; lintian says so (bogus-mail-host) until one is given.
+maintainer=${MAINTAINER:-taskhook maintainers <taskhook@localhost>}
 build=${BUILD:-release}
 swift=${SWIFT:-swift}
 arch=$(dpkg --print-architecture)
@@ -53,7 +55,9 @@ for tool in taskhook taskhookd; do
   gzip -9n <".build/plugins/GenerateManual/outputs/$tool/$tool.1" >"$pkg/usr/share/man/man1/$tool.1.gz"
   install -d "$pkg/usr/share/bash-completion/completions" "$pkg/usr/share/zsh/vendor-completions" \
     "$pkg/usr/share/fish/vendor_completions.d"
-  "$pkg/usr/bin/$tool" --generate-completion-script bash >"$pkg/usr/share/bash-completion/completions/$tool"
+  # bash-completion sources the file: no #! line.
+  "$pkg/usr/bin/$tool" --generate-completion-script bash | sed '1{/^#!/d}' \
+    >"$pkg/usr/share/bash-completion/completions/$tool"
   "$pkg/usr/bin/$tool" --generate-completion-script zsh >"$pkg/usr/share/zsh/vendor-completions/_$tool"
   "$pkg/usr/bin/$tool" --generate-completion-script fish >"$pkg/usr/share/fish/vendor_completions.d/$tool.fish"
 done
@@ -64,10 +68,11 @@ install -m 0644 config/nginx/taskhook.conf "$doc/examples/nginx-taskhook.conf"
 install -m 0644 config/caddy/Caddyfile "$doc/examples/Caddyfile"
 gzip -9n <README.md >"$doc/README.md.gz"
 install -m 0644 packaging/deb/copyright "$doc/copyright"
+install -D -m 0644 packaging/deb/lintian-overrides "$pkg/usr/share/lintian/overrides/taskhook"
 {
   printf 'taskhook (%s) unstable; urgency=medium\n\n' "$version"
   printf '  * Built from git %s.\n\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  printf ' -- taskhook maintainers <taskhook@localhost>  %s\n' "$(date -R -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)")"
+  printf ' -- %s  %s\n' "$maintainer" "$(date -R -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)")"
 } | gzip -9n >"$doc/changelog.Debian.gz"
 find "$pkg" -type d -exec chmod 0755 {} +
 
@@ -88,9 +93,9 @@ cat >"$pkg/DEBIAN/control" <<CONTROL
 Package: taskhook
 Version: $version
 Architecture: $arch
-Maintainer: taskhook maintainers <taskhook@localhost>
+Maintainer: $maintainer
 Installed-Size: $size
-Depends: ${shlibs:+$shlibs, }systemd (>= 252), adduser | systemd-sysusers
+Depends: ${shlibs:+$shlibs, }systemd (>= 252)
 Section: net
 Priority: optional
 Description: receiver for AI video task callbacks, and waiting for them
