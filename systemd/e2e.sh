@@ -21,7 +21,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-rootfs=${TASKHOOK_E2E_ROOTFS:-/var/cache/taskhook-e2e/rootfs}
+# Only ever booted read-only under a throwaway overlay, so every run starts from the same clean
+# system. (A separate path from the rootfs earlier versions of this script wrote into.)
+rootfs=${TASKHOOK_E2E_ROOTFS:-/var/cache/taskhook-e2e/base}
 machine=taskhook-e2e-$$
 started=$(date +%s)
 
