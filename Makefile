@@ -4,7 +4,8 @@ BUILD_DEPS := libsystemd-dev pkg-config
 # nginx-light and openssl: the TLS end-to-end test runs a real nginx in front of taskhookd.
 TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip nginx-light openssl
 # make deb: dpkg-deb, dpkg-shlibdeps and lintian.
-DEB_DEPS := $(BUILD_DEPS) dpkg-dev binutils lintian
+# libcurl4-openssl-dev: the static Swift runtime links FoundationNetworking with -lcurl.
+DEB_DEPS := $(BUILD_DEPS) dpkg-dev binutils lintian libcurl4-openssl-dev
 PY_TEST_DEPS := standardwebhooks cryptography
 
 .PHONY: deps build release run test fuzz fuzz-ci bench docs install deb systemd-check systemd-e2e format lint clean

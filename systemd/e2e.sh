@@ -39,6 +39,9 @@ fail() {
   fi
   exit 1
 }
+# grep -q would stop reading at the first match, and the writer's SIGPIPE fail the pipeline
+# under pipefail: this reads to the end.
+contains() { grep "$@" >/dev/null; }
 [ "$(id -u)" -eq 0 ] || cannot_run "needs root (systemd-nspawn)"
 scripts/deps.sh systemd-container debootstrap libsystemd-dev pkg-config dpkg-dev binutils
 if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
@@ -120,7 +123,7 @@ healthz=$(tail -n 1 "$work/install.log")
 for unit in taskhookd.socket taskhookd-control.socket; do
   [ "$("${C[@]}" systemctl is-enabled "$unit")" = enabled ] || fail "$unit is not enabled by the package"
 done
-"${C[@]}" journalctl -b -u taskhookd.service -o cat --no-pager | grep -q "no webhook routes" \
+"${C[@]}" journalctl -b -u taskhookd.service -o cat --no-pager | contains "no webhook routes" \
   || fail "the log does not say the installed configuration has no routes"
 echo "ok: README install: sockets enabled, /healthz ok with no configuration, 'no webhook routes' logged"
 
@@ -149,7 +152,7 @@ if reload_output=$(timeout 20 "${C[@]}" systemctl reload taskhookd.service 2>&1)
   fail "systemctl reload succeeded on a configuration the daemon rejects"
 fi
 echo "  systemctl reload said: $reload_output"
-"${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | grep -q "/nonexistent/jwks.json" \
+"${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | contains "/nonexistent/jwks.json" \
   || fail "systemctl status does not show why the reload failed"
 [ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the service stopped after a rejected reload"
 [ "$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)" = "$pid" ] || fail "the daemon was replaced"
@@ -164,23 +167,23 @@ in_container "printf '[Service]\nWatchdogSec=3s\nExecStart=\nExecStart=/usr/bin/
   >/etc/systemd/system/taskhookd.service.d/zz-e2e.conf
   systemctl daemon-reload && systemctl stop taskhookd.service"
 [ "$("${C[@]}" systemctl is-active taskhookd.service || true)" != active ] || fail "the service did not stop"
-send e2e-task-1 | grep -q "answer: 200" || fail "the callback after the stop was not answered 200"
+send e2e-task-1 | contains "answer: 200" || fail "the callback after the stop was not answered 200"
 [ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the socket did not start the service"
 echo "ok: started by its socket on a callback, answered 200"
 for _ in $(seq 30); do
-  "${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 2,' && break
+  "${C[@]}" systemctl status taskhookd.service --no-pager | contains 'Status: "tasks 2,' && break
   sleep 0.1
 done
-"${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 2,' \
+"${C[@]}" systemctl status taskhookd.service --no-pager | contains 'Status: "tasks 2,' \
   || fail "systemctl status does not show the STATUS text"
 echo "ok: systemctl status shows the STATUS text"
 timeout 20 "${C[@]}" systemctl reload taskhookd.service || fail "systemctl reload of a good configuration failed"
 echo "ok: systemctl reload completed"
-"${C[@]}" journalctl -b -u taskhookd.service TASK_ID=e2e-task-1 -o cat --no-pager | grep -q "delivery recorded" \
+"${C[@]}" journalctl -b -u taskhookd.service TASK_ID=e2e-task-1 -o cat --no-pager | contains "delivery recorded" \
   || fail "journalctl TASK_ID=e2e-task-1 does not find the delivery"
 echo "ok: journalctl -u taskhookd TASK_ID=e2e-task-1 finds the delivery"
 
-send e2e-task-2 | grep -q "answer: 200" || fail "the second callback was not answered 200"
+send e2e-task-2 | contains "answer: 200" || fail "the second callback was not answered 200"
 "${C[@]}" systemctl kill -s SIGUSR2 taskhookd.service
 restarted=""
 for _ in $(seq 100); do
@@ -192,10 +195,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$restarted" ] || fail "the hung loop did not trip the watchdog into a restart"
-"${C[@]}" journalctl -b -u taskhookd.service --no-pager | grep -qi "watchdog timeout" || fail "no watchdog timeout in the journal"
+"${C[@]}" journalctl -b -u taskhookd.service --no-pager | contains -i "watchdog timeout" || fail "no watchdog timeout in the journal"
 echo "ok: a hung event loop tripped the watchdog and the service restarted"
 for task in first-task e2e-task-1 e2e-task-2; do
-  "${C[@]}" taskhook status "$task" | grep -q completed || fail "$task, acknowledged before the hang, is lost"
+  "${C[@]}" taskhook status "$task" | contains completed || fail "$task, acknowledged before the hang, is lost"
 done
 echo "ok: every acknowledged callback survived the restart"
 
@@ -204,7 +207,7 @@ in_container "rm /etc/systemd/system/taskhookd.service.d/zz-e2e.conf && systemct
 old_pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
 in_container "for i in \$(seq 1 400); do
     if taskhook send-test http://127.0.0.1:8080/hooks/freepik --provider freepik --secret $secret \
-      --task-id upgrade-\$i 2>/dev/null | grep -q 'answer: 200'; then echo upgrade-\$i; fi
+      --task-id upgrade-\$i 2>/dev/null | contains 'answer: 200'; then echo upgrade-\$i; fi
     [ -e /root/stop-sending ] && break
   done >/root/acknowledged" &
 sender=$!
@@ -222,7 +225,7 @@ count=$(wc -l <<<"$acknowledged")
 [ "$count" -ge 10 ] || fail "only $count callbacks were acknowledged during the upgrade"
 lost=0
 for task in $acknowledged; do
-  "${C[@]}" taskhook status "$task" 2>/dev/null | grep -q completed || { echo "lost: $task" >&2; lost=$((lost + 1)); }
+  "${C[@]}" taskhook status "$task" 2>/dev/null | contains completed || { echo "lost: $task" >&2; lost=$((lost + 1)); }
 done
 [ "$lost" -eq 0 ] || fail "$lost of $count callbacks acknowledged around the upgrade are lost"
 echo "ok: upgraded in place to ~e2e2-1 (daemon restarted, pid $old_pid -> $new_pid); all $count callbacks acknowledged meanwhile are kept"
