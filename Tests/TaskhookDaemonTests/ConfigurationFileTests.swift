@@ -177,6 +177,29 @@ extension ConfigurationFileTests {
         #expect((configuration.routes.first?.profile as? StandardWebhooksProfile)?.status.tokens == [])
     }
 
+    @Test func aStandardWebhooksRouteTakesListsOfSecretsAndPublicKeysForARotation() throws {
+        let pointers = "    task-id: /id\n    status: /status\n    status-map: {done: completed}\n"
+        let configuration = try parse(
+            Self.genericRoute + pointers
+                + "    secrets: [{env: NEW}, {env: OLD}]\n    public-keys: [{env: KEY}]\n")
+        let profile = try #require(configuration.routes.first?.profile as? StandardWebhooksProfile)
+        #expect(profile.secrets == [.environment("NEW"), .environment("OLD")])
+        #expect(profile.publicKeys == [.environment("KEY")])
+        let both = Self.genericRoute + pointers + "    public-key: {env: A}\n    public-keys: [{env: B}]\n"
+        #expect(error(both)?.message == "give public-key or public-keys, not both")
+        // Every key is read and parsed when the route is built: a bad second secret names its place.
+        let secrets = SecretReader(environment: [
+            "NEW": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "OLD": "not base64!",
+            "KEY": "whpk_" + String(repeating: "A", count: 43) + "=",
+        ])
+        do {
+            _ = try RouteFactory.build(try #require(configuration.routes.first), secrets: secrets)
+            Issue.record("a route with an unusable second secret was built")
+        } catch {
+            #expect("\(error)".contains("secrets[1]"), "\(error)")
+        }
+    }
+
     @Test func aRouteBuiltWithoutVerificationIsRefusedForTheSameReason() {
         let route = RouteConfiguration(path: "/hooks/freepik", profile: FreepikProfile())
         #expect(throws: RouteFactory.Failure.self) {
