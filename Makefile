@@ -24,10 +24,11 @@ release: deps
 run: build
 	.build/debug/taskhookd --config config/dev.yaml
 
+# Run as a subreaper: a process any test leaves behind is named, killed, and fails the run.
 test: deps
 	@scripts/deps.sh $(TEST_DEPS)
 	@scripts/pydeps.sh $(PY_TEST_DEPS)
-	$(SWIFT) test
+	python3 scripts/run-reaping.py $(SWIFT) test
 
 # libFuzzer on the request parser until stopped (FUZZ_SECONDS to bound it).
 fuzz: deps
