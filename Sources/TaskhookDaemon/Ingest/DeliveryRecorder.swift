@@ -85,10 +85,12 @@ final class DeliveryRecorder {
             switch completion {
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
+                // The provider's answer first: it is durable now, and waking thousands of
+                // waiters for the task (an answer each) must not hold it back.
+                for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 store.apply(
                     done.delivery.events, deliveryID: done.delivery.deliveryID, sequence: sequence, time: done.time)
                 recordedCount += 1
-                for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 sinceCheckpoint += 1
                 if sinceCheckpoint >= max(checkpointEvery, store.table.count) { checkpoint() }
             case .failed(let ticket, let error):

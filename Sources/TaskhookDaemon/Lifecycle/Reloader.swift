@@ -1,20 +1,23 @@
 import Logging
 
-/// SIGHUP: reads the configuration, secrets and keys again and swaps in the new routes. A bad
-/// new configuration is logged with its reason and the running one kept. Listeners, the
-/// journal and limits stay as they are (they need a restart; a change to them is logged).
+/// SIGHUP: reads the configuration, secrets and keys again and swaps in the new routes and the
+/// admin listener's token. A bad new configuration is logged with its reason and the running
+/// one kept. Listeners, the journal and limits stay as they are (they need a restart; a change
+/// to them is logged).
 final class Reloader {
     private let running: DaemonConfiguration
     private let read: () throws -> DaemonConfiguration
     private let loader: RouteLoader
     private let routes: PublicRoutes
+    private let admin: BearerTokenGate?
     private let heartbeat: ServiceHeartbeat
     private let logger: Logger
 
     init(
         running: DaemonConfiguration, read: @escaping () throws -> DaemonConfiguration, loader: RouteLoader,
-        routes: PublicRoutes, heartbeat: ServiceHeartbeat, logger: Logger
+        routes: PublicRoutes, admin: BearerTokenGate?, heartbeat: ServiceHeartbeat, logger: Logger
     ) {
+        self.admin = admin
         self.running = running
         self.read = read
         self.loader = loader
@@ -28,9 +31,11 @@ final class Reloader {
         defer { heartbeat.reloaded() }
         let next: DaemonConfiguration
         let built: [WebhookRoute]
+        let adminToken: String?
         do {
             next = try read()
             built = try loader.routes(next)
+            adminToken = try loader.adminToken(next.control)
         } catch {
             logger.error("reload rejected; the running configuration stays", metadata: ["reason": "\(error)"])
             return
@@ -42,6 +47,8 @@ final class Reloader {
             logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
         }
         routes.replaceRoutes(built)
+        // The listener itself stays until a restart; its token follows the credential now.
+        if let admin, let adminToken { admin.replaceToken(adminToken) }
         logger.info("reloaded", metadata: ["routes": "\(built.count)"])
     }
 }
