@@ -1,9 +1,9 @@
 import Logging
 
-/// SIGHUP: reads the configuration, secrets and keys again and swaps in the new routes and the
-/// admin listener's token. A bad new configuration is logged with its reason and the running
-/// one kept. Listeners, the journal and limits stay as they are (they need a restart; a change
-/// to them is logged).
+/// SIGHUP: reads the configuration, secrets and keys again, swaps in the new routes and the
+/// admin listener's token, and reads the unparsed callbacks again with the new routes. A bad
+/// new configuration is logged with its reason and the running one kept. Listeners, the
+/// journal and limits stay as they are (they need a restart; a change to them is logged).
 final class Reloader {
     private let running: DaemonConfiguration
     private let read: () throws -> DaemonConfiguration
@@ -12,12 +12,16 @@ final class Reloader {
     private let admin: BearerTokenGate?
     private let heartbeat: ServiceHeartbeat
     private let logger: Logger
+    /// Reads the unparsed callbacks again with the new routes.
+    private let reread: () -> Void
 
     init(
         running: DaemonConfiguration, read: @escaping () throws -> DaemonConfiguration, loader: RouteLoader,
-        routes: PublicRoutes, admin: BearerTokenGate?, heartbeat: ServiceHeartbeat, logger: Logger
+        routes: PublicRoutes, admin: BearerTokenGate?, heartbeat: ServiceHeartbeat, logger: Logger,
+        reread: @escaping () -> Void = {}
     ) {
         self.admin = admin
+        self.reread = reread
         self.running = running
         self.read = read
         self.loader = loader
@@ -50,5 +54,6 @@ final class Reloader {
         // The listener itself stays until a restart; its token follows the credential now.
         if let admin, let adminToken { admin.replaceToken(adminToken) }
         logger.info("reloaded", metadata: ["routes": "\(built.count)"])
+        reread()
     }
 }
