@@ -164,13 +164,13 @@ import Testing
         #expect(defaults.control.connectionBudget == defaults.control.maxWaiters + 256)
         let configured = try parse(
             """
-            limits: {max-connections: 100, max-waiters: 1000, max-buffered-bodies: 8MiB}
+            limits: {max-connections: 100, max-waiters: 1000, max-buffered-bodies: 16MiB}
             control:
               max-connections: 5000
               admin: {listen: "127.0.0.1:8081", token: {env: T}, max-connections: 50}
             """)
         #expect(configured.server.maxConnections == 100)
-        #expect(configured.server.maxBufferedBodyBytes == 8 << 20)
+        #expect(configured.server.maxBufferedBodyBytes == 16 << 20)
         #expect(configured.control.connectionBudget == 5000)
         #expect(configured.control.admin?.maxConnections == 50)
         #expect(configured.control.admin?.listen == .ipv4(address: "127.0.0.1", port: 8081))
