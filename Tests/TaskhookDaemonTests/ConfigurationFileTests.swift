@@ -158,6 +158,34 @@ import Testing
             error("routes:\n  - path: /a\n    provider: standard-webhooks\n    allow-unsigned: true\n")?.path
                 == "routes[0].task-id")
     }
+    @Test func eachListenerHasItsOwnConnectionBudgetAndTheControlSocketsIsSizedForWaiters() throws {
+        let defaults = try parse("")
+        #expect(defaults.server.maxConnections == 4096)
+        #expect(defaults.control.connectionBudget == defaults.control.maxWaiters + 256)
+        let configured = try parse(
+            """
+            limits: {max-connections: 100, max-waiters: 1000, max-buffered-bodies: 16MiB}
+            control:
+              max-connections: 5000
+              admin: {listen: "127.0.0.1:8081", token: {env: T}, max-connections: 50}
+            """)
+        #expect(configured.server.maxConnections == 100)
+        #expect(configured.server.maxBufferedBodyBytes == 16 << 20)
+        #expect(configured.control.connectionBudget == 5000)
+        #expect(configured.control.admin?.maxConnections == 50)
+        #expect(configured.control.admin?.listen == .ipv4(address: "127.0.0.1", port: 8081))
+    }
+
+    @Test func anAdminListenerWithoutAnAddressWaitsForTheSocketSystemdPasses() throws {
+        let configuration = try parse("control:\n  admin: {token: {credential: admin-token}}\n")
+        #expect(configuration.control.admin?.listen == nil)
+        #expect(configuration.control.admin?.token == .credential("admin-token"))
+    }
+
+    @Test func aBodyMemoryBudgetSmallerThanOneBodyIsRefused() {
+        let problem = error("limits: {max-body: 1MiB, max-buffered-bodies: 512KiB}")
+        #expect(problem?.description.contains("at least max-body") == true, "\(String(describing: problem))")
+    }
 }
 
 extension ConfigurationFileTests {
@@ -242,4 +270,5 @@ extension ConfigurationFileTests {
         #expect(throws: SecretReader.Failure.self) { try SecretReader(environment: [:]).read(.credential("freepik")) }
         #expect(throws: SecretReader.Failure.self) { try reader.read(.environment("UNSET")) }
     }
+
 }
