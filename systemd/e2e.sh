@@ -8,7 +8,8 @@
 #    run by a user in taskhook-clients (and refused to one who is not).
 # 2. A configuration the daemon would reject: `systemctl reload` fails, the reason is in the
 #    journal, and the same daemon keeps answering.
-# 3. The service's own behaviour: started by its socket, STATUS text, reload, a hung event loop
+# 3. The service's own behaviour: started by its socket, STATUS text, the optional admin socket
+#    serving the control API behind its token, reload, a hung event loop
 #    (taskhookd --test-hang-signal, SIGUSR2) tripping the watchdog into a restart with no
 #    acknowledged callback lost, journald fields.
 # 4. An in-place upgrade to a rebuilt package while callbacks keep arriving: every callback
@@ -159,13 +160,17 @@ echo "  systemctl reload said: $reload_output"
 in_container "cp /root/taskhook.yaml.good /etc/taskhook/taskhook.yaml"
 echo "ok: a rejected configuration fails systemctl reload (non-zero, the reason in systemctl status); the daemon runs on"
 
-# 3. The service itself, with the test's drop-in: a short watchdog and the hang flag.
+# 3. The service itself, with the test's drop-in: a short watchdog, the hang flag, and the
+# optional admin socket with its token from a credential.
 send() {
   "${C[@]}" taskhook send-test http://127.0.0.1:8080/hooks/freepik --provider freepik --secret "$secret" --task-id "$1"
 }
-in_container "printf '[Service]\nWatchdogSec=3s\nExecStart=\nExecStart=/usr/bin/taskhookd --config /etc/taskhook/taskhook.yaml --test-hang-signal\n' \
+admin_token=e2e-admin-token-not-real
+in_container "printf '%s' $admin_token >/etc/taskhook/admin-token
+  printf 'control:\n  admin: {token: {credential: admin-token}}\n' >>/etc/taskhook/taskhook.yaml
+  printf '[Service]\nLoadCredential=admin-token:/etc/taskhook/admin-token\nWatchdogSec=3s\nExecStart=\nExecStart=/usr/bin/taskhookd --config /etc/taskhook/taskhook.yaml --test-hang-signal\n' \
   >/etc/systemd/system/taskhookd.service.d/zz-e2e.conf
-  systemctl daemon-reload && systemctl stop taskhookd.service"
+  systemctl daemon-reload && systemctl stop taskhookd.service && systemctl start taskhookd-admin.socket"
 [ "$("${C[@]}" systemctl is-active taskhookd.service || true)" != active ] || fail "the service did not stop"
 send e2e-task-1 | contains "answer: 200" || fail "the callback after the stop was not answered 200"
 [ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the socket did not start the service"
@@ -177,6 +182,12 @@ done
 "${C[@]}" systemctl status taskhookd.service --no-pager | contains 'Status: "tasks 2,' \
   || fail "systemctl status does not show the STATUS text"
 echo "ok: systemctl status shows the STATUS text"
+# The admin listener: the socket systemd passed as "admin" (the service has no network of its
+# own), the token from its credential.
+admin() { "${C[@]}" taskhook status "$1" --url "http://127.0.0.1:8081" --token "$2"; }
+admin e2e-task-1 "$admin_token" | contains completed || fail "the admin socket did not serve the control API"
+if admin e2e-task-1 wrong-token >/dev/null 2>&1; then fail "the admin socket served a wrong token"; fi
+echo "ok: the admin socket passed by systemd serves the control API behind its token"
 timeout 20 "${C[@]}" systemctl reload taskhookd.service || fail "systemctl reload of a good configuration failed"
 echo "ok: systemctl reload completed"
 "${C[@]}" journalctl -b -u taskhookd.service TASK_ID=e2e-task-1 -o cat --no-pager | contains "delivery recorded" \
@@ -203,7 +214,8 @@ done
 echo "ok: every acknowledged callback survived the restart"
 
 # 4. Upgrade in place while a sender keeps posting; every callback answered 200 must survive it.
-in_container "rm /etc/systemd/system/taskhookd.service.d/zz-e2e.conf && systemctl daemon-reload"
+in_container "rm /etc/systemd/system/taskhookd.service.d/zz-e2e.conf && cp /root/taskhook.yaml.good /etc/taskhook/taskhook.yaml
+  systemctl stop taskhookd-admin.socket && systemctl daemon-reload && systemctl restart taskhookd.service"
 old_pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
 in_container "for i in \$(seq 1 400); do
     if taskhook send-test http://127.0.0.1:8080/hooks/freepik --provider freepik --secret $secret \

@@ -12,15 +12,19 @@ import Testing
 
 private let testDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 private let repository = testDirectory.deletingLastPathComponent().deletingLastPathComponent()
-private let nginx = ChildProcess.find("nginx", in: ["/usr/sbin/nginx"])
+/// The first of these that is an executable file.
+private func program(_ candidates: [String]) -> String? {
+    candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+private let nginx = program(["/usr/sbin/nginx", "/usr/bin/nginx"])
 
 /// nginx on 127.0.0.1 with the shipped server block, its upstream pointed at `upstream`.
 private final class NginxProxy {
-    let process = Process()
+    private var process: ChildProcess?
     let port: UInt16
     let directory: String
 
-    init(binary: URL, directory: String, upstream: SocketAddress) throws {
+    init(binary: String, directory: String, upstream: SocketAddress) throws {
         self.directory = directory
         port = try freePort()
         // The shipped block, changed only where a test must: its port, certificate and upstream.
@@ -64,11 +68,8 @@ private final class NginxProxy {
         let arguments = ["-e", directory + "/error.log", "-p", directory, "-c", directory + "/nginx.conf"]
         let check = try ChildProcess.run(binary, arguments + ["-t"])
         guard check.status == 0 else { throw TestClientError("nginx -t rejected the configuration: \(check.error)") }
-        process.executableURL = binary
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try ChildProcess(binary, arguments)
+        self.process = process
         let deadline = Instant.now() + .seconds(10)
         while (try? StreamSocket.connect(to: .ipv4(address: "127.0.0.1", port: port))) == nil {
             guard process.isRunning, Instant.now() < deadline else {
@@ -79,13 +80,10 @@ private final class NginxProxy {
         }
     }
 
-    deinit {
-        // SIGQUIT: a graceful stop; the master takes its workers with it.
-        if process.isRunning {
-            kill(process.processIdentifier, SIGQUIT)
-            process.waitUntilExit()
-        }
-    }
+    /// Stops nginx and its workers (its process group).
+    func stop() { process?.stop() }
+
+    deinit { stop() }
 }
 
 /// A port no one listens on right now, for a program that must be told its port.
@@ -110,14 +108,14 @@ struct HTTPSProxyTests {
             provider: freepik
             secret: {file: \(directory)/freepik.secret}
         """.write(toFile: directory + "/taskhook.yaml", atomically: true, encoding: .utf8)
-        let python = try #require(ChildProcess.find("python3"))
-        let ca = try ChildProcess.run(python, [testDirectory.path + "/clients/test_ca.py", directory])
+        let ca = try ChildProcess.run("python3", [testDirectory.path + "/clients/test_ca.py", directory])
         try #require(ca.status == 0, "test_ca.py: \(ca.error)")
 
         let journal = directory + "/journal"
         var daemon: DaemonProcess? = try DaemonProcess(
             arguments: ["--config", directory + "/taskhook.yaml", "--journal-dir", journal])
         let proxy = try NginxProxy(binary: try #require(nginx), directory: directory, upstream: daemon!.address)
+        defer { proxy.stop() }
 
         let body = { (task: String) in
             #"{"data":{"task_id":"\#(task)","status":"COMPLETED","generated":["https://cdn.example.com/\#(task).mp4"]}}"#
@@ -147,9 +145,12 @@ struct HTTPSProxyTests {
         ]
         let planPath = directory + "/plan.json"
         try JSONSerialization.data(withJSONObject: plan).write(to: URL(fileURLWithPath: planPath))
+        var environment = ProcessInfo.processInfo.environment
+        environment["TASKHOOK_CLIENT_CA"] = directory + "/ca.pem"
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
         let sent = try ChildProcess.run(
-            python, [testDirectory.path + "/clients/freepik_client.py", planPath, "127.0.0.1", "\(proxy.port)"],
-            environment: ["TASKHOOK_CLIENT_CA": directory + "/ca.pem", "PYTHONDONTWRITEBYTECODE": "1"])
+            "python3", [testDirectory.path + "/clients/freepik_client.py", planPath, "127.0.0.1", "\(proxy.port)"],
+            environment: environment)
         try #require(sent.status == 0, "freepik_client.py over TLS: \(sent.error)")
         var status: [String: Int] = [:]
         for line in sent.output.split(separator: "\n") {
@@ -175,6 +176,5 @@ struct HTTPSProxyTests {
         // and not what the client claimed.
         #expect(deliveries.first?["peer"] as? String == "127.0.0.1")
         daemon = nil
-        _ = proxy
     }
 }

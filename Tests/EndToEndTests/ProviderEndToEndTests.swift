@@ -9,7 +9,7 @@ import Testing
 // taskhookd, and the test reads what each became from `taskhook journal dump` after a clean stop.
 
 /// The Python clients, next to this file.
-private let clientsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let clientsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("clients").path
 
 /// What the daemon answered one delivery, as a client printed it.
@@ -40,11 +40,11 @@ private struct JournalLine {
 }
 
 /// Runs `python3` from PATH on a client script; a missing package makes the script exit 3 naming it.
-private func python(_ arguments: [String]) throws -> String {
-    // The clients print a line per delivery and little else: neither pipe fills while the other is read.
-    let result = try ChildProcess.run(
-        URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, environment: ["PYTHONDONTWRITEBYTECODE": "1"])
-    let (status, output, error) = (result.status, result.output, result.error)
+func python(_ arguments: [String]) throws -> String {
+    var environment = ProcessInfo.processInfo.environment
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    let run = try ChildProcess.run("python3", arguments, environment: environment, timeout: .seconds(120))
+    let (status, error) = (run.status, run.error)
     guard status == 0 else {
         let hint =
             status == 3
@@ -52,7 +52,7 @@ private func python(_ arguments: [String]) throws -> String {
             : status == 127 ? " (is python3 on PATH?)" : ""
         throw TestClientError("python3 \(arguments.joined(separator: " ")) exited \(status)\(hint): \(error)")
     }
-    return output
+    return run.output
 }
 
 private func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }

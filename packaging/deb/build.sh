@@ -39,7 +39,8 @@ install -D -m 0755 "$bin/taskhook" "$pkg/usr/bin/taskhook"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$pkg/usr/bin/taskhookd" "$pkg/usr/bin/taskhook"
 
 install -d "$pkg/lib/systemd/system"
-for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhook-jwks.service taskhook-jwks.timer; do
+for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service \
+  taskhook-jwks.timer; do
   sed 's|/usr/local/bin/|/usr/bin/|' "systemd/$unit" >"$pkg/lib/systemd/system/$unit"
   chmod 0644 "$pkg/lib/systemd/system/$unit"
 done
