@@ -214,12 +214,12 @@ done
 echo "ok: every acknowledged callback survived the restart"
 
 # 4. Upgrade in place while a sender keeps posting; every callback answered 200 must survive it.
-in_container "rm /etc/systemd/system/taskhookd.service.d/zz-e2e.conf && cp /root/taskhook.yaml.good /etc/taskhook/taskhook.yaml
+in_container "rm /etc/systemd/system/taskhookd.service.d/zz-e2e.conf /etc/taskhook/admin-token && cp /root/taskhook.yaml.good /etc/taskhook/taskhook.yaml
   systemctl stop taskhookd-admin.socket && systemctl daemon-reload && systemctl restart taskhookd.service"
 old_pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
 in_container "for i in \$(seq 1 400); do
     if taskhook send-test http://127.0.0.1:8080/hooks/freepik --provider freepik --secret $secret \
-      --task-id upgrade-\$i 2>/dev/null | contains 'answer: 200'; then echo upgrade-\$i; fi
+      --task-id upgrade-\$i 2>/dev/null | grep 'answer: 200' >/dev/null; then echo upgrade-\$i; fi
     [ -e /root/stop-sending ] && break
   done >/root/acknowledged" &
 sender=$!
@@ -233,7 +233,7 @@ wait "$sender" || true
 new_pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
 [ "$new_pid" != "$old_pid" ] || fail "the upgrade did not restart the daemon into the new binary"
 acknowledged=$(in_container "cat /root/acknowledged")
-count=$(wc -l <<<"$acknowledged")
+count=$(grep -c . <<<"$acknowledged" || true)
 [ "$count" -ge 10 ] || fail "only $count callbacks were acknowledged during the upgrade"
 lost=0
 for task in $acknowledged; do
