@@ -45,6 +45,8 @@ let package = Package(
             name: "TaskhookProviders",
             dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The seed endpoints' APIs as a local provider: tasks on a clock, signed callbacks, misbehaviour knobs.
+        .target(name: "TaskhookSimulator", dependencies: ["TaskhookCore", "TaskhookProviders"]),
         // Journal replay and the task store: the table, the jobs waiting on tasks, change listeners.
         .target(name: "TaskhookState", dependencies: ["TaskhookCore", "TaskhookJournal"]),
         .target(
@@ -86,6 +88,8 @@ let package = Package(
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
         .testTarget(name: "TaskhookClientTests", dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix"]),
+        .testTarget(
+            name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
         .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
         .testTarget(
             name: "TaskhookSystemdTests",
