@@ -10,6 +10,8 @@ public enum HTTPExchange {
     public struct Answer: Sendable {
         public var status: Int
         public var body: Data
+        /// `Retry-After` in seconds (429, 503), when given as a number of seconds.
+        public var retryAfter: Double?
     }
 
     public struct Unreachable: Error, CustomStringConvertible {
@@ -28,7 +30,8 @@ public enum HTTPExchange {
             guard let http = response as? HTTPURLResponse else {
                 throw Unreachable(description: "\(url): not an HTTP answer")
             }
-            return Answer(status: http.statusCode, body: data)
+            let retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Double($0) }
+            return Answer(status: http.statusCode, body: data, retryAfter: retryAfter)
         } catch let error as Unreachable {
             throw error
         } catch {
