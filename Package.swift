@@ -116,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport",
+                "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport", "TaskhookClient",
+                "TaskhookProviders",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["clients"]

@@ -4,39 +4,6 @@ import TaskhookPosix
 import TestSupport
 import Testing
 
-/// `taskhook simulate` as a separate process, ended by the test whatever its outcome.
-final class SimulatorProcess: @unchecked Sendable {
-    let process = Process()
-    let baseURL: String
-
-    init(arguments: [String]) throws {
-        process.executableURL = DaemonProcess.cli
-        process.arguments = ["simulate", "--listen", "127.0.0.1:0"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line names the address; reading blocks until it is written (or the process exits).
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw TestClientError("taskhook simulate exited before listening") }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let url = text.split(separator: "\n").first?.split(separator: " ").last, text.hasPrefix("listening on")
-        else { throw TestClientError("taskhook simulate said: \(text)") }
-        baseURL = String(url)
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-}
-
 /// A daemon with a route for each provider the simulator signs for, the simulator, and the keys both
 /// need: the whole flow on this machine.
 final class SimulatedDeployment {

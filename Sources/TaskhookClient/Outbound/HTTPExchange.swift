@@ -26,7 +26,10 @@ public enum HTTPExchange {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
         do {
-            let (data, response) = try await URLSession.shared.data(for: request)
+            let prepared = request
+            let (data, response) = try await Deadline.run(seconds: timeout, url: url) {
+                try await URLSession.shared.data(for: prepared)
+            }
             guard let http = response as? HTTPURLResponse else {
                 throw Unreachable(description: "\(url): not an HTTP answer")
             }
@@ -36,6 +39,44 @@ public enum HTTPExchange {
             throw error
         } catch {
             throw Unreachable(description: "\(url): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// A hard limit on a whole exchange. URLRequest's `timeoutInterval` is an idle timeout, and on Linux
+/// (libcurl) a server that accepted the connection and never answers was measured to hold a request
+/// for 60 s with a 0.5 s interval: so the caller resumes at the deadline and the request is cancelled.
+enum Deadline {
+    static func run<T: Sendable>(
+        seconds: TimeInterval, url: URL, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let once = ResumeOnce(continuation)
+            let worker = Task {
+                do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+                let timedOut = HTTPExchange.Unreachable(description: "\(url): no answer within \(seconds) s")
+                if once.resume(.failure(timedOut)) { worker.cancel() }
+            }
+        }
+    }
+
+    final class ResumeOnce<T: Sendable>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var continuation: CheckedContinuation<T, any Error>?
+
+        init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = continuation }
+
+        /// Whether this call resumed it (the first one does).
+        @discardableResult func resume(_ result: Result<T, any Error>) -> Bool {
+            let taken: CheckedContinuation<T, any Error>? = lock.withLock {
+                defer { continuation = nil }
+                return continuation
+            }
+            taken?.resume(with: result)
+            return taken != nil
         }
     }
 }
