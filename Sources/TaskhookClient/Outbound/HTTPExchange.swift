@@ -55,8 +55,8 @@ enum Deadline {
             let worker = Task {
                 do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
             }
-            Task {
-                try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            // A Dispatch timer, not a Task: it fires even while every thread of the cooperative pool is busy.
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
                 let timedOut = HTTPExchange.Unreachable(description: "\(url): no answer within \(seconds) s")
                 if once.resume(.failure(timedOut)) { worker.cancel() }
             }
