@@ -53,6 +53,9 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Each request's timeout in seconds.", valueName: "seconds"))
     var requestTimeout: Double = 30
 
+    @Flag(help: "Print the smallest request the endpoint accepts, as JSON for --params, and send nothing.")
+    var example = false
+
     @Flag(help: "Then wait for the task as taskhook wait does.")
     var wait = false
 
@@ -63,6 +66,10 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let endpoint = try SeedEndpoint.named(self.endpoint)
+        if example {
+            print(endpoint.exampleParameters.text)
+            return
+        }
         let parameters = try SubmitParameters.read(file: params, settings: settings, schema: endpoint.schema)
         // The schema first: a refused request needs no key and sends nothing.
         let refusals = endpoint.schema.validate(parameters)

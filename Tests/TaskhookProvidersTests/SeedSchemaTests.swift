@@ -7,17 +7,7 @@ import Testing
 /// sending, naming the field and the rule.
 @Suite struct SeedSchemaTests {
     /// A request each endpoint accepts: the seeds' required fields and nothing else.
-    static func valid(_ endpoint: SeedEndpoint) -> JSON {
-        switch endpoint {
-        case .freepikKlingV25Pro: ["duration": "5"]
-        case .freepikKlingV2: ["image": "https://example.com/cat.jpg", "duration": "5"]
-        case .freepikKlingElementsPro: ["images": ["https://example.com/a.jpg"]]
-        case .freepikKlingV21Std: ["duration": "10", "prompt": "a cat turns its head"]
-        case .falKlingV25TurboPro, .aggregatorKlingV25TurboPro:
-            ["prompt": "two cars race", "image_url": "https://example.com/car.jpg"]
-        case .klingImageToVideo: ["image": "https://example.com/i.jpg"]
-        }
-    }
+    static func valid(_ endpoint: SeedEndpoint) -> JSON { endpoint.exampleParameters }
 
     struct Violation: CustomTestStringConvertible, Sendable {
         var endpoint: SeedEndpoint

@@ -27,16 +27,7 @@ import Testing
         }
     }
 
-    static func parameters(_ endpoint: SeedEndpoint) -> JSON {
-        switch endpoint {
-        case .freepikKlingV25Pro: ["duration": "5"]
-        case .freepikKlingV2: ["image": "https://example.com/cat.jpg", "duration": "5"]
-        case .freepikKlingElementsPro: ["images": ["https://example.com/a.jpg"]]
-        case .freepikKlingV21Std: ["duration": "10", "prompt": "a cat"]
-        case .falKlingV25TurboPro, .aggregatorKlingV25TurboPro: ["prompt": "cars", "image_url": "https://e.com/c.jpg"]
-        case .klingImageToVideo: ["image": "https://example.com/i.jpg"]
-        }
-    }
+    static func parameters(_ endpoint: SeedEndpoint) -> JSON { endpoint.exampleParameters }
 
     /// Sends `request` (built by the real client code) to the simulation, as the shell would.
     func send(_ request: OutboundRequest, to simulation: inout ProviderSimulation, at now: Double)

@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// The create endpoints `taskhook submit` speaks: the seeds' five, plus Kling's own API. Each knows
 /// its request schema, where its create and status calls go, where the callback URL is given, and
 /// which credential it takes.
@@ -87,6 +89,20 @@ public enum SeedEndpoint: String, CaseIterable, Sendable {
         case .falKlingV25TurboPro: .falKey
         case .aggregatorKlingV25TurboPro: .bearerToken
         case .klingImageToVideo: .klingAccessKeyPair
+        }
+    }
+
+    /// The smallest request the seed accepts, with the seed's own example values
+    /// (`taskhook submit ENDPOINT --example` prints it as a start for a parameter file).
+    public var exampleParameters: JSON {
+        switch self {
+        case .freepikKlingV25Pro: ["duration": "5"]
+        case .freepikKlingV2: ["image": "https://example.com/cat.jpg", "duration": "5"]
+        case .freepikKlingElementsPro: ["images": ["https://example.com/a.jpg"]]
+        case .freepikKlingV21Std: ["duration": "10", "prompt": "a cat turns its head"]
+        case .falKlingV25TurboPro, .aggregatorKlingV25TurboPro:
+            ["prompt": "two cars race", "image_url": "https://example.com/car.jpg"]
+        case .klingImageToVideo: ["image": "https://example.com/i.jpg"]
         }
     }
 
