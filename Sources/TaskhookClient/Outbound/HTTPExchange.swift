@@ -26,15 +26,7 @@ public enum HTTPExchange {
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
         do {
-            let prepared = request
-            let (data, response) = try await Deadline.run(seconds: timeout, url: url) {
-                try await URLSession.shared.data(for: prepared)
-            }
-            guard let http = response as? HTTPURLResponse else {
-                throw Unreachable(description: "\(url): not an HTTP answer")
-            }
-            let retryAfter = (http.value(forHTTPHeaderField: "Retry-After")).flatMap { Double($0) }
-            return Answer(status: http.statusCode, body: data, retryAfter: retryAfter)
+            return try await Deadline.exchange(request, seconds: timeout, url: url)
         } catch let error as Unreachable {
             throw error
         } catch {
@@ -47,19 +39,26 @@ public enum HTTPExchange {
 /// (libcurl) a server that accepted the connection and never answers was measured to hold a request
 /// for 60 s with a 0.5 s interval: so the caller resumes at the deadline and the request is cancelled.
 enum Deadline {
-    static func run<T: Sendable>(
-        seconds: TimeInterval, url: URL, _ work: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
+    /// The answer, or `Unreachable` at the deadline. Both the answer's completion handler and the
+    /// timer run on Dispatch queues, not on the cooperative pool, so whichever is first in real time
+    /// wins even while every pool thread is busy (as in a test suite blocking on processes).
+    static func exchange(_ request: URLRequest, seconds: TimeInterval, url: URL) async throws -> HTTPExchange.Answer {
         try await withCheckedThrowingContinuation { continuation in
             let once = ResumeOnce(continuation)
-            let worker = Task {
-                do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
+            let task = URLSession.shared.dataTask(with: request) { data, response, error in
+                if let data, let http = response as? HTTPURLResponse {
+                    let retryAfter = http.value(forHTTPHeaderField: "Retry-After").flatMap { Double($0) }
+                    once.resume(
+                        .success(HTTPExchange.Answer(status: http.statusCode, body: data, retryAfter: retryAfter)))
+                } else {
+                    once.resume(.failure(error ?? HTTPExchange.Unreachable(description: "\(url): no answer")))
+                }
             }
-            // A Dispatch timer, not a Task: it fires even while every thread of the cooperative pool is busy.
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
                 let timedOut = HTTPExchange.Unreachable(description: "\(url): no answer within \(seconds) s")
-                if once.resume(.failure(timedOut)) { worker.cancel() }
+                if once.resume(.failure(timedOut)) { task.cancel() }
             }
+            task.resume()
         }
     }
 
