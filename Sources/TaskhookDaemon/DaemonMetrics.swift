@@ -15,6 +15,13 @@ final class DaemonMetrics {
     private let batchRecords = CoreMetrics.Recorder(label: "taskhook_journal_batch_records", aggregate: true)
     private let fsync = CoreMetrics.Timer(label: "taskhook_journal_fsync_seconds")
     private let connections = CoreMetrics.Gauge(label: "taskhook_open_connections")
+    private let listenerConnections = Dictionary(
+        uniqueKeysWithValues: ["http", "control", "admin"].map {
+            ($0, CoreMetrics.Gauge(label: "taskhook_listener_connections", dimensions: [("listener", $0)]))
+        })
+    private let evicted = CoreMetrics.Counter(label: "taskhook_idle_connections_evicted_total")
+    private var evictedSoFar: UInt64 = 0
+    private let bufferedBodies = CoreMetrics.Gauge(label: "taskhook_buffered_body_bytes")
     private let waiters = CoreMetrics.Gauge(label: "taskhook_waiters")
     private let subscribers = CoreMetrics.Gauge(label: "taskhook_event_subscribers")
     private let unparsed = CoreMetrics.Gauge(label: "taskhook_unparsed_waiting")
@@ -61,6 +68,10 @@ final class DaemonMetrics {
             counter.increment(by: Int64(delta))
         }
         connections.record(server.connectionCount)
+        for (listener, gauge) in listenerConnections { gauge.record(server.connectionCount(listener: listener)) }
+        evicted.increment(by: Int64(clamping: server.evictedConnections - evictedSoFar))
+        evictedSoFar = server.evictedConnections
+        bufferedBodies.record(server.bufferedBodyBytes)
         self.waiters.record(waiters)
         self.subscribers.record(subscribers)
         var byStatus: [TaskStatus: Int] = [:]

@@ -41,23 +41,10 @@ private struct JournalLine {
 
 /// Runs `python3` from PATH on a client script; a missing package makes the script exit 3 naming it.
 func python(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
     var environment = ProcessInfo.processInfo.environment
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    process.environment = environment
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    // The clients print a line per delivery and little else: neither pipe fills while the other is read.
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let error = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let status = process.terminationStatus
+    let run = try ChildProcess.run("python3", arguments, environment: environment, timeout: .seconds(120))
+    let (status, error) = (run.status, run.error)
     guard status == 0 else {
         let hint =
             status == 3
@@ -65,7 +52,7 @@ func python(_ arguments: [String]) throws -> String {
             : status == 127 ? " (is python3 on PATH?)" : ""
         throw TestClientError("python3 \(arguments.joined(separator: " ")) exited \(status)\(hint): \(error)")
     }
-    return String(decoding: output, as: UTF8.self)
+    return run.output
 }
 
 private func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }

@@ -57,6 +57,20 @@ import Testing
         #expect(!StandardWebhooksVerifier.isNumbered("v1a") && StandardWebhooksVerifier.isNumbered("v12"))
     }
 
+    @Test func aStandardWebhooksRouteWithSeveralSecretsAcceptsAnyOfThem() throws {
+        var profile = try ProfileSigningTests.standardWebhooks()
+        profile.secrets = [.value(Self.new), .value(Self.old)]
+        let verifier = try #require(try profile.verifier(keys: TestKeys(), toleranceSeconds: 300))
+        for signer in [Self.old, Self.new] {
+            let headers = try StandardWebhooksProfile().sign(
+                Self.body, taskID: "p-1", deliveryID: "msg_s", timestamp: Self.now, with: .secret(signer))
+            #expect(verifier.verify(Callback(headers: headers, body: Self.body, receivedAt: Self.now)) == nil)
+        }
+        let removed = try StandardWebhooksProfile().sign(
+            Self.body, taskID: "p-1", deliveryID: "msg_s", timestamp: Self.now, with: .secret(Self.removed))
+        #expect(verifier.verify(Callback(headers: removed, body: Self.body, receivedAt: Self.now)) != nil)
+    }
+
     @Test func secretsIsAListAndSecretWithSecretsIsRefused() throws {
         func secretSetting(_ index: Int, _ name: String) -> Setting {
             Setting(

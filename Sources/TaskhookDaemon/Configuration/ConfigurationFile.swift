@@ -118,6 +118,12 @@ extension DaemonConfiguration {
         if let v = map["write-timeout"] { configuration.server.limits.writeTimeout = try v.requireDuration() }
         if let v = map["drain-timeout"] { configuration.drainTimeout = try v.requireDuration() }
         if let v = map["max-waiters"] { configuration.control.maxWaiters = try v.requireInt(min: 1) }
+        if let v = map["max-buffered-bodies"] {
+            configuration.server.maxBufferedBodyBytes = try v.requireSize()
+            guard UInt64(configuration.server.maxBufferedBodyBytes) >= configuration.server.limits.maxBodyBytes else {
+                throw v.error("must be at least max-body, or no body of the largest size could be read")
+            }
+        }
         try map.finish()
     }
 
@@ -131,13 +137,19 @@ extension DaemonConfiguration {
             }
             control.socketMode = mode
         }
+        if let v = map["max-connections"] { control.maxConnections = try v.requireInt(min: 1) }
         if let v = map["admin"] {
             let admin = try v.requireMapping()
-            let listenNode = try admin.require("listen")
-            let text = try listenNode.requireString()
-            let address: SocketAddress
-            do { address = try SocketAddress(parsing: text) } catch { throw listenNode.error(error.reason) }
-            control.admin = (address, try admin.require("token").requireSecret(warnings: &warnings))
+            // No address: the listener must be a socket systemd passes by the name `admin`.
+            var address: SocketAddress?
+            if let listenNode = admin["listen"] {
+                let text = try listenNode.requireString()
+                do { address = try SocketAddress(parsing: text) } catch { throw listenNode.error(error.reason) }
+            }
+            var listener = AdminListener(
+                listen: address, token: try admin.require("token").requireSecret(warnings: &warnings))
+            if let limit = admin["max-connections"] { listener.maxConnections = try limit.requireInt(min: 1) }
+            control.admin = listener
             try admin.finish()
         }
         try map.finish()

@@ -53,7 +53,13 @@ public struct ControlConfiguration: Sendable, Equatable {
     /// Created with this mode (group access for the jobs' group).
     public var socketMode: UInt32 = 0o660
     public var maxWaiters = 65536
-    public var admin: (listen: SocketAddress, token: SecretSource)?
+    /// The control socket's own connection budget; nil: sized for waiters (`maxWaiters` plus
+    /// room for status, listing and event requests), since each waiting job holds a connection.
+    public var maxConnections: Int?
+    public var admin: AdminListener?
+
+    /// The control socket's connection budget in force.
+    public var connectionBudget: Int { maxConnections ?? maxWaiters + 256 }
 
     public init(environment: [String: String] = [:]) {
         socket =
@@ -61,9 +67,19 @@ public struct ControlConfiguration: Sendable, Equatable {
                 ?? "./taskhook-state") + "/control.sock"
     }
 
-    public static func == (a: ControlConfiguration, b: ControlConfiguration) -> Bool {
-        a.socket == b.socket && a.socketMode == b.socketMode && a.maxWaiters == b.maxWaiters
-            && a.admin?.listen == b.admin?.listen && a.admin?.token == b.admin?.token
+}
+
+/// The control API over TCP for jobs on other hosts, behind a bearer token.
+public struct AdminListener: Sendable, Equatable {
+    /// Where to listen; nil when systemd passes a socket named `admin` (it is used either way).
+    public var listen: SocketAddress?
+    public var token: SecretSource
+    /// This listener's own connection budget.
+    public var maxConnections = 1024
+
+    public init(listen: SocketAddress?, token: SecretSource) {
+        self.listen = listen
+        self.token = token
     }
 }
 

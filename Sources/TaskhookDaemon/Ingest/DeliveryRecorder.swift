@@ -91,6 +91,9 @@ final class DeliveryRecorder {
             switch completion {
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
+                // The provider's answer first: it is durable now, and waking thousands of
+                // waiters for the task (an answer each) must not hold it back.
+                for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 // A re-read record applies its events as the unparsed record it stands for.
                 let appliesAs = done.delivery.rereads
                 store.advance(to: sequence)
@@ -101,7 +104,6 @@ final class DeliveryRecorder {
                     onUnparsed?(UnparsedCallback(sequence: sequence, time: done.time, delivery: done.delivery))
                 }
                 recordedCount += 1
-                for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 sinceCheckpoint += 1
                 if sinceCheckpoint >= max(checkpointEvery, store.table.count) { checkpoint() }
             case .failed(let ticket, let error):

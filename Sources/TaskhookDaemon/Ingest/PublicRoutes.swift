@@ -16,11 +16,14 @@ final class PublicRoutes: HTTPHandler {
     private let recorder: DeliveryRecorder?
     private let logger: Logger
     private let metrics: DaemonMetrics?
+    /// Rejected callbacks are logged through it: anyone can send them, as fast as they like.
+    private let warnings: WarningThrottle
 
     init(
         routes: [WebhookRoute], discardPaths: Set<String>, recorder: DeliveryRecorder?, metrics: DaemonMetrics? = nil,
-        logger: Logger
+        logger: Logger, warnings: WarningThrottle? = nil
     ) {
+        self.warnings = warnings ?? WarningThrottle(logger: logger)
         self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
         self.discardPaths = discardPaths
         self.recorder = recorder
@@ -105,8 +108,8 @@ final class PublicRoutes: HTTPHandler {
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
         let peer = connection.peer.map { "\($0)" } ?? "unknown"
         if let verifier = route.verifier, let failure = verifier.verify(callback) {
-            logger.warning(
-                "callback rejected",
+            warnings.warning(
+                "callback rejected", key: "rejected \(route.path) \(failure.reason)",
                 metadata: [
                     "route": "\(route.path)", "provider": "\(route.provider)", "reason": "\(failure)",
                     "peer": "\(peer)",

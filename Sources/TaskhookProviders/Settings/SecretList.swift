@@ -6,20 +6,28 @@ extension SettingsMapping {
     /// and the old ones, until the provider signs only with the new one), never both; empty when
     /// neither is there.
     public func secrets(warnings: inout [String]) throws(SettingError) -> [SecretSource] {
-        switch (self["secret"], self["secrets"]) {
+        try sources(single: "secret", list: "secrets", warnings: &warnings)
+    }
+
+    /// Keys given as `single` (one source) or as `list` (at most `maximumSecrets`), never both;
+    /// empty when neither is there.
+    public func sources(single: String, list: String, warnings: inout [String]) throws(SettingError)
+        -> [SecretSource]
+    {
+        switch (self[single], self[list]) {
         case (let one?, nil):
             return [try one.requireSecret(warnings: &warnings)]
-        case (nil, let list?):
-            let items = try list.requireList()
-            guard !items.isEmpty else { throw list.error("needs at least one secret") }
+        case (nil, let given?):
+            let items = try given.requireList()
+            guard !items.isEmpty else { throw given.error("needs at least one \(single)") }
             guard items.count <= Self.maximumSecrets else {
-                throw list.error("has \(items.count) secrets; at most \(Self.maximumSecrets) are accepted")
+                throw given.error("has \(items.count) entries; at most \(Self.maximumSecrets) are accepted")
             }
             var sources: [SecretSource] = []
             for item in items { sources.append(try item.requireSecret(warnings: &warnings)) }
             return sources
         case (let one?, _?):
-            throw one.error("give secret or secrets, not both")
+            throw one.error("give \(single) or \(list), not both")
         case (nil, nil):
             return []
         }
