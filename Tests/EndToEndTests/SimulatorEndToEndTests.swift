@@ -46,9 +46,14 @@ final class SimulatedDeployment {
 
     var publicURL: String { "http://\(daemon.address)" }
 
+    /// Ends the simulator and the daemon; call it in a `defer` (`deinit` calls it too).
+    func stop() {
+        simulator?.stop()
+        daemon?.process.stop()
+    }
+
     deinit {
-        simulator = nil
-        daemon = nil
+        stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -96,6 +101,7 @@ final class SimulatedDeployment {
     @Test(arguments: cases.indices)
     func aSubmittedTaskIsCompletedByTheSimulatorsSignedCallbackAndWaitPrintsItsVideo(_ index: Int) throws {
         let deployment = try SimulatedDeployment()
+        defer { deployment.stop() }
         var (endpoint, route, settings) = Self.cases[index]
         if route.hasSuffix("/") { route += deployment.klingToken }
         let result = try deployment.submit(endpoint, route: route, settings)
@@ -109,6 +115,7 @@ final class SimulatedDeployment {
 
     @Test func aRequestBreakingTheSchemaIsRefusedBeforeTheProviderHearsOfIt() throws {
         let deployment = try SimulatedDeployment()
+        defer { deployment.stop() }
         let result = try deployment.submit(
             "freepik/kling-elements-pro", route: "/hooks/freepik",
             [#"images=["a","b","c","d","e"]"#, "aspect_ratio=4_3"], wait: false)
@@ -120,6 +127,7 @@ final class SimulatedDeployment {
 
     @Test func aFailedTaskEndsTheWaitWithExitStatusOne() throws {
         let deployment = try SimulatedDeployment(simulatorArguments: ["--fail-tasks"])
+        defer { deployment.stop() }
         let result = try deployment.submit("freepik/kling-v2-5-pro", route: "/hooks/freepik", ["duration=5"])
         #expect(result.status == 1, "\(result.error)")
     }

@@ -21,6 +21,7 @@ import Testing
 
     @Test func theAggregatorsRunningTaskIsReadThroughItsHostAsRunning() async throws {
         let simulator = try SimulatorProcess(arguments: ["--never-finish"])
+        defer { simulator.stop() }
         let endpoint = SeedEndpoint.aggregatorKlingV25TurboPro
         let task = try await create(endpoint, .falInput, on: simulator)
         #expect(task.statusURL.hasPrefix(simulator.baseURL))
@@ -30,6 +31,7 @@ import Testing
 
     @Test func theAggregatorsFinishedTaskIsReadThroughItsResultAsAnObservation() async throws {
         let simulator = try SimulatorProcess(arguments: ["--start-after", "0", "--finish-after", "0"])
+        defer { simulator.stop() }
         let endpoint = SeedEndpoint.aggregatorKlingV25TurboPro
         let task = try await create(endpoint, .falInput, on: simulator)
         let done = await TaskPoll.read(endpoint, task, credentials: credentials, timeout: 5)
@@ -44,6 +46,7 @@ import Testing
 
     @Test func aBusyProviderIsATransientFailureCarryingItsRetryAfter() async throws {
         let simulator = try SimulatorProcess(arguments: ["--busy", "100", "--retry-after", "7"])
+        defer { simulator.stop() }
         let task = SubmittedTask(taskID: "x", statusURL: simulator.baseURL + "/v1/ai/image-to-video/kling-v2/x")
         let reading = await TaskPoll.read(.freepikKlingV2, task, credentials: credentials, timeout: 5)
         #expect(reading == .failed(.unavailable(status: 429, retryAfter: 7)))
@@ -53,8 +56,11 @@ import Testing
     @Test func aProviderThatDoesNotAnswerInTimeIsUnreachable() async throws {
         // A listening socket nobody accepts on: the request times out.
         let listener = try SimulatorProcess(arguments: [])
-        kill(listener.process.processIdentifier, SIGSTOP)
-        defer { kill(listener.process.processIdentifier, SIGCONT) }
+        listener.process.signal(SIGSTOP)
+        defer {
+            listener.process.signal(SIGCONT)
+            listener.stop()
+        }
         let task = SubmittedTask(taskID: "x", statusURL: listener.baseURL + "/v1/ai/image-to-video/kling-v2/x")
         let reading = await TaskPoll.read(.freepikKlingV2, task, credentials: credentials, timeout: 0.5)
         // The deadline's own words: libcurl's idle timeout would have said "timed out" after 60 s.

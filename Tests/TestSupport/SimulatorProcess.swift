@@ -1,34 +1,31 @@
 import Foundation
+import TaskhookPosix
 
-/// `taskhook simulate` as a separate process, ended by the test whatever its outcome.
+/// `taskhook simulate` as a child of the test, ended with it: call `stop()` in a `defer`
+/// (`deinit` calls it too).
 public final class SimulatorProcess: @unchecked Sendable {
-    public let process = Process()
+    public let process: ChildProcess
     public let baseURL: String
 
-    public init(arguments: [String]) throws {
-        process.executableURL = DaemonProcess.cli
-        process.arguments = ["simulate", "--listen", "127.0.0.1:0"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // The first line names the address; reading blocks until it is written (or the process exits).
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw TestClientError("taskhook simulate exited before listening") }
-            line += chunk
+    public init(arguments: [String], timeout: Duration = .seconds(20)) throws {
+        process = try ChildProcess(DaemonProcess.cli.path, ["simulate", "--listen", "127.0.0.1:0"] + arguments)
+        // The first line on standard output names the address it listens on.
+        let deadline = Instant.now() + timeout
+        while true {
+            let output = process.output
+            if let line = output.split(separator: "\n").first, line.hasPrefix("listening on "), output.contains("\n") {
+                baseURL = String(line.dropFirst("listening on ".count))
+                return
+            }
+            if !process.isRunning || Instant.now() > deadline {
+                process.stop()
+                throw TestClientError("taskhook simulate did not start: \(process.errorOutput)")
+            }
+            usleep(10_000)
         }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let url = text.split(separator: "\n").first?.split(separator: " ").last, text.hasPrefix("listening on")
-        else { throw TestClientError("taskhook simulate said: \(text)") }
-        baseURL = String(url)
     }
 
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    public func stop() { process.stop() }
+
+    deinit { process.stop() }
 }
