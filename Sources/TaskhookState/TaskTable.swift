@@ -28,9 +28,29 @@ public struct TaskTable: Sendable, Equatable {
         }
     }
 
-    public internal(set) var tasks: [String: TrackedTask] = [:]
+    /// Sharded so that a snapshot for a checkpoint, the table's growth and a retention sweep
+    /// each cost the loop a bounded slice, not a pass over every task (see `ShardedDictionary`).
+    public internal(set) var tasks = ShardedDictionary<String, TrackedTask>()
     /// The highest journal sequence applied (events or otherwise).
     public internal(set) var lastSequence: UInt64 = 0
+    /// How many tasks have each status (in `TaskStatus.allCases` order), kept as tasks change
+    /// so `/metrics` need not count a million tasks on the loop.
+    private var statusCounts = [Int](repeating: 0, count: TaskStatus.allCases.count)
+
+    public func count(withStatus status: TaskStatus) -> Int { statusCounts[Self.slot(status)] }
+
+    /// Changes the count of `status` by `delta` (`internal` for the checkpoint decoder).
+    mutating func adjustCount(_ status: TaskStatus, by delta: Int) { statusCounts[Self.slot(status)] += delta }
+
+    private static func slot(_ status: TaskStatus) -> Int {
+        switch status {
+        case .created: 0
+        case .inProgress: 1
+        case .completed: 2
+        case .failed: 3
+        case .canceled: 4
+        }
+    }
 
     public init() {}
 
@@ -64,6 +84,7 @@ public struct TaskTable: Sendable, Equatable {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
         guard var task = tasks[event.taskID] else {
+            adjustCount(event.status, by: 1)
             tasks[event.taskID] = TrackedTask(
                 id: event.taskID, provider: event.provider, status: event.status, results: event.results,
                 error: event.error, firstSeen: time, updated: time,
@@ -85,6 +106,8 @@ public struct TaskTable: Sendable, Equatable {
             tasks[event.taskID] = task
             return .kept
         }
+        adjustCount(previous, by: -1)
+        adjustCount(event.status, by: 1)
         task.status = event.status
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
@@ -98,11 +121,21 @@ public struct TaskTable: Sendable, Equatable {
     /// later delivery for a forgotten task starts it afresh.
     @discardableResult
     public mutating func forgetTasks(lastHeardBefore time: Int64) -> Int {
-        guard tasks.values.contains(where: { $0.lastHeard < time }) else { return 0 }
-        let before = tasks.count
-        tasks = tasks.filter { $0.value.lastHeard >= time }
-        return before - tasks.count
+        var forgotten = 0
+        for shard in 0..<Self.shardCount { forgotten += forgetTasks(lastHeardBefore: time, inShard: shard) }
+        return forgotten
     }
+
+    /// `forgetTasks` over one shard of the table (1/`shardCount` of its tasks), so that a sweep
+    /// can go a slice at a time between other work on the loop.
+    @discardableResult
+    public mutating func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int) -> Int {
+        let forgotten = tasks.removeAll(inShard: shard) { $0.lastHeard < time }
+        for task in forgotten { adjustCount(task.status, by: -1) }
+        return forgotten.count
+    }
+
+    public static var shardCount: Int { ShardedDictionary<String, TrackedTask>.shardCount }
 
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
     public mutating func reserveCapacity(_ count: Int) {

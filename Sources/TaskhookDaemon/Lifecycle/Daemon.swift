@@ -86,8 +86,9 @@ public final class Daemon {
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, metrics: metrics,
             logger: logger)
         let events = EventStream(store: store, loop: loop)
-        let control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, store] in
-            metrics.scrape(server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)
+        let control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, unowned loop, store] in
+            metrics.scrape(
+                loop: loop, server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)
         }
         let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in
             "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "

@@ -42,6 +42,7 @@ extension TaskTable {
         }
         lastSequence = try r.u64()
         let taskCount = try r.count()
+        tasks.reserveCapacity(taskCount)
         for _ in 0..<taskCount {
             let id = try r.string()
             let provider = try r.string()
@@ -63,6 +64,7 @@ extension TaskTable {
                         sequence: sequence, status: deliveryStatus, time: time, applied: try r.u8() == 1,
                         deliveryID: try r.optionalString()))
             }
+            adjustCount(status, by: 1)
             tasks[id] = TrackedTask(
                 id: id, provider: provider, status: status, results: results, error: error, firstSeen: firstSeen,
                 updated: updated, reports: reports)
