@@ -60,11 +60,13 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
     }
 
     /// Room for `more` entries spread evenly, so that loading a known number of entries does
-    /// not rehash shards along the way.
+    /// not rehash most shards along the way. No slack on top: a `Dictionary` rounds its buckets
+    /// up to a power of two, so a margin can double every shard's buckets at once; a shard that
+    /// gets more than its share rehashes alone, a thousandth of the table.
     public mutating func reserveCapacity(_ more: Int) {
-        let perShard = (count + more) / Self.shardCount + 1
+        let perShard = (count + more + Self.shardCount - 1) / Self.shardCount
         for index in shards.indices where shards[index].capacity < perShard {
-            shards[index].reserveCapacity(perShard + perShard / 8)
+            shards[index].reserveCapacity(perShard)
         }
     }
 
