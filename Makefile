@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
 SWIFT ?= swift
 BUILD_DEPS := libsystemd-dev pkg-config
-TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip
+TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip slowhttptest
 PY_TEST_DEPS := standardwebhooks cryptography
 
 .PHONY: deps build release run test fuzz fuzz-ci bench docs install systemd-check systemd-e2e format lint clean
@@ -24,10 +24,11 @@ release: deps
 run: build
 	.build/debug/taskhookd --config config/dev.yaml
 
+# Run as a subreaper: a process any test leaves behind is named, killed, and fails the run.
 test: deps
 	@scripts/deps.sh $(TEST_DEPS)
 	@scripts/pydeps.sh $(PY_TEST_DEPS)
-	$(SWIFT) test
+	python3 scripts/run-reaping.py $(SWIFT) test
 
 # libFuzzer on the request parser until stopped (FUZZ_SECONDS to bound it).
 fuzz: deps
@@ -60,7 +61,7 @@ docs: build
 install: release docs
 	install -D -m 0755 .build/release/taskhookd $(DESTDIR)$(PREFIX)/bin/taskhookd
 	install -D -m 0755 .build/release/taskhook $(DESTDIR)$(PREFIX)/bin/taskhook
-	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhook-jwks.service taskhook-jwks.timer; do \
+	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service taskhook-jwks.timer; do \
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp 2>/dev/null \
 	    || { install -d $(DESTDIR)$(UNITDIR) && sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp; }; \
 	  mv $(DESTDIR)$(UNITDIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit; \

@@ -13,7 +13,8 @@ for tool in taskhookd taskhook; do
   printf '#!/bin/sh\n' >"$work/bin/$tool"
   chmod +x "$work/bin/$tool"
 done
-units=(taskhookd.service taskhookd.socket taskhookd-control.socket taskhook-jwks.service taskhook-jwks.timer)
+units=(taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service
+  taskhook-jwks.timer)
 for unit in "${units[@]}"; do
   sed "s|/usr/local/bin/|$work/bin/|" "systemd/$unit" >"$work/$unit"
 done

@@ -4,7 +4,8 @@
 # `systemctl status` shows the STATUS text; `systemctl reload` completes; a hung event loop
 # (taskhookd --test-hang-signal, SIGUSR2) trips the watchdog and the service restarts with no
 # acknowledged callback lost; `journalctl -u taskhookd TASK_ID=…` finds the delivery;
-# `systemctl stop` ends cleanly. Needs root and Debian's registry (debootstrap, once: the root
+# `systemctl stop` ends cleanly; the optional admin socket (taskhookd-admin.socket) is passed
+# to the service and serves the control API with its token from a credential. Needs root and Debian's registry (debootstrap, once: the root
 # file system is cached in $TASKHOOK_E2E_ROOTFS). Exit 0: all passed; 1: a check failed;
 # 77: it cannot run on this machine (it says why).
 set -euo pipefail
@@ -13,6 +14,7 @@ cd "$root"
 rootfs=${TASKHOOK_E2E_ROOTFS:-/var/cache/taskhook-e2e/rootfs}
 machine=taskhook-e2e-$$
 port=18480
+admin_port=18481
 
 cannot_run() {
   echo "systemd-e2e: CANNOT RUN HERE: $*" >&2
@@ -48,23 +50,32 @@ bin=$(swift build -c "$configuration" --show-bin-path)
 install -D -m 0755 "$bin/taskhookd" "$rootfs/usr/local/bin/taskhookd"
 install -D -m 0755 "$bin/taskhook" "$rootfs/usr/local/bin/taskhook"
 install -d "$rootfs/etc/systemd/system" "$rootfs/etc/sysusers.d" "$rootfs/etc/taskhook"
-cp systemd/taskhookd.service systemd/taskhookd.socket systemd/taskhookd-control.socket "$rootfs/etc/systemd/system/"
+cp systemd/taskhookd.service systemd/taskhookd.socket systemd/taskhookd-control.socket systemd/taskhookd-admin.socket \
+  "$rootfs/etc/systemd/system/"
 cp systemd/taskhook.sysusers "$rootfs/etc/sysusers.d/taskhook.conf"
 secret=whsec_ZTJlLXRlc3Qtc2VjcmV0LW5vdC1yZWFs
 printf '%s' "$secret" >"$rootfs/etc/taskhook/freepik-webhook-secret"
+admin_token=e2e-admin-token-not-real
+printf '%s' "$admin_token" >"$rootfs/etc/taskhook/admin-token"
 cat >"$rootfs/etc/taskhook/taskhook.yaml" <<YAML
+control:
+  admin: {token: {credential: admin-token}}
 routes:
   - path: /hooks/freepik
     provider: freepik
     secret: {credential: freepik-webhook-secret}
 YAML
 # The test's own settings, as drop-ins: a free port, the credential, a short watchdog, the hang flag.
-install -d "$rootfs/etc/systemd/system/taskhookd.socket.d" "$rootfs/etc/systemd/system/taskhookd.service.d"
+install -d "$rootfs/etc/systemd/system/taskhookd.socket.d" "$rootfs/etc/systemd/system/taskhookd.service.d" \
+  "$rootfs/etc/systemd/system/taskhookd-admin.socket.d"
 printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$port" \
   >"$rootfs/etc/systemd/system/taskhookd.socket.d/e2e.conf"
+printf '[Socket]\nListenStream=\nListenStream=127.0.0.1:%s\n' "$admin_port" \
+  >"$rootfs/etc/systemd/system/taskhookd-admin.socket.d/e2e.conf"
 cat >"$rootfs/etc/systemd/system/taskhookd.service.d/e2e.conf" <<UNIT
 [Service]
 LoadCredential=freepik-webhook-secret:/etc/taskhook/freepik-webhook-secret
+LoadCredential=admin-token:/etc/taskhook/admin-token
 WatchdogSec=3s
 ExecStart=
 ExecStart=/usr/local/bin/taskhookd --config /etc/taskhook/taskhook.yaml --test-hang-signal
@@ -107,7 +118,7 @@ echo "systemd 252 is PID 1 in the container ($state)"
 
 "${C[@]}" systemd-sysusers
 "${C[@]}" systemctl daemon-reload
-"${C[@]}" systemctl start taskhookd.socket taskhookd-control.socket
+"${C[@]}" systemctl start taskhookd.socket taskhookd-control.socket taskhookd-admin.socket
 [ "$("${C[@]}" systemctl is-active taskhookd.service || true)" != active ] || fail "the service ran before any callback"
 
 send() {
@@ -125,6 +136,15 @@ done
 "${C[@]}" systemctl status taskhookd.service --no-pager | grep -q 'Status: "tasks 1,' \
   || fail "systemctl status does not show the STATUS text"
 echo "ok: systemctl status shows the STATUS text"
+
+# The admin listener: the socket systemd passed as "admin" (the service has no network of its
+# own), the token from its credential.
+admin() {
+  "${C[@]}" /usr/local/bin/taskhook status "$1" --url "http://127.0.0.1:$admin_port" --token "$2"
+}
+admin e2e-task-1 "$admin_token" | grep -q completed || fail "the admin socket did not serve the control API"
+if admin e2e-task-1 wrong-token >/dev/null 2>&1; then fail "the admin socket served a wrong token"; fi
+echo "ok: the admin socket passed by systemd serves the control API behind its token"
 
 timeout 20 "${C[@]}" systemctl reload taskhookd.service || fail "systemctl reload did not complete"
 echo "ok: systemctl reload completed"

@@ -16,6 +16,13 @@ final class DaemonMetrics {
     private let batchRecords = CoreMetrics.Recorder(label: "taskhook_journal_batch_records", aggregate: true)
     private let fsync = CoreMetrics.Timer(label: "taskhook_journal_fsync_seconds")
     private let connections = CoreMetrics.Gauge(label: "taskhook_open_connections")
+    private let listenerConnections = Dictionary(
+        uniqueKeysWithValues: ["http", "control", "admin"].map {
+            ($0, CoreMetrics.Gauge(label: "taskhook_listener_connections", dimensions: [("listener", $0)]))
+        })
+    private let evicted = CoreMetrics.Counter(label: "taskhook_idle_connections_evicted_total")
+    private var evictedSoFar: UInt64 = 0
+    private let bufferedBodies = CoreMetrics.Gauge(label: "taskhook_buffered_body_bytes")
     private let waiters = CoreMetrics.Gauge(label: "taskhook_waiters")
     private let subscribers = CoreMetrics.Gauge(label: "taskhook_event_subscribers")
     /// The loop's longest iteration since the previous scrape, a max gauge rather than a
@@ -25,6 +32,7 @@ final class DaemonMetrics {
     /// Iterations busy for 5 ms or more since start: the stalls a max gauge misses between scrapes.
     private let slowIterations = CoreMetrics.Counter(label: "taskhook_loop_slow_iterations_total")
     private var slowCounted: UInt64 = 0
+    private let unparsed = CoreMetrics.Gauge(label: "taskhook_unparsed_waiting")
     private let tasks = Dictionary(
         uniqueKeysWithValues: TaskStatus.allCases.map {
             ($0, CoreMetrics.Gauge(label: "taskhook_tasks", dimensions: [("status", $0.rawValue)]))
@@ -34,7 +42,8 @@ final class DaemonMetrics {
 
     init(registry: PrometheusCollectorRegistry?) { self.registry = registry }
 
-    /// outcome: recorded, duplicate, unparsed, rejected (401), failed (503).
+    /// outcome: recorded, duplicate, unparsed, rejected (401), failed (503), reread (an unparsed
+    /// callback a profile now reads, applied).
     func delivery(provider: String, outcome: String) {
         let key = provider + "\u{1F}" + outcome
         if let counter = deliveries[key] {
@@ -54,7 +63,10 @@ final class DaemonMetrics {
     }
 
     /// Brings the gauges and the answer counts up to date, then renders the text.
-    func scrape(loop: EventLoop, server: HTTPServer, table: TaskTable, waiters: Int, subscribers: Int) -> [UInt8] {
+    func scrape(
+        loop: EventLoop, server: HTTPServer, table: TaskTable, waiters: Int, subscribers: Int, unparsed: Int = 0
+    ) -> [UInt8] {
+        self.unparsed.record(unparsed)
         longestIteration.record(Double(loop.takeLongestIteration().nanoseconds) / 1e9)
         let slow = loop.slowIterations
         if slow > slowCounted {
@@ -72,6 +84,10 @@ final class DaemonMetrics {
             counter.increment(by: Int64(delta))
         }
         connections.record(server.connectionCount)
+        for (listener, gauge) in listenerConnections { gauge.record(server.connectionCount(listener: listener)) }
+        evicted.increment(by: Int64(clamping: server.evictedConnections - evictedSoFar))
+        evictedSoFar = server.evictedConnections
+        bufferedBodies.record(server.bufferedBodyBytes)
         self.waiters.record(waiters)
         self.subscribers.record(subscribers)
         for (status, gauge) in tasks { gauge.record(table.count(withStatus: status)) }

@@ -29,31 +29,36 @@ public struct ConnectionState {
         /// A response whose body is still being written (Server-Sent Events). It ends with
         /// the connection, so nothing more is read or parsed.
         case streaming
-        /// Answer nothing more; close once the output is flushed.
+        /// Answer nothing more; once the output is flushed, shut down the sending side.
         case closing
+        /// The answer is sent and the sending side shut down: what the peer still sends is read
+        /// and dropped until it closes too (or `lingerTimeout`), so the kernel never answers
+        /// unread input with a reset that could destroy the answer before the peer reads it.
+        case lingering(since: Instant)
         /// Close now, dropping unsent output.
         case aborted
     }
 
     public let limits: HTTPLimits
     private var parser: RequestParser
-    private(set) var phase: Phase
+    // Internal rather than private so the extensions in ConnectionState+*.swift reach them.
+    var phase: Phase
     /// The head of the request being decided, read or answered.
-    private var current: RequestHead?
+    var current: RequestHead?
     private var input: [UInt8] = []
     private var inputStart = 0
-    private var output: [UInt8] = []
+    var output: [UInt8] = []
     private var outputStart = 0
     private var body: [UInt8] = []
-    private var lastWriteProgress: Instant
+    var lastWriteProgress: Instant
     /// The Date header's value now (the shell's wall clock; tests pass a fixed one).
-    private let date: () -> String
+    let date: () -> String
     /// The peer closed its sending side; nothing more will be read.
     public private(set) var inputClosed = false
     /// Set by `beginDrain`: answer what is in flight with `Connection: close`, start nothing new.
     public private(set) var draining = false
     /// Status codes answered since the shell last took them (for counting answers by status).
-    public private(set) var answeredStatuses: [Int] = []
+    public internal(set) var answeredStatuses: [Int] = []
 
     /// Bytes of unparsed input beyond which reading stops while a request is being answered.
     public static let maxBufferedInput = 64 * 1024
@@ -79,6 +84,7 @@ public struct ConnectionState {
         if inputClosed { return false }
         switch phase {
         case .closing, .aborted: return false
+        case .lingering: return true
         case .awaitingDecision, .awaitingResponse:
             if input.count - inputStart >= Self.maxBufferedInput { return false }
         default: break
@@ -90,8 +96,40 @@ public struct ConnectionState {
     public var isDone: Bool {
         switch phase {
         case .aborted: true
-        case .closing: pendingOutputCount == 0
+        case .closing: pendingOutputCount == 0 && inputClosed
+        case .lingering: inputClosed
         case .idle: inputClosed && input.count == inputStart && pendingOutputCount == 0
+        default: false
+        }
+    }
+
+    /// The answer is flushed and the peer may still send: shut down the sending side, then call
+    /// `shutDownWrite(now:)`.
+    public var wantsWriteShutdown: Bool {
+        if case .closing = phase { return pendingOutputCount == 0 && !inputClosed }
+        return false
+    }
+
+    /// The sending side is shut down and the peer's input is being dropped until it closes.
+    public var isLingering: Bool {
+        if case .lingering = phase { return true }
+        return false
+    }
+
+    /// Since when the connection has had nothing to do, if it has nothing to do: it may be
+    /// closed to make room for another (the one idle longest first).
+    public var idleSince: Instant? {
+        switch phase {
+        case .idle(let since, _): input.count == inputStart && pendingOutputCount == 0 ? since : nil
+        case .lingering(let since): since
+        default: nil
+        }
+    }
+
+    /// A request body is being read, or the request it belongs to is being answered.
+    public var holdsRequestBody: Bool {
+        switch phase {
+        case .body, .awaitingResponse: true
         default: false
         }
     }
@@ -109,6 +147,7 @@ public struct ConnectionState {
         case .idle(let since, let fresh): phaseDeadline = since + (fresh ? limits.headerTimeout : limits.idleTimeout)
         case .head(let since): phaseDeadline = since + limits.headerTimeout
         case .body(let since), .discard(let since): phaseDeadline = since + limits.bodyTimeout
+        case .lingering(let since): phaseDeadline = since + limits.lingerTimeout
         case .awaitingDecision, .awaitingResponse, .streaming, .closing, .aborted: phaseDeadline = nil
         }
         guard pendingOutputCount > 0 else { return phaseDeadline }
@@ -121,7 +160,7 @@ public struct ConnectionState {
     public mutating func received(_ bytes: UnsafeRawBufferPointer, now: Instant) -> Event? {
         guard !inputClosed else { return nil }
         switch phase {
-        case .closing, .aborted, .streaming: return nil  // a stream's client has nothing more to say
+        case .closing, .aborted, .streaming, .lingering: return nil  // a stream's client has nothing more to say
         default: break
         }
         if inputStart > 0, inputStart == input.count {
@@ -180,31 +219,6 @@ public struct ConnectionState {
         return process(now: now)
     }
 
-    /// Starts a response whose body follows in pieces: no Content-Length, `Connection: close`,
-    /// the body ends when the connection does. `head.body` is sent as the first piece.
-    public mutating func startStream(_ head: Response, now: Instant) {
-        guard case .awaitingResponse = phase, let request = current else { return }
-        current = nil
-        if pendingOutputCount == 0 { lastWriteProgress = now }
-        answeredStatuses.append(head.status.code)
-        ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date(), into: &output)
-        output.append(contentsOf: head.body)
-        phase = .streaming
-    }
-
-    /// Appends a piece of a streamed body.
-    public mutating func stream(_ bytes: [UInt8], now: Instant) {
-        guard case .streaming = phase else { return }
-        if pendingOutputCount == 0 { lastWriteProgress = now }
-        output.append(contentsOf: bytes)
-    }
-
-    /// Ends a streamed body: the connection closes once it is sent.
-    public mutating func endStream() {
-        guard case .streaming = phase else { return }
-        phase = .closing
-    }
-
     /// `count` bytes of the pending output were sent.
     public mutating func wrote(_ count: Int, now: Instant) -> Event? {
         guard count > 0 else { return nil }
@@ -243,9 +257,19 @@ public struct ConnectionState {
                 now: now)
         case .discard:
             phase = .closing
+        case .lingering:
+            phase = .aborted  // the peer neither reads nor closes; the reset no longer matters
         default:
             break
         }
+    }
+
+    /// The shell shut down the sending side after the answer: drop input until the peer closes.
+    public mutating func shutDownWrite(now: Instant) {
+        guard wantsWriteShutdown else { return }
+        input.removeAll()
+        inputStart = 0
+        phase = .lingering(since: now)
     }
 
     /// The server is stopping: finish the request in progress, then close.
@@ -272,10 +296,16 @@ public struct ConnectionState {
                 }
                 // Backpressure: leave pipelined requests unparsed until the peer reads.
                 guard pendingOutputCount < limits.maxPendingOutputBytes else { return nil }
-                phase = .head(since: now)
+                // A new connection's header time counts from the accept, not from its first
+                // byte: else a client could take the idle allowance plus the header allowance.
+                if case .idle(let since, fresh: true) = phase {
+                    phase = .head(since: since)
+                } else {
+                    phase = .head(since: now)
+                }
             case .head, .body, .discard:
                 break
-            case .awaitingDecision, .awaitingResponse, .streaming, .closing, .aborted:
+            case .awaitingDecision, .awaitingResponse, .streaming, .closing, .aborted, .lingering:
                 return nil
             }
             let step = input.withUnsafeBufferPointer { buffer in

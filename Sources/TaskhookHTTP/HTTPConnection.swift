@@ -15,9 +15,19 @@ final class HTTPConnection {
     private var dispatching = false
     private(set) var isClosed = false
     let id: Int
+    /// The listener budget this connection counts against.
+    let budget: ConnectionBudget
+    /// Bytes of the server's body-memory budget held for the request being read or answered.
+    private var reservedBodyBytes = 0
+    /// The idle-since the server was last told of, so it hears of each idle spell once.
+    private var announcedIdleSince: Instant?
 
-    init(id: Int, socket: StreamSocket, info: ConnectionInfo, server: HTTPServer, handler: HTTPHandler) {
+    init(
+        id: Int, socket: StreamSocket, info: ConnectionInfo, server: HTTPServer, handler: HTTPHandler,
+        budget: ConnectionBudget
+    ) {
         self.id = id
+        self.budget = budget
         self.socket = socket
         self.info = info
         self.server = server
@@ -97,7 +107,16 @@ final class HTTPConnection {
         while !isClosed, let current = next ?? (queued.isEmpty ? nil : queued.removeFirst()) {
             switch current {
             case .head(let head):
-                next = state.decide(handler.decide(head, connection: info), now: server.loop.now)
+                var decision = handler.decide(head, connection: info)
+                if case .readBody = decision {
+                    let size = server.bodyReservation(for: head)
+                    if server.reserveBodyMemory(size) {
+                        reservedBodyBytes = size
+                    } else {
+                        decision = .respond(Self.bodyMemorySpent)
+                    }
+                }
+                next = state.decide(decision, now: server.loop.now)
             case .request(let request):
                 next = nil
                 let responder = ConnectionResponder(connection: self)
@@ -106,6 +125,16 @@ final class HTTPConnection {
             }
         }
     }
+
+    /// The answer when the bodies being read already hold the whole body-memory budget: the
+    /// sender retries later (providers do on 503) instead of the server growing without bound.
+    private static let bodyMemorySpent: Response = {
+        var response = Response.text(
+            .serviceUnavailable, "too many request bodies in flight; retry later",
+            headers: HTTPFields([("Retry-After", "1")]))
+        response.closeConnection = true
+        return response
+    }()
 
     /// Called by the current request's responder. `sync` sends what it can at once.
     func respond(_ response: Response) {
@@ -123,10 +152,12 @@ final class HTTPConnection {
         sync()
     }
 
-    func stream(_ bytes: [UInt8]) {
-        guard !isClosed else { return }
+    /// False when the stream has ended (closed, or a HEAD request that gets no body).
+    func stream(_ bytes: [UInt8]) -> Bool {
+        guard !isClosed, state.isStreaming else { return false }
         state.stream(bytes, now: server.loop.now)
         sync()
+        return true
     }
 
     func endStream() {
@@ -164,9 +195,19 @@ final class HTTPConnection {
             server.count(state.answeredStatuses)
             state.clearAnsweredStatuses()
         }
+        if reservedBodyBytes > 0, !state.holdsRequestBody { releaseBodyMemory() }
+        if state.wantsWriteShutdown {
+            socket.shutdownWrite()
+            state.shutDownWrite(now: server.loop.now)
+        }
         if state.isDone {
             close()
             return
+        }
+        let idleSince = state.idleSince
+        if idleSince != announcedIdleSince {
+            announcedIdleSince = idleSince
+            if let idleSince { server.connectionBecameIdle(self, since: idleSince) }
         }
         var wanted: IOEvents = []
         if state.wantsRead { wanted.insert(.readable) }
@@ -183,9 +224,18 @@ final class HTTPConnection {
         if let timer { server.loop.setTimer(timer, deadline: state.deadline) }
     }
 
+    /// Since when the connection has had nothing to do (nil: it is busy).
+    var idleSince: Instant? { isClosed ? nil : state.idleSince }
+
+    private func releaseBodyMemory() {
+        server.releaseBodyMemory(reservedBodyBytes)
+        reservedBodyBytes = 0
+    }
+
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        releaseBodyMemory()
         if let registration { server.loop.deregister(registration) }
         if let timer { server.loop.removeTimer(timer) }
         socket.close()

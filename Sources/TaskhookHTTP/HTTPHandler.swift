@@ -72,9 +72,8 @@ final class ConnectionResponder: Responder {
 
     @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
-        guard isStreaming, !isAnswered, let connection, !connection.isClosed else { return false }
-        connection.stream(bytes)
-        return true
+        guard isStreaming, !isAnswered, let connection else { return false }
+        return connection.stream(bytes)
     }
 
     var pendingBytes: Int { connection?.pendingOutputCount ?? 0 }
@@ -107,6 +106,7 @@ final class ConnectionResponder: Responder {
 public enum ServerDiagnostic: Sendable, Equatable {
     /// accept(2) failed; EMFILE/ENFILE shed the connection, others pause accepting briefly.
     case acceptFailed(listener: String, error: SyscallError)
-    /// A connection beyond `maxConnections` was answered 503 and closed.
-    case connectionLimitReached(limit: Int)
+    /// A connection beyond its listener's budget found no idle connection to take the place
+    /// of, and was answered 503 and closed.
+    case connectionLimitReached(listener: String, limit: Int)
 }

@@ -17,6 +17,9 @@ public struct HTTPLimits: Sendable, Equatable {
     public var idleTimeout: Duration = .seconds(60)
     /// A connection whose peer takes none of its pending output for this long is closed.
     public var writeTimeout: Duration = .seconds(30)
+    /// After a connection's last answer, how long what the peer still sends is read and dropped
+    /// while waiting for it to close (lingering close) before the socket is closed anyway.
+    public var lingerTimeout: Duration = .seconds(5)
     /// Unsent output above which the connection stops reading (and processing pipelined requests).
     public var maxPendingOutputBytes = 256 * 1024
 

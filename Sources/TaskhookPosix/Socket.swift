@@ -23,14 +23,23 @@ public final class ListeningSocket {
         self.ownsPath = false
     }
 
-    /// Creates, binds and listens. A stale Unix socket file at the path is replaced.
-    public init(binding address: SocketAddress, backlog: Int32 = 1024) throws(SyscallError) {
+    /// Creates, binds and listens. A Unix socket path must be free or hold a stale socket
+    /// nobody listens on (see `init(bindingUnix:mode:)`).
+    public convenience init(binding address: SocketAddress, backlog: Int32 = 1024) throws(SyscallError) {
+        if case .unix(let path) = address { try Self.refuseLiveOrForeign(path) }
+        try self.init(binding: address, backlog: backlog) { _ throws(SyscallError) in }
+    }
+
+    /// `beforeBind` runs on the new socket's descriptor just before bind(2).
+    init(
+        binding address: SocketAddress, backlog: Int32, beforeBind: (Int32) throws(SyscallError) -> Void
+    ) throws(SyscallError) {
         try address.checkFits("bind")
         let fd = try syscall("socket") { clinux_socket(address.family, Int32(SOCK_STREAM.rawValue)) }
         let descriptor = Descriptor(owning: fd)
         switch address {
-        case .unix(let path):
-            _ = unlink(path)
+        case .unix:
+            try beforeBind(fd)
         case .ipv4, .ipv6:
             var one: Int32 = 1
             _ = try syscall("setsockopt(SO_REUSEADDR)") {

@@ -41,6 +41,14 @@ public struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Send
         }
     }
 
+    /// Sets the value for `key`; returns the one it replaced, nil when the key is new.
+    @discardableResult
+    public mutating func updateValue(_ value: Value, forKey key: Key) -> Value? {
+        let old = shards[Self.shard(of: key)].updateValue(value, forKey: key)
+        if old == nil { count += 1 }
+        return old
+    }
+
     /// One shard's entries, for work done a shard at a time.
     public func shard(_ index: Int) -> [Key: Value] { shards[index] }
 

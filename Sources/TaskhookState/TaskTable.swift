@@ -1,6 +1,7 @@
 import TaskhookCore
 
-/// Every known task, rebuilt from the journal at start-up and changed only by durable events.
+/// Every known task, rebuilt from the journal at start-up and changed only by durable events,
+/// keyed by `TaskKey` (provider identity, task id): ids are unique only within one provider.
 ///
 /// `apply` is idempotent: a delivery seen before changes nothing. It is a duplicate when the
 /// task's history holds the same delivery id, or, for providers that send none, the same
@@ -28,19 +29,31 @@ public struct TaskTable: Sendable, Equatable {
         }
     }
 
+    /// What a task reference (`provider:id`, or a bare id) names.
+    public enum Resolution: Sendable, Equatable {
+        case task(TrackedTask)
+        case unknown
+        /// A bare id several providers use: the keys that would each name one.
+        case ambiguous([TaskKey])
+    }
+
     /// Sharded so that a snapshot for a checkpoint, the table's growth and a retention sweep
     /// each cost the loop a bounded slice, not a pass over every task (see `ShardedDictionary`).
-    public internal(set) var tasks = ShardedDictionary<String, TrackedTask>()
+    public internal(set) var tasks = ShardedDictionary<TaskKey, TrackedTask>()
+    /// How many tasks each provider identity has: a bare id is looked up once per identity, so
+    /// resolving one costs a few lookups, not a pass over every task.
+    public internal(set) var providers: [String: Int] = [:]
     /// The highest journal sequence applied (events or otherwise).
     public internal(set) var lastSequence: UInt64 = 0
     /// How many tasks have each status (in `TaskStatus.allCases` order), kept as tasks change
     /// so `/metrics` need not count a million tasks on the loop.
     private var statusCounts = [Int](repeating: 0, count: TaskStatus.allCases.count)
 
+    public init() {}
+
     public func count(withStatus status: TaskStatus) -> Int { statusCounts[Self.slot(status)] }
 
-    /// Changes the count of `status` by `delta` (`internal` for the checkpoint decoder).
-    mutating func adjustCount(_ status: TaskStatus, by delta: Int) { statusCounts[Self.slot(status)] += delta }
+    private mutating func adjustCount(_ status: TaskStatus, by delta: Int) { statusCounts[Self.slot(status)] += delta }
 
     private static func slot(_ status: TaskStatus) -> Int {
         switch status {
@@ -52,15 +65,38 @@ public struct TaskTable: Sendable, Equatable {
         }
     }
 
-    public init() {}
-
     public var count: Int { tasks.count }
 
-    public subscript(id: String) -> TrackedTask? { tasks[id] }
+    public subscript(key: TaskKey) -> TrackedTask? { tasks[key] }
+
+    /// The one task with this id, whichever its provider; nil when none or several have it.
+    public subscript(id: String) -> TrackedTask? {
+        if case .task(let task) = resolve(id) { return task }
+        return nil
+    }
+
+    /// Every task with this id, one per provider identity that has it, in provider order.
+    public func tasks(withID id: String) -> [TrackedTask] {
+        providers.keys.sorted().compactMap { tasks[TaskKey(provider: $0, id: id)] }
+    }
+
+    /// What `reference` names: `provider:id` when that task exists, else the bare id when exactly
+    /// one provider has it. An id that itself holds a colon is found either way.
+    public func resolve(_ reference: String) -> Resolution {
+        var found = tasks(withID: reference)
+        if let key = TaskKey(qualified: reference), let task = tasks[key], !found.contains(where: { $0.key == key }) {
+            found.append(task)
+        }
+        switch found.count {
+        case 0: return .unknown
+        case 1: return .task(found[0])
+        default: return .ambiguous(found.map(\.key).sorted())
+        }
+    }
 
     /// Whether applying `event` would change nothing because its delivery was applied before.
     public func isDuplicate(_ event: TaskEvent, deliveryID: String?) -> Bool {
-        guard let task = tasks[event.taskID], task.provider == event.provider else { return false }
+        guard let task = tasks[event.key] else { return false }
         return Self.contains(task, event, Self.normalized(deliveryID))
     }
 
@@ -83,18 +119,22 @@ public struct TaskTable: Sendable, Equatable {
     public mutating func apply(_ event: TaskEvent, deliveryID: String?, sequence: UInt64, time: Int64) -> Outcome {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
-        guard var task = tasks[event.taskID] else {
-            adjustCount(event.status, by: 1)
-            tasks[event.taskID] = TrackedTask(
-                id: event.taskID, provider: event.provider, status: event.status, results: event.results,
-                error: event.error, firstSeen: time, updated: time,
-                reports: [
-                    TrackedTask.Report(
-                        sequence: sequence, status: event.status, time: time, applied: true, deliveryID: deliveryID)
-                ])
+        let key = event.key
+        guard var task = tasks[key] else {
+            insert(
+                TrackedTask(
+                    id: event.taskID, provider: event.provider, status: event.status, results: event.results,
+                    error: event.error, firstSeen: time, updated: time,
+                    reports: [
+                        TrackedTask.Report(
+                            sequence: sequence, status: event.status, time: time, applied: true,
+                            deliveryID: deliveryID)
+                    ], externalID: event.externalID))
             return .created
         }
-        if task.provider == event.provider, Self.contains(task, event, deliveryID) { return .duplicate }
+        if Self.contains(task, event, deliveryID) { return .duplicate }
+        // The caller's id, once known, stays: a later report without it does not erase it.
+        if let external = event.externalID { task.externalID = external }
         let previous = task.status
         // Equal rank but not terminal (a repeated IN_PROGRESS) may still bring news; a terminal
         // status is final, and nothing moves back.
@@ -103,7 +143,7 @@ public struct TaskTable: Sendable, Equatable {
             TrackedTask.Report(
                 sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID))
         guard applies else {
-            tasks[event.taskID] = task
+            tasks[key] = task
             return .kept
         }
         adjustCount(previous, by: -1)
@@ -112,8 +152,16 @@ public struct TaskTable: Sendable, Equatable {
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
         task.updated = time
-        tasks[event.taskID] = task
+        tasks[key] = task
         return .changed(from: previous)
+    }
+
+    /// Adds a task that is not there yet (a first event, or a checkpoint being read).
+    mutating func insert(_ task: TrackedTask) {
+        let key = task.key
+        guard tasks.updateValue(task, forKey: key) == nil else { return }
+        providers[key.provider, default: 0] += 1
+        adjustCount(task.status, by: 1)
     }
 
     /// Forgets every task last heard of (its latest delivery) before `time`, Unix milliseconds,
@@ -131,11 +179,15 @@ public struct TaskTable: Sendable, Equatable {
     @discardableResult
     public mutating func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int) -> Int {
         let forgotten = tasks.removeAll(inShard: shard) { $0.lastHeard < time }
-        for task in forgotten { adjustCount(task.status, by: -1) }
+        for task in forgotten {
+            adjustCount(task.status, by: -1)
+            providers[task.provider, default: 0] -= 1
+            if providers[task.provider] == 0 { providers[task.provider] = nil }
+        }
         return forgotten.count
     }
 
-    public static var shardCount: Int { ShardedDictionary<String, TrackedTask>.shardCount }
+    public static var shardCount: Int { ShardedDictionary<TaskKey, TrackedTask>.shardCount }
 
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
     public mutating func reserveCapacity(_ count: Int) {

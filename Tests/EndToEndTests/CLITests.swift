@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Glibc
+import TaskhookPosix
 import TestSupport
 import Testing
 
@@ -129,21 +130,20 @@ struct TestSigningKey {
         mkdir(served, 0o700)
         try key.jwks.write(toFile: served + "/jwks.json", atomically: true, encoding: .utf8)
         try "{\"keys\": []}".write(toFile: served + "/empty.json", atomically: true, encoding: .utf8)
-        // A plain local HTTP server stands in for fal's key endpoint.
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = [
-            "python3", "-c",
-            "import http.server,functools,sys;s=http.server.ThreadingHTTPServer(('127.0.0.1',0),functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1]));print(s.server_address[1],flush=True);s.serve_forever()",
-            served,
-        ]
-        let output = Pipe()
-        server.standardOutput = output
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { server.terminate() }
-        let port = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        // A plain local HTTP server stands in for fal's key endpoint: in its own process group,
+        // killed and reaped whatever the test's outcome.
+        let server = try ChildProcess(
+            "python3",
+            [
+                "-c",
+                "import http.server,functools,sys;s=http.server.ThreadingHTTPServer(('127.0.0.1',0),functools.partial(http.server.SimpleHTTPRequestHandler,directory=sys.argv[1]));print(s.server_address[1],flush=True);s.serve_forever()",
+                served,
+            ])
+        defer { server.stop() }
+        let deadline = Instant.now() + .seconds(10)
+        while !server.output.hasSuffix("\n"), server.isRunning, Instant.now() < deadline { usleep(10_000) }
+        let port = server.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(port) != nil, "the key server did not start: \(server.errorOutput)")
         let out = directory + "/fal-jwks.json"
         let fetched = try DaemonProcess.runCLI([
             "jwks", "fetch", "--url", "http://127.0.0.1:\(port)/jwks.json", "--out", out,
@@ -166,26 +166,14 @@ struct TestSigningKey {
     @Test func checkConfigReadsEverySecretAndNamesWhatIsWrong() throws {
         let good = try config(
             "  - path: /hooks/freepik\n    provider: freepik\n    secret: {env: TASKHOOK_TEST_SECRET}\n")
-        let process = Process()
-        process.executableURL = DaemonProcess.binary
-        process.arguments = ["--config", good, "--check-config"]
-        process.environment = ["TASKHOOK_TEST_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let missing = Process()
-        missing.executableURL = DaemonProcess.binary
-        missing.arguments = ["--config", good, "--check-config"]
-        missing.environment = [:]
-        let error = Pipe()
-        missing.standardError = error
-        try missing.run()
-        missing.waitUntilExit()
-        #expect(missing.terminationStatus == 78)
-        #expect(
-            String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).contains(
-                "TASKHOOK_TEST_SECRET is not set"))
+        let checked = try ChildProcess.run(
+            DaemonProcess.binary.path, ["--config", good, "--check-config"],
+            environment: ["TASKHOOK_TEST_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        #expect(checked.status == 0, "\(checked)")
+        let missing = try ChildProcess.run(
+            DaemonProcess.binary.path, ["--config", good, "--check-config"], environment: [:])
+        #expect(missing.status == 78)
+        #expect(missing.error.contains("TASKHOOK_TEST_SECRET is not set"))
     }
 
     @Test func checkConfigReadsTheAdminListenersTokenToo() throws {
@@ -193,18 +181,10 @@ struct TestSigningKey {
             "admin.yaml",
             "control:\n  admin: {listen: \"127.0.0.1:0\", token: {env: TASKHOOK_TEST_ADMIN_TOKEN}}\n")
         for (environment, status) in [(["TASKHOOK_TEST_ADMIN_TOKEN": "a-long-enough-token"], Int32(0)), ([:], 78)] {
-            let process = Process()
-            process.executableURL = DaemonProcess.binary
-            process.arguments = ["--config", path, "--check-config"]
-            process.environment = environment
-            process.standardOutput = FileHandle.nullDevice
-            let error = Pipe()
-            process.standardError = error
-            try process.run()
-            process.waitUntilExit()
-            let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(process.terminationStatus == status, "\(message)")
-            if status != 0 { #expect(message.contains("control.admin.token"), "\(message)") }
+            let checked = try ChildProcess.run(
+                DaemonProcess.binary.path, ["--config", path, "--check-config"], environment: environment)
+            #expect(checked.status == status, "\(checked.error)")
+            if status != 0 { #expect(checked.error.contains("control.admin.token"), "\(checked.error)") }
         }
     }
 }

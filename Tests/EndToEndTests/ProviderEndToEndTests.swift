@@ -9,7 +9,7 @@ import Testing
 // taskhookd, and the test reads what each became from `taskhook journal dump` after a clean stop.
 
 /// The Python clients, next to this file.
-private let clientsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let clientsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("clients").path
 
 /// What the daemon answered one delivery, as a client printed it.
@@ -40,24 +40,11 @@ private struct JournalLine {
 }
 
 /// Runs `python3` from PATH on a client script; a missing package makes the script exit 3 naming it.
-private func python(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
+func python(_ arguments: [String]) throws -> String {
     var environment = ProcessInfo.processInfo.environment
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    process.environment = environment
-    let stdout = Pipe()
-    let stderr = Pipe()
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = stdout
-    process.standardError = stderr
-    try process.run()
-    // The clients print a line per delivery and little else: neither pipe fills while the other is read.
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    let error = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    let status = process.terminationStatus
+    let run = try ChildProcess.run("python3", arguments, environment: environment, timeout: .seconds(120))
+    let (status, error) = (run.status, run.error)
     guard status == 0 else {
         let hint =
             status == 3
@@ -65,7 +52,7 @@ private func python(_ arguments: [String]) throws -> String {
             : status == 127 ? " (is python3 on PATH?)" : ""
         throw TestClientError("python3 \(arguments.joined(separator: " ")) exited \(status)\(hint): \(error)")
     }
-    return String(decoding: output, as: UTF8.self)
+    return run.output
 }
 
 private func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255) } }

@@ -96,25 +96,26 @@ import Testing
         #expect(try deliverFreepik(to: daemon, task: "gone-2", status: "COMPLETED", deliveryID: "msg_gone_2") == 404)
     }
 
-    @Test func socketsPassedBySystemdAreServedByName() throws {
-        // A free port: bind, read it, close (systemd-socket-activate binds it again at once).
-        let probe = try ListeningSocket(binding: .ipv4(address: "127.0.0.1", port: 0))
-        let address = probe.address
-        probe.close()
-        let control = directory + "/passed-control.sock"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        process.arguments = [
-            "-l", address.description, "-l", control, "--fdname=http:control",
-            DaemonProcess.binary.path, "--config", try config(), "--journal-dir", directory + "/journal",
-        ]
-        let stderr = Pipe()
-        process.standardError = stderr
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+    @Test func socketsPassedBySystemdAreServedByNameTheAdminOneToo() throws {
+        // Free ports: bind, read, close (systemd-socket-activate binds them again at once).
+        func freePort() throws -> SocketAddress {
+            let probe = try ListeningSocket(binding: .ipv4(address: "127.0.0.1", port: 0))
+            defer { probe.close() }
+            return probe.address
         }
+        let (address, admin) = (try freePort(), try freePort())
+        let control = directory + "/passed-control.sock"
+        // No admin address in the configuration: the shipped unit has no network of its own,
+        // so the admin listener is the socket passed as "admin".
+        let path = try unsignedFreepikConfig(
+            directory, extra: "control:\n  admin: {token: {value: \"passed-admin-token\"}}")
+        let activator = try ChildProcess(
+            "/usr/bin/systemd-socket-activate",
+            [
+                "-l", address.description, "-l", control, "-l", admin.description, "--fdname=http:control:admin",
+                DaemonProcess.binary.path, "--config", path, "--journal-dir", directory + "/journal",
+            ])
+        defer { activator.stop() }
         // systemd-socket-activate waits for the first connection, then starts the daemon.
         var status: Int?
         let deadline = Instant.now() + .seconds(10)
@@ -122,9 +123,12 @@ import Testing
             status = try? healthCheck(address)
             if status == nil { usleep(50_000) }
         }
-        #expect(status == 200)
+        #expect(status == 200, "\(activator.errorOutput)")
         let client = try TestClient(.unix(path: control))
         try client.send("GET /v1/tasks HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try client.readResponse().status == 200)
+        let remote = try TestClient(admin)
+        try remote.send("GET /v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer passed-admin-token\r\n\r\n")
+        #expect(try remote.readResponse().status == 200, "\(activator.errorOutput)")
     }
 }

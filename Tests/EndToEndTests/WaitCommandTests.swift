@@ -285,26 +285,21 @@ final class RunningCLI {
         }
     }
 
-    private let process = Process()
-    private let output = Pipe()
-    private let error = Pipe()
+    /// In its own process group; killed and reaped when the value goes away.
+    private let process: ChildProcess
     private let started = Instant.now()
 
     /// `environment` replaces the test's own (so TASKHOOK_* variables there cannot leak in).
     init(_ arguments: [String], environment: [String: String] = [:]) throws {
-        process.executableURL = DaemonProcess.cli
-        process.arguments = arguments
-        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { mine, _ in mine }
-        process.standardOutput = output
-        process.standardError = error
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            DaemonProcess.cli.path, arguments,
+            environment: environment.merging(["PATH": "/usr/bin:/bin"]) { mine, _ in mine })
     }
 
     /// How often its threads have gone to sleep so far, all together (from /proc): a busy loop
     /// shows up here. (The command runs on a thread of Swift's pool, not the main thread.)
     func voluntaryContextSwitches() -> Int? {
-        let tasks = "/proc/\(process.processIdentifier)/task"
+        let tasks = "/proc/\(process.pid)/task"
         guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return nil }
         return threads.reduce(0) { total, thread in
             let status = (try? String(contentsOfFile: "\(tasks)/\(thread)/status", encoding: .utf8)) ?? ""
@@ -313,22 +308,18 @@ final class RunningCLI {
         }
     }
 
-    func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    func signal(_ signal: Int32) { process.signal(signal) }
 
     /// `finish`, but a command still running after `timeout` is ended with SIGKILL first.
     func finish(within timeout: Duration) -> Result {
-        let deadline = Instant.now() + timeout
-        while process.isRunning, Instant.now() < deadline { usleep(20_000) }
-        if process.isRunning { signal(SIGKILL) }
+        if process.wait(timeout: timeout) == nil { process.stop() }
         return finish()
     }
 
     func finish() -> Result {
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let status = process.wait(timeout: .seconds(600)) ?? -1
         return Result(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            error: String(decoding: err, as: UTF8.self), seconds: Double((Instant.now() - started).milliseconds) / 1000)
+            status: status, output: process.output, error: process.errorOutput,
+            seconds: Double((Instant.now() - started).milliseconds) / 1000)
     }
 }

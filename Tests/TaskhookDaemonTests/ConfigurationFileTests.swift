@@ -19,6 +19,24 @@ import Testing
         }
     }
 
+    @Test func routeBodyLimitsAreBoundedByTheCeilingWhichTheJournalBounds() throws {
+        let replicate = "routes:\n  - path: /r\n    provider: replicate\n    secret: {env: S}\n"
+        #expect(try parse(replicate).routes[0].bodyLimit == 10 * 1024 * 1024)
+        // A lowered ceiling caps the provider's default.
+        #expect(try parse("limits: {max-body: 2MiB}\n" + replicate).routes[0].bodyLimit == 2 * 1024 * 1024)
+        #expect(throws: ConfigError.self) {
+            try parse("limits: {max-body: 2MiB}\n" + replicate + "    max-body: 3MiB\n")
+        }
+        do {
+            _ = try parse("limits: {max-body: 16MiB}\n")
+            Issue.record("a ceiling the journal cannot hold was accepted")
+        } catch {
+            #expect("\(error)".contains("a journal record holds bodies up to"), "\(error)")
+        }
+        let kling = "routes:\n  - path: /k\n    provider: kling\n    token: {env: T}\n    max-body: 64KiB\n"
+        #expect(try parse(kling).routes[0].bodyLimit == 64 * 1024)
+    }
+
     @Test func anEmptyFileKeepsEveryDefault() throws {
         let configuration = try parse("")
         #expect(configuration.listen == [.ipv4(address: "127.0.0.1", port: 8080)])
@@ -42,7 +60,8 @@ import Testing
         #expect(configuration.journal.options.segmentSize == 64 << 20)
         #expect(configuration.journal.options.retentionSeconds == 30 * 86400)
         #expect(configuration.journal.taskRetentionSeconds == 30 * 86400)
-        #expect(configuration.server.limits.maxBodyBytes == 1 << 20)
+        #expect(configuration.server.limits.maxBodyBytes == 12 << 20)
+        #expect(configuration.routes[3].bodyLimit == 10 << 20)
         #expect(
             (configuration.routes[4].profile as? StandardWebhooksProfile)?.statusMap["running"] == .inProgress)
     }
@@ -139,6 +158,34 @@ import Testing
             error("routes:\n  - path: /a\n    provider: standard-webhooks\n    allow-unsigned: true\n")?.path
                 == "routes[0].task-id")
     }
+    @Test func eachListenerHasItsOwnConnectionBudgetAndTheControlSocketsIsSizedForWaiters() throws {
+        let defaults = try parse("")
+        #expect(defaults.server.maxConnections == 4096)
+        #expect(defaults.control.connectionBudget == defaults.control.maxWaiters + 256)
+        let configured = try parse(
+            """
+            limits: {max-connections: 100, max-waiters: 1000, max-buffered-bodies: 16MiB}
+            control:
+              max-connections: 5000
+              admin: {listen: "127.0.0.1:8081", token: {env: T}, max-connections: 50}
+            """)
+        #expect(configured.server.maxConnections == 100)
+        #expect(configured.server.maxBufferedBodyBytes == 16 << 20)
+        #expect(configured.control.connectionBudget == 5000)
+        #expect(configured.control.admin?.maxConnections == 50)
+        #expect(configured.control.admin?.listen == .ipv4(address: "127.0.0.1", port: 8081))
+    }
+
+    @Test func anAdminListenerWithoutAnAddressWaitsForTheSocketSystemdPasses() throws {
+        let configuration = try parse("control:\n  admin: {token: {credential: admin-token}}\n")
+        #expect(configuration.control.admin?.listen == nil)
+        #expect(configuration.control.admin?.token == .credential("admin-token"))
+    }
+
+    @Test func aBodyMemoryBudgetSmallerThanOneBodyIsRefused() {
+        let problem = error("limits: {max-body: 1MiB, max-buffered-bodies: 512KiB}")
+        #expect(problem?.description.contains("at least max-body") == true, "\(String(describing: problem))")
+    }
 }
 
 extension ConfigurationFileTests {
@@ -156,6 +203,29 @@ extension ConfigurationFileTests {
         let configuration = try parse(
             Self.genericRoute + "    task-id: /id\n    status: \"\"\n    status-map: {done: completed}\n")
         #expect((configuration.routes.first?.profile as? StandardWebhooksProfile)?.status.tokens == [])
+    }
+
+    @Test func aStandardWebhooksRouteTakesListsOfSecretsAndPublicKeysForARotation() throws {
+        let pointers = "    task-id: /id\n    status: /status\n    status-map: {done: completed}\n"
+        let configuration = try parse(
+            Self.genericRoute + pointers
+                + "    secrets: [{env: NEW}, {env: OLD}]\n    public-keys: [{env: KEY}]\n")
+        let profile = try #require(configuration.routes.first?.profile as? StandardWebhooksProfile)
+        #expect(profile.secrets == [.environment("NEW"), .environment("OLD")])
+        #expect(profile.publicKeys == [.environment("KEY")])
+        let both = Self.genericRoute + pointers + "    public-key: {env: A}\n    public-keys: [{env: B}]\n"
+        #expect(error(both)?.message == "give public-key or public-keys, not both")
+        // Every key is read and parsed when the route is built: a bad second secret names its place.
+        let secrets = SecretReader(environment: [
+            "NEW": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "OLD": "not base64!",
+            "KEY": "whpk_" + String(repeating: "A", count: 43) + "=",
+        ])
+        do {
+            _ = try RouteFactory.build(try #require(configuration.routes.first), secrets: secrets)
+            Issue.record("a route with an unusable second secret was built")
+        } catch {
+            #expect("\(error)".contains("secrets[1]"), "\(error)")
+        }
     }
 
     @Test func aRouteBuiltWithoutVerificationIsRefusedForTheSameReason() {
@@ -200,4 +270,5 @@ extension ConfigurationFileTests {
         #expect(throws: SecretReader.Failure.self) { try SecretReader(environment: [:]).read(.credential("freepik")) }
         #expect(throws: SecretReader.Failure.self) { try reader.read(.environment("UNSET")) }
     }
+
 }

@@ -10,12 +10,13 @@ import Testing
 /// The server over real loopback sockets, in this process, with short limits.
 @Suite struct HTTPServerTests {
     func harness(
-        limits: HTTPLimits = HTTPLimits(), maxConnections: Int = 4096,
+        limits: HTTPLimits = HTTPLimits(), maxConnections: Int = 4096, maxBufferedBodyBytes: Int = 64 << 20,
         listen: [SocketAddress] = [.ipv4(address: "127.0.0.1", port: 0)], disconnects: Locked<Int> = Locked(0)
     ) throws -> ServerHarness {
         var configuration = HTTPServer.Configuration()
         configuration.limits = limits
         configuration.maxConnections = maxConnections
+        configuration.maxBufferedBodyBytes = maxBufferedBodyBytes
         return try ServerHarness(configuration: configuration, listen: listen) {
             TestRoutes(loop: $0, disconnects: disconnects)
         }
@@ -116,22 +117,23 @@ import Testing
         #expect(disconnects.value == 5)
     }
 
-    @Test func connectionsBeyondTheLimitAreAnswered503AndClosed() throws {
+    @Test func connectionsBeyondTheLimitWithNoneIdleAreAnswered503AndClosed() throws {
         let server = try harness(maxConnections: 3)
         defer { server.stop() }
         var held: [TestClient] = []
         for _ in 0..<3 {
+            // Requests being answered (long-polls): busy, so none can make room.
             let client = try TestClient(server.address)
-            try client.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = try client.readResponse()
+            try client.send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n")
             held.append(client)
         }
+        usleep(100_000)
         let extra = try TestClient(server.address)
         let refused = try extra.readResponse()
         #expect(refused.status == 503)
         #expect(refused.header("Connection") == "close")
         #expect(extra.closedByPeer(within: .seconds(2)))
-        held.removeLast().close()
+        held.removeLast().reset()  // a waiter gone: its slot is free again
         usleep(100_000)
         let again = try TestClient(server.address)
         try again.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n")

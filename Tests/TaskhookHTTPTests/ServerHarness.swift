@@ -21,8 +21,10 @@ final class ServerHarness: @unchecked Sendable {
     init(
         configuration: HTTPServer.Configuration = HTTPServer.Configuration(),
         listen: [SocketAddress] = [.ipv4(address: "127.0.0.1", port: 0)],
+        names: [String]? = nil, budgets: [String: Int] = [:],
         makeHandler: @escaping @Sendable (EventLoop) -> HTTPHandler
     ) throws {
+        let names = names ?? listen.map { _ in "test" }
         stopSignal = try EventFD()
         let stopSignal = self.stopSignal
         let published = self.published
@@ -32,8 +34,9 @@ final class ServerHarness: @unchecked Sendable {
             let server = HTTPServer(loop: loop, configuration: configuration)
             let handler = makeHandler(loop)
             loop.addIterationHook { iterations.withLock { $0 += 1 } }
-            for address in listen {
-                try! server.addListener(ListeningSocket(binding: address), name: "test", handler: handler)
+            for (address, name) in zip(listen, names) {
+                try! server.addListener(
+                    ListeningSocket(binding: address), name: name, handler: handler, maxConnections: budgets[name])
             }
             _ = try! loop.register(stopSignal.rawValue, interest: .readable) { _ in
                 stopSignal.drain()

@@ -1,12 +1,11 @@
 import Foundation
 import TaskhookPosix
 
-/// The built `taskhookd`, started as its own process the way an operator would start it.
+/// The built `taskhookd`, started as its own process the way an operator would start it, in
+/// its own process group; ended (SIGKILL, reaped) when the value goes away, whatever the test's
+/// outcome.
 public final class DaemonProcess: @unchecked Sendable {
-    public let process = Process()
-    private let stderrPipe = Pipe()
-    private let lock = NSLock()
-    private var stderrText = ""
+    public let process: ChildProcess
     private var boundAddress: SocketAddress?
     private var ownedDirectory: String?
     /// The Unix socket of the control API.
@@ -29,7 +28,6 @@ public final class DaemonProcess: @unchecked Sendable {
         arguments: [String] = [], listen: String = "127.0.0.1:0", environment: [String: String]? = nil,
         timeout: Duration = .seconds(20)
     ) throws {
-        process.executableURL = Self.binary
         // Each daemon gets a journal and a control socket of its own unless the test names them.
         var arguments = arguments
         let owned = Self.temporaryDirectory()
@@ -41,16 +39,7 @@ public final class DaemonProcess: @unchecked Sendable {
             controlSocket = owned + "/control.sock"
             arguments += ["--control-socket", controlSocket]
         }
-        process.arguments = ["--listen", listen] + arguments
-        if let environment { process.environment = environment }
-        process.standardError = stderrPipe
-        process.standardOutput = FileHandle.nullDevice
-        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.withLock { self.stderrText += String(decoding: data, as: UTF8.self) }
-        }
-        try process.run()
+        process = try ChildProcess(Self.binary.path, ["--listen", listen] + arguments, environment: environment)
         let deadline = Instant.now() + timeout
         while boundAddress == nil {
             if let line = log.split(separator: "\n").first(where: {
@@ -59,7 +48,7 @@ public final class DaemonProcess: @unchecked Sendable {
                 let value = line.split(separator: " ").first { $0.hasPrefix("address=") }!.dropFirst("address=".count)
                 boundAddress = try SocketAddress(parsing: String(value))
             } else if !process.isRunning {
-                throw TestClientError("taskhookd exited with \(process.terminationStatus): \(log)")
+                throw TestClientError("taskhookd exited with \(process.terminationStatus ?? -1): \(log)")
             } else if Instant.now() > deadline {
                 throw TestClientError("taskhookd did not report a listening address: \(log)")
             } else {
@@ -68,7 +57,8 @@ public final class DaemonProcess: @unchecked Sendable {
         }
     }
 
-    public var log: String { lock.withLock { stderrText } }
+    /// Its standard error so far.
+    public var log: String { process.errorOutput }
 
     /// Waits until the daemon's log contains `text` (its stderr arrives asynchronously).
     public func waitForLog(_ text: String, timeout: Duration = .seconds(5)) -> Bool {
@@ -81,19 +71,11 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Runs `taskhook` with `arguments`; returns its exit status, standard output and error.
-    public static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = cli
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+    /// One still running after `timeout` is killed (status 137).
+    public static func runCLI(
+        _ arguments: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(60)
+    ) throws -> (status: Int32, output: String, error: String) {
+        try ChildProcess.run(cli.path, arguments, environment: environment, timeout: timeout)
     }
 
     /// A fresh directory under /tmp for one test.
@@ -101,19 +83,12 @@ public final class DaemonProcess: @unchecked Sendable {
         var template = Array("/tmp/taskhook-test-XXXXXX".utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     }
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.pid }
 
-    public func signal(_ signal: Int32) { kill(pid, signal) }
+    public func signal(_ signal: Int32) { process.signal(signal) }
 
     /// Waits for exit; returns the exit status, or nil on timeout.
-    public func waitForExit(timeout: Duration = .seconds(20)) -> Int32? {
-        let deadline = Instant.now() + timeout
-        while process.isRunning {
-            if Instant.now() > deadline { return nil }
-            usleep(10_000)
-        }
-        return process.terminationStatus
-    }
+    public func waitForExit(timeout: Duration = .seconds(20)) -> Int32? { process.wait(timeout: timeout) }
 
     /// Resident set size in KiB, from /proc.
     public func residentKiB() -> Int? {
@@ -128,11 +103,7 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 
     deinit {
-        if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = nil
+        process.stop()
         if let ownedDirectory { try? FileManager.default.removeItem(atPath: ownedDirectory) }
     }
 }

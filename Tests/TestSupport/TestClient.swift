@@ -112,6 +112,36 @@ public final class TestClient {
         return false
     }
 
+    /// How a stream ended for `readToEnd`.
+    public enum StreamEnd: Equatable, Sendable {
+        /// End of stream (FIN) after everything sent.
+        case orderly
+        /// ECONNRESET: what was in flight may be lost.
+        case reset
+        /// Neither within the time given.
+        case timedOut
+    }
+
+    /// Everything received until the stream ends, and how it ended.
+    public func readToEnd(timeout: Duration = .seconds(5)) -> (text: String, end: StreamEnd) {
+        let deadline = Instant.now() + timeout
+        var end = StreamEnd.timedOut
+        while Instant.now() < deadline {
+            do {
+                if try !fill(timeout: deadline - Instant.now()) {
+                    end = .orderly
+                    break
+                }
+            } catch let error as SyscallError where error.errno == .connectionReset {
+                end = .reset
+                break
+            } catch {
+                break
+            }
+        }
+        return (String(decoding: buffer, as: UTF8.self), end)
+    }
+
     /// Closes with RST instead of FIN.
     public func reset() {
         socket.setResetOnClose()

@@ -37,9 +37,18 @@ extension DaemonConfiguration {
         if let control = top["control"] {
             try readControl(control.requireMapping(), into: &configuration.control, warnings: &configuration.warnings)
         }
+        let ceiling = Int(configuration.server.limits.maxBodyBytes)
         if let routes = top["routes"] {
             for item in try routes.requireList() {
-                let route = try readRoute(item.requireMapping(), warnings: &configuration.warnings)
+                var route = try readRoute(item.requireMapping(), warnings: &configuration.warnings)
+                if route.maxBody == nil, route.bodyLimit > ceiling {
+                    // A provider's default above a lowered ceiling: the ceiling is what it gets.
+                    route.maxBody = ceiling
+                } else if route.bodyLimit > ceiling {
+                    throw item.error(
+                        "max-body of \(route.path) (\(route.bodyLimit) bytes) is above limits.max-body (\(ceiling)); raise limits.max-body or lower the route's"
+                    )
+                }
                 if configuration.routes.contains(where: { $0.path == route.path }) {
                     throw item.error("path \(route.path) is used by another route")
                 }
@@ -49,6 +58,10 @@ extension DaemonConfiguration {
         try top.finish()
         return configuration
     }
+
+    /// The largest body a delivery record can hold: a frame's 16 MiB less the header limit's
+    /// worth of headers and 64 KiB for the route, events and note.
+    static let journalBodyCapacity = RecordFrame.maxBodySize - 16 * 1024 - 64 * 1024
 
     private static func line(of error: YamlError) -> Int? {
         switch error {
@@ -85,7 +98,17 @@ extension DaemonConfiguration {
         throws(ConfigError)
     {
         if let v = map["max-connections"] { configuration.server.maxConnections = try v.requireInt(min: 1) }
-        if let v = map["max-body"] { configuration.server.limits.maxBodyBytes = UInt64(try v.requireSize()) }
+        if let v = map["max-body"] {
+            let size = try v.requireSize()
+            // A delivery record holds the body plus its headers and events; the journal's frame
+            // reader refuses records beyond `RecordFrame.maxBodySize`.
+            guard size <= Self.journalBodyCapacity else {
+                throw v.error(
+                    "a journal record holds bodies up to \(Self.journalBodyCapacity) bytes (16 MiB less room for headers and events)"
+                )
+            }
+            configuration.server.limits.maxBodyBytes = UInt64(size)
+        }
         if let v = map["max-header-bytes"] { configuration.server.limits.maxHeaderBytes = try v.requireSize() }
         if let v = map["max-header-count"] { configuration.server.limits.maxHeaderCount = try v.requireInt(min: 1) }
         if let v = map["max-request-line"] { configuration.server.limits.maxRequestLineBytes = try v.requireSize() }
@@ -95,6 +118,12 @@ extension DaemonConfiguration {
         if let v = map["write-timeout"] { configuration.server.limits.writeTimeout = try v.requireDuration() }
         if let v = map["drain-timeout"] { configuration.drainTimeout = try v.requireDuration() }
         if let v = map["max-waiters"] { configuration.control.maxWaiters = try v.requireInt(min: 1) }
+        if let v = map["max-buffered-bodies"] {
+            configuration.server.maxBufferedBodyBytes = try v.requireSize()
+            guard UInt64(configuration.server.maxBufferedBodyBytes) >= configuration.server.limits.maxBodyBytes else {
+                throw v.error("must be at least max-body, or no body of the largest size could be read")
+            }
+        }
         try map.finish()
     }
 
@@ -108,13 +137,19 @@ extension DaemonConfiguration {
             }
             control.socketMode = mode
         }
+        if let v = map["max-connections"] { control.maxConnections = try v.requireInt(min: 1) }
         if let v = map["admin"] {
             let admin = try v.requireMapping()
-            let listenNode = try admin.require("listen")
-            let text = try listenNode.requireString()
-            let address: SocketAddress
-            do { address = try SocketAddress(parsing: text) } catch { throw listenNode.error(error.reason) }
-            control.admin = (address, try admin.require("token").requireSecret(warnings: &warnings))
+            // No address: the listener must be a socket systemd passes by the name `admin`.
+            var address: SocketAddress?
+            if let listenNode = admin["listen"] {
+                let text = try listenNode.requireString()
+                do { address = try SocketAddress(parsing: text) } catch { throw listenNode.error(error.reason) }
+            }
+            var listener = AdminListener(
+                listen: address, token: try admin.require("token").requireSecret(warnings: &warnings))
+            if let limit = admin["max-connections"] { listener.maxConnections = try limit.requireInt(min: 1) }
+            control.admin = listener
             try admin.finish()
         }
         try map.finish()
@@ -135,6 +170,10 @@ extension DaemonConfiguration {
         if let v = map["token"] { route.token = try v.requireSecret(warnings: &warnings) }
         if let v = map["tolerance"] { route.tolerance = try v.requireDuration() }
         if let v = map["allow-unsigned"] { route.allowUnsigned = try v.requireBool() }
+        if let v = map["max-body"] {
+            route.maxBody = try v.requireSize()
+            guard route.maxBody! > 0 else { throw v.error("must be more than 0") }
+        }
         // A key the provider does not read would be ignored, and might look like verification
         // (hiding the allow-unsigned warning): refused instead.
         try ProviderProfiles.finish(map, for: provider)

@@ -7,7 +7,8 @@ import TaskhookProviders
 public struct DaemonConfiguration: Sendable {
     /// Addresses for the public (webhook) listener.
     public var listen: [SocketAddress] = [.ipv4(address: "127.0.0.1", port: 8080)]
-    public var server = HTTPServer.Configuration()
+    /// `limits.max-body` is the ceiling of every route's `max-body` (12 MiB unless set).
+    public var server = HTTPServer.Configuration.withBodyCeiling
     /// How long a graceful stop waits for requests in flight.
     public var drainTimeout: Duration = .seconds(10)
     /// Paths whose POSTs are read and answered 200 without being recorded: for load-testing
@@ -51,7 +52,13 @@ public struct ControlConfiguration: Sendable, Equatable {
     /// Created with this mode (group access for the jobs' group).
     public var socketMode: UInt32 = 0o660
     public var maxWaiters = 65536
-    public var admin: (listen: SocketAddress, token: SecretSource)?
+    /// The control socket's own connection budget; nil: sized for waiters (`maxWaiters` plus
+    /// room for status, listing and event requests), since each waiting job holds a connection.
+    public var maxConnections: Int?
+    public var admin: AdminListener?
+
+    /// The control socket's connection budget in force.
+    public var connectionBudget: Int { maxConnections ?? maxWaiters + 256 }
 
     public init(environment: [String: String] = [:]) {
         socket =
@@ -59,9 +66,19 @@ public struct ControlConfiguration: Sendable, Equatable {
                 ?? "./taskhook-state") + "/control.sock"
     }
 
-    public static func == (a: ControlConfiguration, b: ControlConfiguration) -> Bool {
-        a.socket == b.socket && a.socketMode == b.socketMode && a.maxWaiters == b.maxWaiters
-            && a.admin?.listen == b.admin?.listen && a.admin?.token == b.admin?.token
+}
+
+/// The control API over TCP for jobs on other hosts, behind a bearer token.
+public struct AdminListener: Sendable, Equatable {
+    /// Where to listen; nil when systemd passes a socket named `admin` (it is used either way).
+    public var listen: SocketAddress?
+    public var token: SecretSource
+    /// This listener's own connection budget.
+    public var maxConnections = 1024
+
+    public init(listen: SocketAddress?, token: SecretSource) {
+        self.listen = listen
+        self.token = token
     }
 }
 
@@ -75,6 +92,11 @@ public struct RouteConfiguration: Sendable {
     /// A secret path segment: the route is served at `path/<token>` only.
     public var token: SecretSource?
     public var allowUnsigned = false
+    /// The largest body the route takes (413 beyond); nil: its provider's default.
+    public var maxBody: Int?
+
+    /// What the route takes: its `max-body`, else its provider's default.
+    public var bodyLimit: Int { maxBody ?? type(of: profile).defaultMaxBody }
 
     public init(
         path: String, profile: any ProviderProfile, token: SecretSource? = nil, tolerance: Duration = .seconds(300),
@@ -102,5 +124,17 @@ public struct RouteConfiguration: Sendable {
             return nil
         }
         return "\(provider) route \(path) has no \(missing); add it, or set allow-unsigned: true"
+    }
+}
+
+extension HTTPServer.Configuration {
+    /// The default ceiling of route body limits: room for Replicate's default (10 MiB) and a
+    /// little more, well inside what a journal record holds.
+    static let defaultBodyCeiling: UInt64 = 12 * 1024 * 1024
+
+    static var withBodyCeiling: HTTPServer.Configuration {
+        var configuration = HTTPServer.Configuration()
+        configuration.limits.maxBodyBytes = defaultBodyCeiling
+        return configuration
     }
 }

@@ -35,6 +35,7 @@ public final class Daemon {
     private let heartbeat: ServiceHeartbeat
     private let shutdown: Shutdown
     private let reloader: Reloader?
+    private let rereader: UnparsedRereader
 
     /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
     /// `/metrics` (nil: metrics are recorded but not served).
@@ -47,10 +48,13 @@ public final class Daemon {
     ) throws(StartError) {
         self.logger = logger
         let descriptors = FileSystem.raiseDescriptorLimit()
-        if descriptors < configuration.server.maxConnections + 64 {
+        let budgets =
+            configuration.server.maxConnections + configuration.control.connectionBudget
+            + (configuration.control.admin?.maxConnections ?? 0)
+        if descriptors < budgets + 64 {
             logger.warning(
-                "the descriptor limit is below max-connections; accept() will fail before the limit is reached",
-                metadata: ["limit": "\(descriptors)", "max_connections": "\(configuration.server.maxConnections)"])
+                "the descriptor limit is below the listeners' connection budgets; accept() may fail before them",
+                metadata: ["limit": "\(descriptors)", "budgets": "\(budgets)"])
         }
         do {
             signals = try SignalHandler(hangOnSIGUSR2: configuration.hangOnSIGUSR2, logger: logger)
@@ -58,12 +62,17 @@ public final class Daemon {
         } catch {
             throw .setup(error)
         }
-        server = HTTPServer(loop: loop, configuration: configuration.server) { [logger] diagnostic in
+        let warnings = WarningThrottle(logger: logger)
+        server = HTTPServer(loop: loop, configuration: configuration.server) { [warnings] diagnostic in
             switch diagnostic {
             case .acceptFailed(let listener, let error):
-                logger.warning("accept failed", metadata: ["listener": "\(listener)", "error": "\(error)"])
-            case .connectionLimitReached(let limit):
-                logger.warning("connection limit reached; answering 503", metadata: ["limit": "\(limit)"])
+                warnings.warning(
+                    "accept failed", key: "accept \(listener) \(error.errno)",
+                    metadata: ["listener": "\(listener)", "error": "\(error)"])
+            case .connectionLimitReached(let listener, let limit):
+                warnings.warning(
+                    "connection limit reached; answering 503", key: "limit \(listener)",
+                    metadata: ["listener": "\(listener)", "limit": "\(limit)"])
             }
         }
         for warning in configuration.warnings { logger.warning("\(warning)") }
@@ -84,12 +93,18 @@ public final class Daemon {
             taskRetentionSeconds: configuration.journal.taskRetentionSeconds, metrics: metrics, logger: logger)
         let routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, metrics: metrics,
-            logger: logger)
+            logger: logger, warnings: warnings)
+        let rereader = UnparsedRereader(waiting: journal.unparsed, metrics: metrics, logger: logger)
+        recorder.onUnparsed = { [unowned rereader] in rereader.add($0) }
         let events = EventStream(store: store, loop: loop)
-        let control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, unowned loop, store] in
-            metrics.scrape(
-                loop: loop, server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)
-        }
+        let control = ControlRoutes(
+            store: store, loop: loop, events: events,
+            metricsText: { [unowned server, unowned loop, store, rereader] in
+                metrics.scrape(
+                    loop: loop, server: server, table: store.table, waiters: store.waiterCount,
+                    subscribers: events.count,
+                    unparsed: rereader.waiting.count)
+            }, unparsed: { [unowned rereader] in rereader.waiting })
         let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in
             "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "
                 + "connections \(server.connectionCount)"
@@ -98,9 +113,15 @@ public final class Daemon {
         shutdown = Shutdown(
             loop: loop, server: server, control: control, recorder: recorder, heartbeat: heartbeat,
             drainTimeout: configuration.drainTimeout, logger: logger)
+        let admin = adminToken.map { BearerTokenGate(control, token: $0) }
+        let rereadAll = { [unowned rereader, unowned routes, recorder] in
+            _ = rereader.reread(routes: { routes.route(configuredAt: $0) }, recorder: recorder)
+        }
+        self.rereader = rereader
         reloader = reloadConfiguration.map {
             Reloader(
-                running: configuration, read: $0, loader: loader, routes: routes, heartbeat: heartbeat, logger: logger)
+                running: configuration, read: $0, loader: loader, routes: routes, admin: admin, heartbeat: heartbeat,
+                logger: logger, reread: rereadAll)
         }
 
         // From here on the writer thread runs: any failure closes it before it is thrown.
@@ -116,11 +137,14 @@ public final class Daemon {
             // Log lines of an iteration go out in one write (LineLogOutput).
             loop.addIterationHook { LineLogOutput.standardError.flush() }
             try Listeners(server: server, service: service, logger: logger).open(
-                configuration, webhooks: routes, control: control, adminToken: adminToken)
+                configuration, webhooks: routes, control: control, admin: admin)
         } catch {
             recorder.close()
             throw error
         }
+        // What the profiles of this start read of the callbacks earlier ones could not; the
+        // loop's first iteration hands the re-read records to the writer.
+        rereadAll()
         for route in webhookRoutes {
             logger.info(
                 "route",

@@ -1,6 +1,7 @@
 import Logging
 
-/// SIGHUP: reads the configuration, secrets and keys again and swaps in the new routes. A bad
+/// SIGHUP: reads the configuration, secrets and keys again, swaps in the new routes and the
+/// admin listener's token, and reads the unparsed callbacks again with the new routes. A bad
 /// new configuration is logged with its reason and the running one kept. Listeners, the
 /// journal and limits stay as they are (they need a restart; a change to them is logged).
 final class Reloader {
@@ -8,13 +9,19 @@ final class Reloader {
     private let read: () throws -> DaemonConfiguration
     private let loader: RouteLoader
     private let routes: PublicRoutes
+    private let admin: BearerTokenGate?
     private let heartbeat: ServiceHeartbeat
     private let logger: Logger
+    /// Reads the unparsed callbacks again with the new routes.
+    private let reread: () -> Void
 
     init(
         running: DaemonConfiguration, read: @escaping () throws -> DaemonConfiguration, loader: RouteLoader,
-        routes: PublicRoutes, heartbeat: ServiceHeartbeat, logger: Logger
+        routes: PublicRoutes, admin: BearerTokenGate?, heartbeat: ServiceHeartbeat, logger: Logger,
+        reread: @escaping () -> Void = {}
     ) {
+        self.admin = admin
+        self.reread = reread
         self.running = running
         self.read = read
         self.loader = loader
@@ -28,9 +35,11 @@ final class Reloader {
         defer { heartbeat.reloaded() }
         let next: DaemonConfiguration
         let built: [WebhookRoute]
+        let adminToken: String?
         do {
             next = try read()
             built = try loader.routes(next)
+            adminToken = try loader.adminToken(next.control)
         } catch {
             logger.error("reload rejected; the running configuration stays", metadata: ["reason": "\(error)"])
             return
@@ -42,6 +51,9 @@ final class Reloader {
             logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
         }
         routes.replaceRoutes(built)
+        // The listener itself stays until a restart; its token follows the credential now.
+        if let admin, let adminToken { admin.replaceToken(adminToken) }
         logger.info("reloaded", metadata: ["routes": "\(built.count)"])
+        reread()
     }
 }

@@ -7,17 +7,28 @@ import TaskhookCore
 public struct StandardWebhooksProfile: ProviderProfile, Equatable {
     public static let name = "standard-webhooks"
     public static let settingKeys = [
-        "secret", "public-key", "name", "task-id", "status", "results", "error", "status-map",
+        "secret", "secrets", "public-key", "public-keys", "name", "task-id", "status", "results", "error",
+        "status-map",
     ]
     public static let authentication = Authentication.keys("secret or public-key")
     public static let signingKeyKind = SigningKeyKind.secretOrEd25519
 
     /// The `provider` of the events: the route's `name:`, by default the profile's.
     public var eventProvider: String
-    /// A `whsec_…` HMAC secret (`v1`).
-    public var secret: SecretSource?
-    /// A `whpk_…` Ed25519 public key (`v1a`).
-    public var publicKey: SecretSource?
+    /// `whsec_…` HMAC secrets (`v1`): one, or during a rotation the new one and the old ones.
+    public var secrets: [SecretSource]
+    /// `whpk_…` Ed25519 public keys (`v1a`), likewise.
+    public var publicKeys: [SecretSource]
+    /// The one secret (the first of several).
+    public var secret: SecretSource? {
+        get { secrets.first }
+        set { secrets = newValue.map { [$0] } ?? [] }
+    }
+    /// The one public key (the first of several).
+    public var publicKey: SecretSource? {
+        get { publicKeys.first }
+        set { publicKeys = newValue.map { [$0] } ?? [] }
+    }
     public var taskID: JSONPointer
     public var status: JSONPointer
     /// A string or an array of strings; absent or null means no results.
@@ -28,8 +39,8 @@ public struct StandardWebhooksProfile: ProviderProfile, Equatable {
 
     public init(
         name: String = Self.name, taskID: JSONPointer, status: JSONPointer, results: JSONPointer? = nil,
-        error: JSONPointer? = nil, statusMap: [String: TaskStatus], secret: SecretSource? = nil,
-        publicKey: SecretSource? = nil
+        error: JSONPointer? = nil, statusMap: [String: TaskStatus], secrets: [SecretSource] = [],
+        publicKeys: [SecretSource] = []
     ) {
         eventProvider = name
         self.taskID = taskID
@@ -37,8 +48,8 @@ public struct StandardWebhooksProfile: ProviderProfile, Equatable {
         self.results = results
         self.error = error
         self.statusMap = statusMap
-        self.secret = secret
-        self.publicKey = publicKey
+        self.secrets = secrets
+        self.publicKeys = publicKeys
     }
 
     /// A profile for signing only (`taskhook send-test`): no keys, no status words, pointers at the root.
@@ -54,8 +65,8 @@ public struct StandardWebhooksProfile: ProviderProfile, Equatable {
             results: try settings["results"].map { setting throws(SettingError) in try Self.pointer(setting) },
             error: try settings["error"].map { setting throws(SettingError) in try Self.pointer(setting) },
             statusMap: try Self.statusMap(settings.require("status-map")),
-            secret: try settings["secret"]?.requireSecret(warnings: &warnings),
-            publicKey: try settings["public-key"]?.requireSecret(warnings: &warnings))
+            secrets: try settings.sources(single: "secret", list: "secrets", warnings: &warnings),
+            publicKeys: try settings.sources(single: "public-key", list: "public-keys", warnings: &warnings))
     }
 
     /// An RFC 6901 pointer; the empty one (`""`) is the whole document.
@@ -85,19 +96,20 @@ public struct StandardWebhooksProfile: ProviderProfile, Equatable {
         return result
     }
 
-    public var hasKeys: Bool { secret != nil || publicKey != nil }
+    public var hasKeys: Bool { !secrets.isEmpty || !publicKeys.isEmpty }
 
     public func verifier(keys: any KeyLoader, toleranceSeconds: Int64) throws(ProviderConfigurationError)
         -> (any SignatureVerifier)?
     {
         var parsed: [StandardWebhooksKey] = []
-        for (source, key) in [(secret, "secret"), (publicKey, "public-key")] {
-            guard let source else { continue }
-            let text = try keys.text(of: source, for: key)
-            do {
-                parsed.append(try StandardWebhooksKey(parsing: text))
-            } catch {
-                throw ProviderConfigurationError("\(key): \(error.reason)")
+        for (sources, key) in [(secrets, "secret"), (publicKeys, "public-key")] {
+            for (index, text) in try keys.texts(of: sources, for: key).enumerated() {
+                do {
+                    parsed.append(try StandardWebhooksKey(parsing: text))
+                } catch {
+                    throw ProviderConfigurationError(
+                        "\(sources.count == 1 ? key : "\(key)s[\(index)]"): \(error.reason)")
+                }
             }
         }
         return parsed.isEmpty ? nil : StandardWebhooksVerifier(keys: parsed, toleranceSeconds: toleranceSeconds)
