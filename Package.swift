@@ -45,6 +45,10 @@ let package = Package(
             name: "TaskhookProviders",
             dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The seed endpoints' APIs as a local provider: tasks on a clock, signed callbacks, misbehaviour knobs.
+        .target(
+            name: "TaskhookSimulator",
+            dependencies: ["TaskhookCore", "TaskhookProviders", "TaskhookHTTP", "TaskhookPosix"]),
         // Journal replay and the task store: the table, the jobs waiting on tasks, change listeners.
         .target(name: "TaskhookState", dependencies: ["TaskhookCore", "TaskhookJournal"]),
         .target(
@@ -72,11 +76,12 @@ let package = Package(
         // A raw HTTP client, a pthread, a taskhookd launcher and in-process responders, for tests only.
         .target(name: "TestSupport", dependencies: ["TaskhookPosix", "TaskhookHTTP"], path: "Tests/TestSupport"),
         // The command line's side: the control-API client, the waiter, task views, outbound HTTPS.
-        .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix"]),
+        .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders"]),
         .executableTarget(
             name: "taskhook",
             dependencies: [
-                "TaskhookClient", "TaskhookState", "TaskhookJournal", "TaskhookProviders", "TaskhookCore",
+                "TaskhookClient", "TaskhookSimulator", "TaskhookHTTP", "TaskhookState", "TaskhookJournal",
+                "TaskhookProviders", "TaskhookCore",
                 "TaskhookPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +90,11 @@ let package = Package(
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookHTTPTests", dependencies: ["TaskhookHTTP", "TaskhookPosix", "TestSupport"]),
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
-        .testTarget(name: "TaskhookClientTests", dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix"]),
+        .testTarget(
+            name: "TaskhookClientTests",
+            dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
+        .testTarget(
+            name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
         .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
         .testTarget(
             name: "TaskhookSystemdTests",
@@ -107,7 +116,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport",
+                "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport", "TaskhookClient",
+                "TaskhookProviders",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["clients"]

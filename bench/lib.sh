@@ -116,3 +116,13 @@ NGINX
   echo "nginx found no free port" >&2
   exit 1
 }
+
+# Converts wrk's latency ("812.00us", "1.23ms", "1.01s") to milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+    else { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+  }'
+}

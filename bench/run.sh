@@ -32,16 +32,6 @@ trap 'exit 130' INT TERM
 
 bench_pin_cpus
 
-# Converts wrk's latency ("812.00us", "1.23ms", "1.01s") to milliseconds.
-to_ms() {
-  awk -v v="$1" 'BEGIN {
-    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
-    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
-    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
-    else { sub(/s$/, "", v); printf "%.3f", v * 1000 }
-  }'
-}
-
 # Runs wrk against one server; appends "name round rps p50 p99 errors" to the results file.
 bench() {
   local name=$1 port=$2 seconds=$3 record=$4

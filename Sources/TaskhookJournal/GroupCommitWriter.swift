@@ -41,7 +41,10 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     private enum Work {
         case record(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])
-        case checkpoint(covering: UInt64, payload: [UInt8])
+        /// The checkpoint thread wrote the checkpoint file: the writer appends its record and
+        /// applies retention, in order with the records around it.
+        case checkpointWritten(covering: UInt64)
+        case checkpointNotWritten(JournalError)
     }
 
     public let directory: JournalDirectory
@@ -57,6 +60,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
     private var stopping = false
     private var nextTicket: UInt64 = 0
     private var thread: OSThread?
+    /// Loop side only: the thread encoding and writing the latest checkpoint.
+    private var checkpointThread: OSThread?
 
     // Writer thread only.
     private var nextSequence: UInt64
@@ -122,10 +127,40 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Queues a checkpoint: `payload`, the encoded state covering every record up to `sequence`.
     public func checkpoint(covering sequence: UInt64, payload: [UInt8]) {
-        submit()  // records staged before it must be written before it
-        lock.withLock {
-            queue.append(.checkpoint(covering: sequence, payload: payload))
-            lock.signal()
+        checkpoint(covering: sequence) { payload }
+    }
+
+    /// Writes a checkpoint of the state covering every record up to `sequence` (all of them
+    /// durable already): `encode` runs on a thread of its own, at a lower priority, then
+    /// the writer appends the checkpoint record and applies retention. Neither the loop nor
+    /// the group commits wait for a large table to be encoded, written and synced. `encode`
+    /// must read only an immutable snapshot (a copy-on-write value). One at a time: a second
+    /// call waits for the first thread to end; call it after the first one's completion.
+    public func checkpoint(covering sequence: UInt64, encode: @escaping @Sendable () -> [UInt8]) {
+        submit()  // records staged before it are written before its record
+        checkpointThread?.join()
+        let thread = OSThread { [self] in
+            OSThread.lowerPriority()
+            let outcome: Work
+            do throws(JournalError) {
+                _ = try Checkpoint.write(encode(), covering: sequence, in: directory)
+                outcome = .checkpointWritten(covering: sequence)
+            } catch {
+                outcome = .checkpointNotWritten(error)
+            }
+            lock.withLock {
+                queue.append(outcome)
+                lock.signal()
+            }
+        }
+        do {
+            try thread.start()
+            checkpointThread = thread
+        } catch {
+            lock.withLock {
+                queue.append(.checkpointNotWritten(.io(error)))
+                lock.signal()
+            }
         }
     }
 
@@ -140,6 +175,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Writes what is queued, stops the thread and closes the segment.
     public func close() {
+        checkpointThread?.join()  // its outcome is queued before the writer stops
+        checkpointThread = nil
         submit()
         lock.withLock {
             stopping = true
@@ -182,9 +219,11 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 records.append((ticket, time, kind, body))
                 bytes += RecordFrame.encodedSize(bodyCount: body.count)
                 if bytes >= options.maxBatchBytes { flush() }
-            case .checkpoint(let covering, let payload):
+            case .checkpointWritten(let covering):
                 flush()
-                completions.append(writeCheckpoint(covering: covering, payload: payload))
+                completions.append(recordCheckpoint(covering: covering))
+            case .checkpointNotWritten(let error):
+                completions.append(.checkpointFailed(error))
             }
         }
         flush()
@@ -289,9 +328,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         tailNeedsTruncation = false
     }
 
-    private func writeCheckpoint(covering sequence: UInt64, payload: [UInt8]) -> Completion {
+    private func recordCheckpoint(covering sequence: UInt64) -> Completion {
         do throws(JournalError) {
-            try Checkpoint.write(payload, covering: sequence, in: directory)
             var body: [UInt8] = []
             withUnsafeBytes(of: sequence.littleEndian) { body.append(contentsOf: $0) }
             let record = try appendFrames([(FileSystem.wallClockMilliseconds(), .checkpoint, body)]).first

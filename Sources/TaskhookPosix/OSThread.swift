@@ -2,7 +2,7 @@ import CLinux
 import Glibc
 import SystemPackage
 
-/// A plain joinable thread, for the one place the daemon needs one: the journal writer.
+/// A plain joinable thread, for the journal writer and the checkpoint encoder.
 public final class OSThread: @unchecked Sendable {
     // @unchecked: `handle` is written once by start() before any other thread can see it.
     private let body: @Sendable () -> Void
@@ -31,6 +31,14 @@ public final class OSThread: @unchecked Sendable {
         guard started else { return }
         started = false
         pthread_join(pthread_t(handle), nil)
+    }
+
+    /// Lowers the calling thread's scheduling priority (nice 10: about a tenth of a CPU the
+    /// event loop also wants), for background work such as encoding a checkpoint, so that it
+    /// does not stretch the loop's iterations when both run on one core. Best effort.
+    public static func lowerPriority() {
+        // On Linux the nice value belongs to the thread, and `who` 0 names the calling one.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
     }
 
     /// Blocks the calling thread for good: the test-only hang that proves the watchdog trips.

@@ -67,6 +67,12 @@ public final class TaskStore {
         table.forgetTasks(lastHeardBefore: time)
     }
 
+    /// `forgetTasks` over one of the table's shards, for a sweep in slices.
+    @discardableResult
+    public func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int) -> Int {
+        table.forgetTasks(lastHeardBefore: time, inShard: shard)
+    }
+
     /// Whether every event of a delivery was applied before (the delivery is a duplicate).
     public func isDuplicate(_ events: [TaskEvent], deliveryID: String?) -> Bool {
         !events.isEmpty && events.allSatisfy { table.isDuplicate($0, deliveryID: deliveryID) }

@@ -37,14 +37,33 @@ public struct TaskTable: Sendable, Equatable {
         case ambiguous([TaskKey])
     }
 
-    public internal(set) var tasks: [TaskKey: TrackedTask] = [:]
+    /// Sharded so that a snapshot for a checkpoint, the table's growth and a retention sweep
+    /// each cost the loop a bounded slice, not a pass over every task (see `ShardedDictionary`).
+    public internal(set) var tasks = ShardedDictionary<TaskKey, TrackedTask>()
     /// How many tasks each provider identity has: a bare id is looked up once per identity, so
     /// resolving one costs a few lookups, not a pass over every task.
     public internal(set) var providers: [String: Int] = [:]
     /// The highest journal sequence applied (events or otherwise).
     public internal(set) var lastSequence: UInt64 = 0
+    /// How many tasks have each status (in `TaskStatus.allCases` order), kept as tasks change
+    /// so `/metrics` need not count a million tasks on the loop.
+    private var statusCounts = [Int](repeating: 0, count: TaskStatus.allCases.count)
 
     public init() {}
+
+    public func count(withStatus status: TaskStatus) -> Int { statusCounts[Self.slot(status)] }
+
+    private mutating func adjustCount(_ status: TaskStatus, by delta: Int) { statusCounts[Self.slot(status)] += delta }
+
+    private static func slot(_ status: TaskStatus) -> Int {
+        switch status {
+        case .created: 0
+        case .inProgress: 1
+        case .completed: 2
+        case .failed: 3
+        case .canceled: 4
+        }
+    }
 
     public var count: Int { tasks.count }
 
@@ -127,6 +146,8 @@ public struct TaskTable: Sendable, Equatable {
             tasks[key] = task
             return .kept
         }
+        adjustCount(previous, by: -1)
+        adjustCount(event.status, by: 1)
         task.status = event.status
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
@@ -138,7 +159,9 @@ public struct TaskTable: Sendable, Equatable {
     /// Adds a task that is not there yet (a first event, or a checkpoint being read).
     mutating func insert(_ task: TrackedTask) {
         let key = task.key
-        if tasks.updateValue(task, forKey: key) == nil { providers[key.provider, default: 0] += 1 }
+        guard tasks.updateValue(task, forKey: key) == nil else { return }
+        providers[key.provider, default: 0] += 1
+        adjustCount(task.status, by: 1)
     }
 
     /// Forgets every task last heard of (its latest delivery) before `time`, Unix milliseconds,
@@ -146,13 +169,25 @@ public struct TaskTable: Sendable, Equatable {
     /// later delivery for a forgotten task starts it afresh.
     @discardableResult
     public mutating func forgetTasks(lastHeardBefore time: Int64) -> Int {
-        guard tasks.values.contains(where: { $0.lastHeard < time }) else { return 0 }
-        let before = tasks.count
-        tasks = tasks.filter { $0.value.lastHeard >= time }
-        providers = [:]
-        for key in tasks.keys { providers[key.provider, default: 0] += 1 }
-        return before - tasks.count
+        var forgotten = 0
+        for shard in 0..<Self.shardCount { forgotten += forgetTasks(lastHeardBefore: time, inShard: shard) }
+        return forgotten
     }
+
+    /// `forgetTasks` over one shard of the table (1/`shardCount` of its tasks), so that a sweep
+    /// can go a slice at a time between other work on the loop.
+    @discardableResult
+    public mutating func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int) -> Int {
+        let forgotten = tasks.removeAll(inShard: shard) { $0.lastHeard < time }
+        for task in forgotten {
+            adjustCount(task.status, by: -1)
+            providers[task.provider, default: 0] -= 1
+            if providers[task.provider] == 0 { providers[task.provider] = nil }
+        }
+        return forgotten.count
+    }
+
+    public static var shardCount: Int { ShardedDictionary<TaskKey, TrackedTask>.shardCount }
 
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
     public mutating func reserveCapacity(_ count: Int) {

@@ -30,7 +30,7 @@ struct JournalStats: ParsableCommand {
         print("checkpoint: \(checkpoint.map { "covers \($0.sequence)" } ?? "none")")
         print("tasks:      \(table.count)")
         for status in TaskStatus.allCases {
-            let count = table.tasks.values.filter { $0.status == status }.count
+            let count = table.count(withStatus: status)
             print("  \(status.rawValue.padding(10)) \(count)")
         }
         if !report.isClean {

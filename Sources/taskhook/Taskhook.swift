@@ -8,7 +8,8 @@ struct Taskhook: AsyncParsableCommand {
             "taskhook from the command line: wait for tasks, look at them, send a signed test callback, fetch keys, "
             + "read the journal.",
         subcommands: [
-            WaitCommand.self, StatusCommand.self, TasksCommand.self, EventsCommand.self, SendTest.self,
+            SubmitCommand.self, SimulateCommand.self, WaitCommand.self, StatusCommand.self, TasksCommand.self,
+            EventsCommand.self, SendTest.self,
             JWKSCommand.self,
             JournalCommand.self,
         ])

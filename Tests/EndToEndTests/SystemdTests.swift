@@ -80,15 +80,23 @@ import Testing
     @Test func aCallbackWhoseRouteAReloadRemovesWhileItIsReadIsNotAnswered200() throws {
         let path = try config()
         let daemon = try DaemonProcess(arguments: ["--config", path])
-        let callback = freepikCallback(task: "gone-1", deliveryID: "msg_gone_1")
-        let split = callback.utf8.count - 10  // the head and most of the body
+        // Expect: 100-continue, so the daemon's "100 Continue" proves it read the head (and found
+        // the route) before the reload: otherwise SIGHUP and the head may be handled either way round.
+        let callback = freepikCallback(task: "gone-1", deliveryID: "msg_gone_1").replacingOccurrences(
+            of: "Host: hooks.example\r\n", with: "Host: hooks.example\r\nExpect: 100-continue\r\n")
+        let headEnd = callback.range(of: "\r\n\r\n")!.upperBound
+        let head = String(callback[..<headEnd])
+        let body = String(callback[headEnd...])
         let client = try TestClient(daemon.address)
-        try client.send(Array(callback.utf8.prefix(split)))
+        try client.send(head)
+        #expect(try client.readResponse().status == 100)
+        let split = body.utf8.count - 10  // most of the body
+        try client.send(Array(body.utf8.prefix(split)))
         try "routes:\n  - path: /hooks/kling\n    provider: kling\n    allow-unsigned: true\n"
             .write(toFile: path, atomically: true, encoding: .utf8)
         daemon.signal(SIGHUP)
         #expect(daemon.waitForLog("reloaded routes=1"))
-        try client.send(Array(callback.utf8.dropFirst(split)))
+        try client.send(Array(body.utf8.dropFirst(split)))
         let answer = try client.readResponse()
         // Not 200: nothing was stored, and the provider must send it again.
         #expect(answer.status == 503)

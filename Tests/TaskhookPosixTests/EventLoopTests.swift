@@ -48,6 +48,27 @@ import Testing
         #expect(fired == ["new"])
     }
 
+    @Test func theLongestIterationCountsBusyTimeNotTheWaitAndStartsOverWhenTaken() throws {
+        let loop = try EventLoop()
+        _ = loop.takeLongestIteration()
+        // An idle iteration: 20 ms of waiting is not busy time.
+        try loop.runOnce(maximumWait: .milliseconds(20))
+        #expect(loop.takeLongestIteration() < .milliseconds(5))
+        #expect(loop.slowIterations == 0)
+        // A timer that keeps the loop busy for 12 ms.
+        loop.schedule(at: loop.now) {
+            let until = Instant.now() + .milliseconds(12)
+            while Instant.now() < until {}
+        }
+        try loop.runOnce(maximumWait: .milliseconds(1))
+        let longest = loop.takeLongestIteration()
+        #expect(longest >= .milliseconds(12) && longest < .seconds(2))
+        #expect(loop.slowIterations == 1)
+        try loop.runOnce(maximumWait: .milliseconds(1))
+        #expect(loop.takeLongestIteration() < .milliseconds(5))
+        #expect(loop.slowIterations == 1)
+    }
+
     @Test func aDisarmedTimerDoesNotFire() throws {
         let loop = try EventLoop()
         var fired = false

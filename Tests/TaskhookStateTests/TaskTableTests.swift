@@ -36,6 +36,23 @@ import Testing
         #expect(table.apply(event(.completed, task: "old"), deliveryID: "a", sequence: 6, time: 6_000) == .created)
         #expect(table.forgetTasks(lastHeardBefore: 10_000) == 3)
         #expect(table.count == 0)
+        #expect(TaskStatus.allCases.allSatisfy { table.count(withStatus: $0) == 0 })
+    }
+
+    @Test func theCountByStatusFollowsCreationChangesAndForgetting() throws {
+        var table = TaskTable()
+        table.apply(event(.created, task: "a"), deliveryID: "1", sequence: 1, time: 1_000)
+        table.apply(event(.inProgress, task: "b"), deliveryID: "2", sequence: 2, time: 1_000)
+        table.apply(event(.inProgress, task: "a"), deliveryID: "3", sequence: 3, time: 2_000)
+        table.apply(event(.completed, task: "a"), deliveryID: "4", sequence: 4, time: 3_000)
+        table.apply(event(.inProgress, task: "a"), deliveryID: "5", sequence: 5, time: 4_000)  // late: kept
+        table.apply(event(.failed, task: "c"), deliveryID: "6", sequence: 6, time: 1_000)
+        let counts = TaskStatus.allCases.map { table.count(withStatus: $0) }
+        #expect(counts == [0, 1, 1, 1, 0])  // created, in_progress, completed, failed, canceled
+        let decoded = try TaskTable(decoding: table.encoded())
+        #expect(TaskStatus.allCases.map { decoded.count(withStatus: $0) } == counts)
+        table.forgetTasks(lastHeardBefore: 2_000)
+        #expect(TaskStatus.allCases.map { table.count(withStatus: $0) } == [0, 0, 1, 0, 0])
     }
 
     @Test func aDuplicateChangesNothing() {

@@ -32,11 +32,10 @@ public struct JournalConfiguration: Sendable, Equatable {
     /// Default: `$STATE_DIRECTORY/journal` under systemd, else `./taskhook-state/journal`.
     public var directory: String
     public var options = JournalOptions()
-    /// A checkpoint is written after this many records, or after as many records as the table
-    /// has tasks when that is more, so encoding the table costs O(1) per record (and at every
-    /// clean stop).
+    /// A checkpoint is written after this many records, whatever the table's size (it is
+    /// encoded off the loop from a snapshot), and at every clean stop.
     public var checkpointEvery = 100_000
-    /// A task not heard of for this long is forgotten (at checkpoints, and hourly), so the
+    /// A task not heard of for this long is forgotten (after checkpoints, and hourly), so the
     /// table does not grow with every task ever seen.
     public var taskRetentionSeconds: Int64 = 30 * 24 * 3600
 

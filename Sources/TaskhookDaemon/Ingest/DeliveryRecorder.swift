@@ -31,6 +31,16 @@ final class DeliveryRecorder {
     private let taskRetentionMilliseconds: Int64
     /// Records made durable since the last checkpoint was handed to the writer.
     private(set) var sinceCheckpoint = 0
+    /// A checkpoint is being encoded and written; the next waits for its outcome.
+    private(set) var checkpointInFlight = false
+    /// The next shard a retention sweep looks at; nil when no sweep is under way.
+    private var sweepShard: Int?
+    private var sweepCutoff: Int64 = 0
+    private var sweepForgotten = 0
+    private weak var loop: EventLoop?
+    /// Shards a sweep looks at per loop iteration: 16 of 1024 is about 16,000 tasks at a million,
+    /// well under a millisecond.
+    static let sweepShardsPerSlice = 16
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
     let metrics: DaemonMetrics?
@@ -105,11 +115,12 @@ final class DeliveryRecorder {
                 }
                 recordedCount += 1
                 sinceCheckpoint += 1
-                if sinceCheckpoint >= max(checkpointEvery, store.table.count) { checkpoint() }
+                if sinceCheckpoint >= checkpointEvery, !checkpointInFlight { checkpoint() }
             case .failed(let ticket, let error):
                 guard let done = finish(ticket) else { continue }
                 for answer in done.completions { answer(.failed(error)) }
             case .checkpointed(let covering, let record, let removed):
+                checkpointInFlight = false
                 store.advance(to: record)
                 logger.info(
                     "checkpoint written",
@@ -117,27 +128,61 @@ final class DeliveryRecorder {
             case .committed(let records, let syncNanoseconds):
                 metrics?.committed(records: records, syncNanoseconds: syncNanoseconds)
             case .checkpointFailed(let error):
+                checkpointInFlight = false
                 logger.error("checkpoint failed", metadata: ["reason": "\(error)"])
             }
         }
     }
 
-    /// Forgets expired tasks now and then hourly: checkpoints do it too, but a daemon may be
-    /// too quiet to reach one for days.
+    /// Sweeps expired tasks now and then hourly, and after each checkpoint is handed over:
+    /// checkpoints are frequent under load, but a daemon may be too quiet to reach one for days.
     func startForgetting(on loop: EventLoop) {
-        loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.forgetExpiredTasks() }
+        self.loop = loop
+        loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.startSweep() }
     }
 
-    /// Forgets the tasks not heard of within the task retention (the checkpoint that follows
-    /// no longer holds them, so a restart does not bring them back).
-    func forgetExpiredTasks(now: Int64 = FileSystem.wallClockMilliseconds()) {
+    /// Starts a sweep forgetting the tasks not heard of within the task retention, unless one
+    /// is under way. It goes `sweepShardsPerSlice` shards per loop iteration, so a table of a
+    /// million tasks never holds the loop for one pass; a checkpoint written meanwhile may
+    /// still hold some expired tasks; the sweep that begins at every start forgets them again.
+    func startSweep(now: Int64 = FileSystem.wallClockMilliseconds()) {
+        guard sweepShard == nil else { return }
         let (cutoff, overflow) = now.subtractingReportingOverflow(taskRetentionMilliseconds)
         guard !overflow else { return }
-        let forgotten = store.forgetTasks(lastHeardBefore: cutoff)
-        if forgotten > 0 {
+        sweepCutoff = cutoff
+        sweepShard = 0
+        sweepForgotten = 0
+        guard let loop else {
+            while sweepShard != nil { sweepSlice() }  // no loop (tests): the whole sweep now
+            return
+        }
+        nextSweepSlice(on: loop)
+    }
+
+    /// Just after `now`, so the slice runs in the loop's next round of timers, not in the
+    /// round that is firing now (which would run the whole sweep at once).
+    private func nextSweepSlice(on loop: EventLoop) {
+        loop.schedule(at: loop.now + .microseconds(1)) { [unowned self] in
+            self.sweepSlice()
+            if self.sweepShard != nil, let loop = self.loop { self.nextSweepSlice(on: loop) }
+        }
+    }
+
+    private func sweepSlice() {
+        guard let first = sweepShard else { return }
+        let end = min(first + Self.sweepShardsPerSlice, TaskTable.shardCount)
+        for shard in first..<end {
+            sweepForgotten += store.forgetTasks(lastHeardBefore: sweepCutoff, inShard: shard)
+        }
+        guard end == TaskTable.shardCount else {
+            sweepShard = end
+            return
+        }
+        sweepShard = nil
+        if sweepForgotten > 0 {
             logger.info(
                 "forgot tasks not heard of within the task retention",
-                metadata: ["count": "\(forgotten)", "remaining": "\(store.table.count)"])
+                metadata: ["count": "\(sweepForgotten)", "remaining": "\(store.table.count)"])
         }
     }
 
@@ -147,13 +192,16 @@ final class DeliveryRecorder {
         return done
     }
 
-    /// Encodes the table here and hands the bytes to the writer. Encoding on the loop costs one
-    /// pass over the table; handing the writer a copy of the table instead would cost the same
-    /// pass on the loop (the next change copies the whole dictionary, retaining every string in
-    /// it), then the encoding, then releasing the copy.
+    /// Hands the writer a snapshot of the table, which its checkpoint thread encodes. The
+    /// snapshot is a copy of the sharded table's value: O(shards) here, and each shard the loop
+    /// changes before the encoding ends is copied once, on its first change (a thousandth of
+    /// the table), so no step on the loop is proportional to the table. The cadence follows
+    /// the journal (`checkpoint-every` records), whatever the table's size.
     func checkpoint() {
         sinceCheckpoint = 0
-        forgetExpiredTasks()
-        writer.checkpoint(covering: store.table.lastSequence, payload: store.table.encoded())
+        checkpointInFlight = true
+        let snapshot = store.table
+        writer.checkpoint(covering: snapshot.lastSequence) { snapshot.encoded() }
+        startSweep()
     }
 }

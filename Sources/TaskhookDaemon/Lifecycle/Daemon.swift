@@ -99,9 +99,10 @@ public final class Daemon {
         let events = EventStream(store: store, loop: loop)
         let control = ControlRoutes(
             store: store, loop: loop, events: events,
-            metricsText: { [unowned server, store, rereader] in
+            metricsText: { [unowned server, unowned loop, store, rereader] in
                 metrics.scrape(
-                    server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count,
+                    loop: loop, server: server, table: store.table, waiters: store.waiterCount,
+                    subscribers: events.count,
                     unparsed: rereader.waiting.count)
             }, unparsed: { [unowned rereader] in rereader.waiting })
         let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in

@@ -49,6 +49,7 @@ extension TaskTable {
         let hasExternalIDs = magic == Self.magic
         lastSequence = try r.u64()
         let taskCount = try r.count()
+        tasks.reserveCapacity(taskCount)
         for _ in 0..<taskCount {
             let id = try r.string()
             let provider = try r.string()

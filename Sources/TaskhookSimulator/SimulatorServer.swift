@@ -1,0 +1,116 @@
+import Foundation
+import TaskhookCore
+import TaskhookHTTP
+import TaskhookPosix
+import TaskhookProviders
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The simulation's shell: the project's HTTP server on its own event loop (127.0.0.1 by default),
+/// callbacks sent at their time, signed then by the profiles' signers (Freepik HMAC, fal Ed25519
+/// with the JWKS served at `/.well-known/jwks.json`, Kling unsigned), through URLSession.
+/// Every request and callback is written to `log` as one JSON object a line.
+public final class SimulatorServer: HTTPHandler {
+    let loop: EventLoop
+    var simulation: ProviderSimulation
+    let signingKeys: [String: SigningKey]
+    let log: @Sendable (JSON) -> Void
+    var sentCallbacks = 0
+
+    public init(
+        loop: EventLoop, simulation: ProviderSimulation, signingKeys: [String: SigningKey],
+        log: @escaping @Sendable (JSON) -> Void
+    ) {
+        self.loop = loop
+        self.simulation = simulation
+        self.signingKeys = signingKeys
+        self.log = log
+    }
+
+    static func wallClock() -> Double { Date().timeIntervalSince1970 }
+
+    public func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision { .readBody }
+
+    public func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
+        if request.head.method == "GET", request.head.path == "/.well-known/jwks.json" {
+            responder.respond(.json(.ok, jwks.bytes))
+            return
+        }
+        var headers: [String: String] = [:]
+        for field in request.head.fields { headers[field.name.lowercased()] = field.value }
+        let now = Self.wallClock()
+        let (answer, callbacks) = simulation.handle(
+            SimulatorRequest(
+                method: request.head.method, path: request.head.path, query: request.head.query, headers: headers,
+                body: request.body),
+            now: now)
+        if let recorded = simulation.requests.last { log(["kind": "request", "request": recorded.json]) }
+        var fields = HTTPFields([("Content-Type", "application/json")])
+        for header in answer.headers { fields.append(name: header.name, value: header.value) }
+        responder.respond(
+            Response(status: HTTPStatus(answer.status, Self.reason(answer.status)), headers: fields, body: answer.body))
+        for callback in callbacks {
+            let delay = max(0, callback.due - now)
+            loop.schedule(at: loop.now + .milliseconds(Int64(delay * 1000))) { [self] in send(callback) }
+        }
+    }
+
+    /// The public halves of the fal keys, as fal serves its JWKS.
+    var jwks: JSON {
+        guard case .ed25519(let key) = signingKeys["fal"] else { return ["keys": []] }
+        let x = Base64.encode(Array(key.publicKey.rawRepresentation), alphabet: .url)
+        return ["keys": [["kty": "OKP", "crv": "Ed25519", "x": .string(x)]]]
+    }
+
+    func send(_ callback: ScheduledCallback) {
+        guard let profile = ProviderProfiles.named(callback.provider)?.init(), let url = URL(string: callback.url)
+        else {
+            return
+        }
+        // A repeated callback is a retry of the same delivery: the same delivery id, as Standard Webhooks says.
+        let deliveryID = "msg_sim_\(callback.taskID)_\(callback.status.rawValue)"
+        let headers: [Delivery.Header]
+        do {
+            headers = try profile.sign(
+                callback.body, taskID: callback.taskID, deliveryID: deliveryID, timestamp: Int64(Self.wallClock()),
+                with: signingKeys[callback.provider] ?? .secret(""))
+        } catch {
+            log(["kind": "callback", "task": .string(callback.taskID), "error": .string(error.description)])
+            return
+        }
+        var request = URLRequest(url: url, timeoutInterval: 10)
+        request.httpMethod = "POST"
+        request.httpBody = Data(callback.body)
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for header in headers { request.setValue(header.value, forHTTPHeaderField: header.name) }
+        let log = self.log
+        let entry: [(key: String, value: JSON)] = [
+            ("kind", "callback"), ("time", .number(String(Self.wallClock()))), ("task", .string(callback.taskID)),
+            ("status", .string(callback.status.rawValue)),
+        ]
+        Task {
+            do {
+                let (_, response) = try await URLSession.shared.data(for: request)
+                let code = (response as? HTTPURLResponse)?.statusCode ?? 0
+                log(.object(entry + [("answer", .integer(code))]))
+            } catch {
+                log(.object(entry + [("error", .string(error.localizedDescription))]))
+            }
+        }
+    }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 422: "Unprocessable Entity"
+        case 429: "Too Many Requests"
+        default: "Internal Server Error"
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+import TaskhookPosix
+import TestSupport
+import Testing
+
+/// A daemon with a route for each provider the simulator signs for, the simulator, and the keys both
+/// need: the whole flow on this machine.
+final class SimulatedDeployment {
+    let directory = DaemonProcess.temporaryDirectory()
+    var keyDirectory: String { directory + "/keys" }
+    var log: String { directory + "/simulator.log" }
+    let klingToken = "kling-path-token-" + UUID().uuidString.lowercased().prefix(8)
+    private(set) var daemon: DaemonProcess!
+    private(set) var simulator: SimulatorProcess!
+
+    init(simulatorArguments: [String] = []) throws {
+        try FileManager.default.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)
+        let falKey = Curve25519.Signing.PrivateKey()
+        let x = Self.base64url(falKey.publicKey.rawRepresentation)
+        let d = Self.base64url(falKey.rawRepresentation)
+        try write(#"{"kty":"OKP","crv":"Ed25519","d":"\#(d)","x":"\#(x)"}"#, to: "keys/fal-private-jwk")
+        try write(#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"\#(x)"}]}"#, to: "fal-jwks.json")
+        try write("sim-freepik-secret", to: "keys/freepik-webhook-secret")
+        try write(klingToken, to: "kling.token")
+        for name in ["freepik-api-key", "fal-key", "aggregator-api-key", "kling-access-key", "kling-secret-key"] {
+            try write("key-\(name)", to: "keys/\(name)")
+        }
+        try write(
+            """
+            routes:
+              - path: /hooks/freepik
+                provider: freepik
+                secret: {file: \(keyDirectory)/freepik-webhook-secret}
+              - path: /hooks/fal
+                provider: fal
+                jwks: {file: \(directory)/fal-jwks.json}
+              - path: /hooks/kling
+                provider: kling
+                token: {file: \(directory)/kling.token}
+            """, to: "taskhook.yaml")
+        daemon = try DaemonProcess(arguments: ["--config", directory + "/taskhook.yaml"])
+        simulator = try SimulatorProcess(
+            arguments: ["--key-dir", keyDirectory, "--log", log] + simulatorArguments)
+    }
+
+    var publicURL: String { "http://\(daemon.address)" }
+
+    /// Ends the simulator and the daemon; call it in a `defer` (`deinit` calls it too).
+    func stop() {
+        simulator?.stop()
+        daemon?.process.stop()
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func write(_ text: String, to name: String) throws {
+        try text.write(toFile: directory + "/" + name, atomically: true, encoding: .utf8)
+    }
+
+    static func base64url(_ data: Data) -> String {
+        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// `taskhook submit … --wait` against the simulator, the callback pointed at the daemon.
+    func submit(_ endpoint: String, route: String, _ settings: [String], wait: Bool = true) throws -> (
+        status: Int32, output: String, error: String
+    ) {
+        var arguments = [
+            "submit", endpoint, "--base-url", simulator.baseURL, "--public-url", publicURL, "--route", route,
+            "--key-dir", keyDirectory, "--socket", daemon.controlSocket,
+        ]
+        arguments += settings.flatMap { ["--set", $0] }
+        if wait { arguments += ["--wait", "--timeout", "20s"] }
+        return try DaemonProcess.runCLI(arguments)
+    }
+
+    /// The simulator's log, one JSON object a line.
+    func logEntries() -> [[String: Any]] {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+}
+
+@Suite struct SimulatorEndToEndTests {
+    static let cases: [(endpoint: String, route: String, settings: [String])] = [
+        ("freepik/kling-v2-5-pro", "/hooks/freepik", ["duration=5"]),
+        ("freepik/kling-v2", "/hooks/freepik", ["image=https://example.com/cat.jpg", "duration=5"]),
+        ("freepik/kling-elements-pro", "/hooks/freepik", [#"images=["https://example.com/a.jpg"]"#]),
+        ("freepik/kling-v2-1-std", "/hooks/freepik", ["prompt=a cat", "duration=10"]),
+        ("fal/kling-video-v2.5-turbo-pro", "/hooks/fal", ["prompt=cars", "image_url=https://example.com/c.jpg"]),
+        ("kling/image2video", "/hooks/kling/", ["image=https://example.com/i.jpg"]),
+    ]
+
+    @Test(arguments: cases.indices)
+    func aSubmittedTaskIsCompletedByTheSimulatorsSignedCallbackAndWaitPrintsItsVideo(_ index: Int) throws {
+        let deployment = try SimulatedDeployment()
+        defer { deployment.stop() }
+        var (endpoint, route, settings) = Self.cases[index]
+        if route.hasSuffix("/") { route += deployment.klingToken }
+        let result = try deployment.submit(endpoint, route: route, settings)
+        #expect(result.status == 0, "\(result.error)\n\(deployment.daemon.log)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        let taskID = try #require(lines.first)
+        #expect(lines.dropFirst().first == "https://cdn.simulator.invalid/videos/\(taskID).mp4")
+        let callbacks = deployment.logEntries().filter { $0["kind"] as? String == "callback" }
+        #expect(callbacks.contains { $0["answer"] as? Int == 200 || $0["answer"] as? Int == 202 }, "\(callbacks)")
+    }
+
+    @Test func aRequestBreakingTheSchemaIsRefusedBeforeTheProviderHearsOfIt() throws {
+        let deployment = try SimulatedDeployment()
+        defer { deployment.stop() }
+        let result = try deployment.submit(
+            "freepik/kling-elements-pro", route: "/hooks/freepik",
+            [#"images=["a","b","c","d","e"]"#, "aspect_ratio=4_3"], wait: false)
+        #expect(result.status == 65)
+        #expect(result.error.contains("images must have at most 4 items, not 5"))
+        #expect(result.error.contains("aspect_ratio must be one of"))
+        #expect(deployment.logEntries().isEmpty)
+    }
+
+    @Test func aFailedTaskEndsTheWaitWithExitStatusOne() throws {
+        let deployment = try SimulatedDeployment(simulatorArguments: ["--fail-tasks"])
+        defer { deployment.stop() }
+        let result = try deployment.submit("freepik/kling-v2-5-pro", route: "/hooks/freepik", ["duration=5"])
+        #expect(result.status == 1, "\(result.error)")
+    }
+}
