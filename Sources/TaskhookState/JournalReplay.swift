@@ -12,28 +12,38 @@ public enum JournalReplay {
         public var replayed: Int
     }
 
-    /// Recovers the directory (a torn tail is cut off), loads the checkpoint and replays.
+    /// Loads the newest intact checkpoint, recovers the directory (a torn tail is cut off, but
+    /// only once the journal is known to reach the checkpoint) and replays what follows.
     public static func open(_ directory: JournalDirectory) throws(JournalError) -> Result {
-        let recovery = try directory.recover()
         var table = TaskTable()
         var covered: UInt64 = 0
         var skipped: [JournalDirectory.Problem] = []
-        if let checkpoint = try Checkpoint.latest(in: directory) {
-            skipped = checkpoint.skipped
-            if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
-                do {
-                    table = try TaskTable(decoding: checkpoint.payload)
-                } catch {
-                    throw .inconsistent("checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")
+        do throws(JournalError) {
+            if let checkpoint = try Checkpoint.latest(in: directory) {
+                skipped = checkpoint.skipped
+                if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
+                    do {
+                        table = try TaskTable(decoding: checkpoint.payload)
+                    } catch {
+                        throw JournalError.inconsistent(
+                            "checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")
+                    }
+                    covered = checkpoint.sequence
                 }
-                covered = checkpoint.sequence
             }
-        }
-        guard covered <= recovery.lastSequence else {
+            return try replay(directory, onto: table, covered: covered, skipped: skipped)
+        } catch .inconsistent(let reason) where !skipped.isEmpty {
+            // Records missing after damaged checkpoints were passed over: the damage is the cause.
             throw .inconsistent(
-                "the checkpoint covers up to \(covered) but the journal ends at \(recovery.lastSequence): records are missing"
-            )
+                reason + "; passed over damaged checkpoints: " + skipped.map(\.description).joined(separator: "; "))
         }
+    }
+
+    private static func replay(
+        _ directory: JournalDirectory, onto start: TaskTable, covered: UInt64, skipped: [JournalDirectory.Problem]
+    ) throws(JournalError) -> Result {
+        var table = start
+        let recovery = try directory.recover(checkpointCovering: covered)
         var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.
         table.reserveCapacity(Int(min(recovery.lastSequence - covered, 4_000_000)))
