@@ -61,6 +61,13 @@ public enum JournalReplay {
         -> [(TaskEvent, TaskTable.Outcome)]
     {
         table.advance(to: record.sequence)
+        if record.kind == .forget {
+            guard let cutoff = forgetCutoff(record.body) else {
+                throw .inconsistent("record \(record.sequence) is not a readable forget record")
+            }
+            table.forgetTasks(lastHeardBefore: cutoff)
+            return []
+        }
         guard record.kind == .delivery else { return [] }
         var reader = ByteReader(record.body)
         let decoded: (deliveryID: String?, events: [TaskEvent])
@@ -74,5 +81,16 @@ public enum JournalReplay {
                 event, deliveryID: decoded.deliveryID, sequence: record.sequence, time: record.time)
             return (event, outcome)
         }
+    }
+
+    /// The body of a `forget` record: the cutoff, Unix milliseconds, little-endian.
+    public static func forgetBody(lastHeardBefore cutoff: Int64) -> [UInt8] {
+        withUnsafeBytes(of: cutoff.littleEndian) { Array($0) }
+    }
+
+    /// The cutoff a `forget` record's body holds; nil if it is not one.
+    public static func forgetCutoff(_ body: some Collection<UInt8>) -> Int64? {
+        guard body.count == 8 else { return nil }
+        return body.reversed().reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 }

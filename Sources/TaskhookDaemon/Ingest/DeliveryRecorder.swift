@@ -33,6 +33,8 @@ final class DeliveryRecorder {
     private(set) var sinceCheckpoint = 0
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
+    /// The `forget` record being written: its ticket and cutoff.
+    private var forgetting: (ticket: UInt64, cutoff: Int64)?
     let metrics: DaemonMetrics?
 
     init(
@@ -83,6 +85,11 @@ final class DeliveryRecorder {
     func takeCompletions() {
         for completion in writer.takeCompletions() {
             switch completion {
+            case .appended(let ticket, let sequence) where ticket == forgetting?.ticket:
+                forget(durableAt: sequence)
+            case .failed(let ticket, let error) where ticket == forgetting?.ticket:
+                forgetting = nil  // tried again within the hour, or at the next checkpoint
+                logger.warning("forgetting expired tasks failed", metadata: ["reason": "\(error)"])
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
                 store.apply(
@@ -108,21 +115,32 @@ final class DeliveryRecorder {
     }
 
     /// Forgets expired tasks now and then hourly: checkpoints do it too, but a daemon may be
-    /// too quiet to reach one for days.
+    /// too quiet to reach one for days. The record is handed to the writer with the loop's
+    /// other records at the end of the iteration.
     func startForgetting(on loop: EventLoop) {
         loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.forgetExpiredTasks() }
     }
 
-    /// Forgets the tasks not heard of within the task retention (the checkpoint that follows
-    /// no longer holds them, so a restart does not bring them back).
+    /// Journals a `forget` record for the tasks not heard of within the task retention; they
+    /// are forgotten once it is durable, at its place in the journal, as a replay of it does.
+    /// So the table after a restart is the table before it.
     func forgetExpiredTasks(now: Int64 = FileSystem.wallClockMilliseconds()) {
         let (cutoff, overflow) = now.subtractingReportingOverflow(taskRetentionMilliseconds)
-        guard !overflow else { return }
+        guard !overflow, forgetting == nil, store.table.tasks.values.contains(where: { $0.lastHeard < cutoff })
+        else { return }
+        let ticket = writer.stage(kind: .forget, time: now, body: JournalReplay.forgetBody(lastHeardBefore: cutoff))
+        forgetting = (ticket, cutoff)
+    }
+
+    private func forget(durableAt sequence: UInt64) {
+        guard let (_, cutoff) = forgetting else { return }
+        forgetting = nil
+        store.advance(to: sequence)
         let forgotten = store.forgetTasks(lastHeardBefore: cutoff)
         if forgotten > 0 {
             logger.info(
                 "forgot tasks not heard of within the task retention",
-                metadata: ["count": "\(forgotten)", "remaining": "\(store.table.count)"])
+                metadata: ["count": "\(forgotten)", "remaining": "\(store.table.count)", "journal_seq": "\(sequence)"])
         }
     }
 
