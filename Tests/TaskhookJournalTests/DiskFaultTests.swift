@@ -23,6 +23,14 @@ import Testing
         try JournalReplay.open(JournalDirectory(path: Self.path, fileSystem: disk))
     }
 
+    /// Starts from a power-loss image and checks that it holds exactly `bodies`, in order.
+    func expectStart(from image: SimulatedDisk?, holding bodies: [[UInt8]]) throws {
+        let crashed = try #require(image, "no power-loss image was taken")
+        let opened = try start(crashed)
+        #expect(opened.recovery.lastSequence == UInt64(bodies.count))
+        #expect(try replayed(JournalDirectory(path: Self.path, fileSystem: crashed)).map(\.body) == bodies)
+    }
+
     /// Appends each body as a batch of its own and waits until it is acknowledged.
     func appendEach(_ writer: GroupCommitWriter, _ bodies: [[UInt8]]) {
         for body in bodies {
@@ -116,11 +124,7 @@ import Testing
         _ = completions(writer, count: 10)
         writer.close()
 
-        let crashed = try #require(image.withLock { $0 })
-        let opened = try start(crashed)
-        #expect(opened.recovery.lastSequence == 1)
-        let records = try replayed(JournalDirectory(path: Self.path, fileSystem: crashed))
-        #expect(records.map(\.body) == [Array("acknowledged".utf8)])
+        try expectStart(from: image.withLock { $0 }, holding: [Array("acknowledged".utf8)])
     }
 
     // MARK: Item 11
@@ -140,11 +144,7 @@ import Testing
         appendEach(writer, [Array("second".utf8)])
         writer.close()
 
-        let crashed = try #require(image.withLock { $0 })
-        let opened = try start(crashed)
-        #expect(opened.recovery.lastSequence == 1)
-        let records = try replayed(JournalDirectory(path: Self.path, fileSystem: crashed))
-        #expect(records.map(\.body) == [Array("first, acknowledged".utf8)])
+        try expectStart(from: image.withLock { $0 }, holding: [Array("first, acknowledged".utf8)])
     }
 
     // MARK: Item 13
