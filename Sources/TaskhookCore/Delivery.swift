@@ -21,10 +21,24 @@ public struct Delivery: Sendable, Hashable {
     public var events: [TaskEvent]
     /// Why the body was not understood, or what was odd about it.
     public var note: String?
+    /// Set when this record applies an earlier `unparsed` record that the current profiles can
+    /// now read: that record's journal sequence and time, which its events are applied with.
+    public var rereads: Reread?
+
+    /// The unparsed record a re-read delivery stands for.
+    public struct Reread: Sendable, Hashable {
+        public var sequence: UInt64
+        /// Unix milliseconds.
+        public var time: Int64
+        public init(sequence: UInt64, time: Int64) {
+            self.sequence = sequence
+            self.time = time
+        }
+    }
 
     public init(
         route: String, provider: String, remoteAddress: String, deliveryID: String?, headers: [Header],
-        body: [UInt8], events: [TaskEvent], note: String? = nil
+        body: [UInt8], events: [TaskEvent], note: String? = nil, rereads: Reread? = nil
     ) {
         self.route = route
         self.provider = provider
@@ -34,5 +48,6 @@ public struct Delivery: Sendable, Hashable {
         self.body = body
         self.events = events
         self.note = note
+        self.rereads = rereads
     }
 }

@@ -6,14 +6,24 @@ public struct TaskEvent: Sendable, Hashable {
     /// Result URLs (videos), in the provider's order.
     public var results: [String]
     public var error: String?
+    /// The caller's own id for the task, where the provider echoes one (Kling's
+    /// `task_info.external_task_id`).
+    public var externalID: String?
 
-    public init(taskID: String, provider: String, status: TaskStatus, results: [String] = [], error: String? = nil) {
+    public init(
+        taskID: String, provider: String, status: TaskStatus, results: [String] = [], error: String? = nil,
+        externalID: String? = nil
+    ) {
         self.taskID = taskID
         self.provider = provider
         self.status = status
         self.results = results
         self.error = error
+        self.externalID = externalID
     }
+
+    /// The task it reports on.
+    public var key: TaskKey { TaskKey(provider: provider, id: taskID) }
 
     /// What makes a delivery a duplicate: the provider's delivery id where it sends one,
     /// else the (provider, task, status) triple.

@@ -26,6 +26,8 @@ public struct TrackedTask: Sendable, Hashable {
     public var status: TaskStatus
     public var results: [String]
     public var error: String?
+    /// The caller's own id for the task, where the provider echoes one (Kling).
+    public var externalID: String?
     /// Unix times in milliseconds.
     public var firstSeen: Int64
     public var updated: Int64
@@ -33,7 +35,7 @@ public struct TrackedTask: Sendable, Hashable {
 
     public init(
         id: String, provider: String, status: TaskStatus, results: [String], error: String?, firstSeen: Int64,
-        updated: Int64, reports: [Report]
+        updated: Int64, reports: [Report], externalID: String? = nil
     ) {
         self.id = id
         self.provider = provider
@@ -43,7 +45,11 @@ public struct TrackedTask: Sendable, Hashable {
         self.firstSeen = firstSeen
         self.updated = updated
         self.reports = reports
+        self.externalID = externalID
     }
+
+    /// Its key in the task table: (provider identity, id).
+    public var key: TaskKey { TaskKey(provider: provider, id: id) }
 
     public var isTerminal: Bool { status.isTerminal }
 

@@ -17,6 +17,7 @@ final class DaemonMetrics {
     private let connections = CoreMetrics.Gauge(label: "taskhook_open_connections")
     private let waiters = CoreMetrics.Gauge(label: "taskhook_waiters")
     private let subscribers = CoreMetrics.Gauge(label: "taskhook_event_subscribers")
+    private let unparsed = CoreMetrics.Gauge(label: "taskhook_unparsed_waiting")
     private let tasks = Dictionary(
         uniqueKeysWithValues: TaskStatus.allCases.map {
             ($0, CoreMetrics.Gauge(label: "taskhook_tasks", dimensions: [("status", $0.rawValue)]))
@@ -26,7 +27,8 @@ final class DaemonMetrics {
 
     init(registry: PrometheusCollectorRegistry?) { self.registry = registry }
 
-    /// outcome: recorded, duplicate, unparsed, rejected (401), failed (503).
+    /// outcome: recorded, duplicate, unparsed, rejected (401), failed (503), reread (an unparsed
+    /// callback a profile now reads, applied).
     func delivery(provider: String, outcome: String) {
         let key = provider + "\u{1F}" + outcome
         if let counter = deliveries[key] {
@@ -46,7 +48,8 @@ final class DaemonMetrics {
     }
 
     /// Brings the gauges and the answer counts up to date, then renders the text.
-    func scrape(server: HTTPServer, table: TaskTable, waiters: Int, subscribers: Int) -> [UInt8] {
+    func scrape(server: HTTPServer, table: TaskTable, waiters: Int, subscribers: Int, unparsed: Int = 0) -> [UInt8] {
+        self.unparsed.record(unparsed)
         for (status, total) in server.answers {
             let delta = total - answered[status, default: 0]
             guard delta > 0 else { continue }

@@ -1,7 +1,8 @@
 import TaskhookCore
 import TaskhookJournal
 
-/// Rebuilds the task table from the newest checkpoint and the records after it.
+/// Rebuilds the task table from the newest checkpoint and the records after it, and finds the
+/// unparsed callbacks still waiting to be read.
 public enum JournalReplay {
     public struct Result: Sendable {
         public var table: TaskTable
@@ -10,10 +11,17 @@ public enum JournalReplay {
         public var checkpoint: UInt64
         public var skippedCheckpoints: [JournalDirectory.Problem]
         public var replayed: Int
+        /// Every authentic callback the journal holds that no profile has read yet, in journal
+        /// order: the ones a later re-read record applied are not among them.
+        public var unparsed: [UnparsedCallback]
     }
 
     /// Loads the newest intact checkpoint, recovers the directory (a torn tail is cut off, but
     /// only once the journal is known to reach the checkpoint) and replays what follows.
+    ///
+    /// Unparsed records are looked for in the whole journal, not only after the checkpoint: one
+    /// the checkpoint covers may become readable after an upgrade. Records the checkpoint covers
+    /// are only read for their kind and, for deliveries, their re-read marker.
     public static func open(_ directory: JournalDirectory) throws(JournalError) -> Result {
         var table = TaskTable()
         var covered: UInt64 = 0
@@ -47,15 +55,25 @@ public enum JournalReplay {
         var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.
         table.reserveCapacity(Int(min(recovery.lastSequence - covered, 4_000_000)))
-        try directory.replay(after: covered) { (record: RecordView) throws(JournalError) in
+        var unparsed = UnparsedCallbacks()
+        let oldest = (try directory.segments().first?.firstSequence ?? 1) - 1
+        try directory.replay(after: min(oldest, covered)) { (record: RecordView) throws(JournalError) in
+            if record.kind == .unparsed {
+                unparsed.add(try UnparsedCallback(record))
+            } else if record.kind == .delivery, let marker = try rereadMarker(record) {
+                unparsed.markRead(marker)
+            }
+            guard record.sequence > covered else { return }
             try apply(record, to: &table)
             replayed += 1
         }
         return Result(
-            table: table, recovery: recovery, checkpoint: covered, skippedCheckpoints: skipped, replayed: replayed)
+            table: table, recovery: recovery, checkpoint: covered, skippedCheckpoints: skipped, replayed: replayed,
+            unparsed: unparsed.waiting)
     }
 
-    /// Applies one durable record to the table.
+    /// Applies one durable record to the table. A re-read record's events are applied with the
+    /// sequence and time of the unparsed record it stands for.
     @discardableResult
     public static func apply(_ record: RecordView, to table: inout TaskTable) throws(JournalError)
         -> [(TaskEvent, TaskTable.Outcome)]
@@ -70,16 +88,25 @@ public enum JournalReplay {
         }
         guard record.kind == .delivery else { return [] }
         var reader = ByteReader(record.body)
-        let decoded: (deliveryID: String?, events: [TaskEvent])
+        let decoded: (deliveryID: String?, events: [TaskEvent], rereads: Delivery.Reread?)
         do {
             decoded = try Delivery.events(reading: &reader)
         } catch {
             throw .inconsistent("record \(record.sequence) is not a readable delivery: \(error)")
         }
+        let sequence = decoded.rereads?.sequence ?? record.sequence
+        let time = decoded.rereads?.time ?? record.time
         return decoded.events.map { event in
-            let outcome = table.apply(
-                event, deliveryID: decoded.deliveryID, sequence: record.sequence, time: record.time)
-            return (event, outcome)
+            (event, table.apply(event, deliveryID: decoded.deliveryID, sequence: sequence, time: time))
+        }
+    }
+
+    private static func rereadMarker(_ record: RecordView) throws(JournalError) -> Delivery.Reread? {
+        var reader = ByteReader(record.body)
+        do {
+            return try Delivery.rereadMarker(reading: &reader)
+        } catch {
+            throw .inconsistent("record \(record.sequence) is not a readable delivery: \(error)")
         }
     }
 

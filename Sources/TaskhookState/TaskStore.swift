@@ -22,7 +22,13 @@ public final class TaskStore {
         self.waiters = WaiterRegistry(limit: maxWaiters)
     }
 
+    public subscript(key: TaskKey) -> TrackedTask? { table[key] }
+
+    /// The one task with this id, whichever its provider (nil when none or several have it).
     public subscript(id: String) -> TrackedTask? { table[id] }
+
+    /// What a `provider:id` or bare-id reference names.
+    public func resolve(_ reference: String) -> TaskTable.Resolution { table.resolve(reference) }
 
     // MARK: Changes
 
@@ -38,13 +44,15 @@ public final class TaskStore {
         for event in events {
             let outcome = table.apply(event, deliveryID: deliveryID, sequence: sequence, time: time)
             outcomes.append(outcome)
-            guard outcome.changedTask, let task = table[event.taskID] else { continue }
+            guard outcome.changedTask, let task = table[event.key] else { continue }
             if let report = task.reports.last {
                 for listener in listeners { listener(task, report) }
             }
             // Most tasks have no waiter: the registry is asked only for a task that just ended.
-            if task.isTerminal, waiters.hasWaiters(for: task.id) {
-                for waiter in waiters.take(task: task.id) { waiter.taskEnded(task) }
+            // A waiter named it `provider:id`, or by its bare id before any task had that id.
+            guard task.isTerminal else { continue }
+            for name in [task.key.description, task.id] where waiters.hasWaiters(for: name) {
+                for waiter in waiters.take(task: name) { waiter.taskEnded(task) }
             }
         }
         return outcomes
@@ -71,7 +79,8 @@ public final class TaskStore {
     public var waiterCount: Int { waiters.count }
     public var waiterLimit: Int { waiters.limit }
 
-    /// Registers `waiter` for task `id`; nil when the registry is full.
+    /// Registers `waiter` for a task named `provider:id` (or a bare id, which any provider's task
+    /// of that id ends); nil when the registry is full.
     public func addWaiter(_ waiter: any TaskEndWaiter, for id: String) -> WaiterRegistry<any TaskEndWaiter>.ID? {
         waiters.add(waiter, for: id)
     }

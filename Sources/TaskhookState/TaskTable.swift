@@ -1,6 +1,7 @@
 import TaskhookCore
 
-/// Every known task, rebuilt from the journal at start-up and changed only by durable events.
+/// Every known task, rebuilt from the journal at start-up and changed only by durable events,
+/// keyed by `TaskKey` (provider identity, task id): ids are unique only within one provider.
 ///
 /// `apply` is idempotent: a delivery seen before changes nothing. It is a duplicate when the
 /// task's history holds the same delivery id, or, for providers that send none, the same
@@ -28,7 +29,18 @@ public struct TaskTable: Sendable, Equatable {
         }
     }
 
-    public internal(set) var tasks: [String: TrackedTask] = [:]
+    /// What a task reference (`provider:id`, or a bare id) names.
+    public enum Resolution: Sendable, Equatable {
+        case task(TrackedTask)
+        case unknown
+        /// A bare id several providers use: the keys that would each name one.
+        case ambiguous([TaskKey])
+    }
+
+    public internal(set) var tasks: [TaskKey: TrackedTask] = [:]
+    /// How many tasks each provider identity has: a bare id is looked up once per identity, so
+    /// resolving one costs a few lookups, not a pass over every task.
+    public internal(set) var providers: [String: Int] = [:]
     /// The highest journal sequence applied (events or otherwise).
     public internal(set) var lastSequence: UInt64 = 0
 
@@ -36,11 +48,36 @@ public struct TaskTable: Sendable, Equatable {
 
     public var count: Int { tasks.count }
 
-    public subscript(id: String) -> TrackedTask? { tasks[id] }
+    public subscript(key: TaskKey) -> TrackedTask? { tasks[key] }
+
+    /// The one task with this id, whichever its provider; nil when none or several have it.
+    public subscript(id: String) -> TrackedTask? {
+        if case .task(let task) = resolve(id) { return task }
+        return nil
+    }
+
+    /// Every task with this id, one per provider identity that has it, in provider order.
+    public func tasks(withID id: String) -> [TrackedTask] {
+        providers.keys.sorted().compactMap { tasks[TaskKey(provider: $0, id: id)] }
+    }
+
+    /// What `reference` names: `provider:id` when that task exists, else the bare id when exactly
+    /// one provider has it. An id that itself holds a colon is found either way.
+    public func resolve(_ reference: String) -> Resolution {
+        var found = tasks(withID: reference)
+        if let key = TaskKey(qualified: reference), let task = tasks[key], !found.contains(where: { $0.key == key }) {
+            found.append(task)
+        }
+        switch found.count {
+        case 0: return .unknown
+        case 1: return .task(found[0])
+        default: return .ambiguous(found.map(\.key).sorted())
+        }
+    }
 
     /// Whether applying `event` would change nothing because its delivery was applied before.
     public func isDuplicate(_ event: TaskEvent, deliveryID: String?) -> Bool {
-        guard let task = tasks[event.taskID], task.provider == event.provider else { return false }
+        guard let task = tasks[event.key] else { return false }
         return Self.contains(task, event, Self.normalized(deliveryID))
     }
 
@@ -63,17 +100,22 @@ public struct TaskTable: Sendable, Equatable {
     public mutating func apply(_ event: TaskEvent, deliveryID: String?, sequence: UInt64, time: Int64) -> Outcome {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
-        guard var task = tasks[event.taskID] else {
-            tasks[event.taskID] = TrackedTask(
-                id: event.taskID, provider: event.provider, status: event.status, results: event.results,
-                error: event.error, firstSeen: time, updated: time,
-                reports: [
-                    TrackedTask.Report(
-                        sequence: sequence, status: event.status, time: time, applied: true, deliveryID: deliveryID)
-                ])
+        let key = event.key
+        guard var task = tasks[key] else {
+            insert(
+                TrackedTask(
+                    id: event.taskID, provider: event.provider, status: event.status, results: event.results,
+                    error: event.error, firstSeen: time, updated: time,
+                    reports: [
+                        TrackedTask.Report(
+                            sequence: sequence, status: event.status, time: time, applied: true,
+                            deliveryID: deliveryID)
+                    ], externalID: event.externalID))
             return .created
         }
-        if task.provider == event.provider, Self.contains(task, event, deliveryID) { return .duplicate }
+        if Self.contains(task, event, deliveryID) { return .duplicate }
+        // The caller's id, once known, stays: a later report without it does not erase it.
+        if let external = event.externalID { task.externalID = external }
         let previous = task.status
         // Equal rank but not terminal (a repeated IN_PROGRESS) may still bring news; a terminal
         // status is final, and nothing moves back.
@@ -82,15 +124,21 @@ public struct TaskTable: Sendable, Equatable {
             TrackedTask.Report(
                 sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID))
         guard applies else {
-            tasks[event.taskID] = task
+            tasks[key] = task
             return .kept
         }
         task.status = event.status
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
         task.updated = time
-        tasks[event.taskID] = task
+        tasks[key] = task
         return .changed(from: previous)
+    }
+
+    /// Adds a task that is not there yet (a first event, or a checkpoint being read).
+    mutating func insert(_ task: TrackedTask) {
+        let key = task.key
+        if tasks.updateValue(task, forKey: key) == nil { providers[key.provider, default: 0] += 1 }
     }
 
     /// Forgets every task last heard of (its latest delivery) before `time`, Unix milliseconds,
@@ -101,6 +149,8 @@ public struct TaskTable: Sendable, Equatable {
         guard tasks.values.contains(where: { $0.lastHeard < time }) else { return 0 }
         let before = tasks.count
         tasks = tasks.filter { $0.value.lastHeard >= time }
+        providers = [:]
+        for key in tasks.keys { providers[key.provider, default: 0] += 1 }
         return before - tasks.count
     }
 

@@ -35,6 +35,10 @@ func answerError(_ response: ControlResponse, command: String) -> ExitCode {
     case 400:
         printError("taskhook \(command): taskhookd rejected the request: \(response.message)")
         return ExitStatus.usage
+    case 409:
+        // A bare id several providers use: the message names each provider:id to ask for.
+        printError("taskhook \(command): \(response.message)")
+        return ExitStatus.usage
     case 401, 403:
         printError("taskhook \(command): taskhookd refused the token: \(response.message)")
         return ExitStatus.unavailable

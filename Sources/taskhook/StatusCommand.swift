@@ -8,7 +8,9 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show one task: status, results, error, deliveries.",
         discussion: "Exit status: 0 the task is known; 1 it is not; 69 taskhookd unreachable; 64 usage error.")
 
-    @Argument(help: ArgumentHelp("The task id.", valueName: "id"))
+    @Argument(
+        help: ArgumentHelp(
+            "The task: provider:id, or its id alone when only one provider has it.", valueName: "id"))
     var id: String
 
     @Flag(help: "Print the task as the daemon's JSON.")

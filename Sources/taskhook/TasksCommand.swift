@@ -31,6 +31,13 @@ struct TasksCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only tasks of this provider (the route's provider, e.g. freepik).", valueName: "name"))
     var provider: String?
 
+    @Option(
+        help: ArgumentHelp("Only tasks whose caller's own id (Kling's external_task_id) is this.", valueName: "id"))
+    var external: String?
+
+    @Flag(help: "List the authentic callbacks no profile reads yet (journaled as unparsed), not tasks.")
+    var unparsed = false
+
     @Option(help: ArgumentHelp("Only tasks updated at or after this time.", valueName: "time"))
     var since: TimeArgument?
 
@@ -47,6 +54,10 @@ struct TasksCommand: ParsableCommand {
     }
 
     func run() throws {
+        if unparsed {
+            try listUnparsed()
+            return
+        }
         let pages = try collect()
         var output = StandardOutput()
         if json {
@@ -55,6 +66,29 @@ struct TasksCommand: ParsableCommand {
             printError("no matching tasks")
         } else {
             output.write(TaskView.table(pages.tasks))
+        }
+        output.flush()
+    }
+
+    /// `--unparsed`: one line each, sequence, route, provider and reason (or the JSON objects).
+    func listUnparsed() throws {
+        let response = try connection.get(ControlTarget.unparsed, command: "tasks")
+        guard response.status == 200 else { throw answerError(response, command: "tasks") }
+        guard let entries = (try? JSONParser.parse(response.body))?["unparsed"]?.array else {
+            printError("taskhook tasks: taskhookd answered with JSON this command does not understand")
+            throw ExitStatus.unavailable
+        }
+        var output = StandardOutput()
+        if entries.isEmpty { printError("no unparsed callbacks") }
+        for entry in entries {
+            if json {
+                output.write(entry.text + "\n")
+            } else {
+                let fields = ["sequence", "route", "provider", "reason"].map {
+                    entry[$0]?.string ?? entry[$0]?.numberText ?? ""
+                }
+                output.write(fields.joined(separator: "  ") + "\n")
+            }
         }
         output.flush()
     }
@@ -80,6 +114,7 @@ struct TasksCommand: ParsableCommand {
         var query = [(name: "limit", value: String(min(1000, count)))]
         if let status { query.append(("status", status.status.rawValue)) }
         if let provider { query.append(("provider", provider)) }
+        if let external { query.append(("external", external)) }
         if let since { query.append(("since", String(since.milliseconds))) }
         if let after { query.append(("after", after)) }
         return ControlTarget.tasks(query)

@@ -9,7 +9,7 @@ import Testing
 // taskhookd, and the test reads what each became from `taskhook journal dump` after a clean stop.
 
 /// The Python clients, next to this file.
-private let clientsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+let clientsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("clients").path
 
 /// What the daemon answered one delivery, as a client printed it.
@@ -40,7 +40,7 @@ private struct JournalLine {
 }
 
 /// Runs `python3` from PATH on a client script; a missing package makes the script exit 3 naming it.
-private func python(_ arguments: [String]) throws -> String {
+func python(_ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3"] + arguments

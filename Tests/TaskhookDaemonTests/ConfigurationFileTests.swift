@@ -19,6 +19,24 @@ import Testing
         }
     }
 
+    @Test func routeBodyLimitsAreBoundedByTheCeilingWhichTheJournalBounds() throws {
+        let replicate = "routes:\n  - path: /r\n    provider: replicate\n    secret: {env: S}\n"
+        #expect(try parse(replicate).routes[0].bodyLimit == 10 * 1024 * 1024)
+        // A lowered ceiling caps the provider's default.
+        #expect(try parse("limits: {max-body: 2MiB}\n" + replicate).routes[0].bodyLimit == 2 * 1024 * 1024)
+        #expect(throws: ConfigError.self) {
+            try parse("limits: {max-body: 2MiB}\n" + replicate + "    max-body: 3MiB\n")
+        }
+        do {
+            _ = try parse("limits: {max-body: 16MiB}\n")
+            Issue.record("a ceiling the journal cannot hold was accepted")
+        } catch {
+            #expect("\(error)".contains("a journal record holds bodies up to"), "\(error)")
+        }
+        let kling = "routes:\n  - path: /k\n    provider: kling\n    token: {env: T}\n    max-body: 64KiB\n"
+        #expect(try parse(kling).routes[0].bodyLimit == 64 * 1024)
+    }
+
     @Test func anEmptyFileKeepsEveryDefault() throws {
         let configuration = try parse("")
         #expect(configuration.listen == [.ipv4(address: "127.0.0.1", port: 8080)])
@@ -42,7 +60,8 @@ import Testing
         #expect(configuration.journal.options.segmentSize == 64 << 20)
         #expect(configuration.journal.options.retentionSeconds == 30 * 86400)
         #expect(configuration.journal.taskRetentionSeconds == 30 * 86400)
-        #expect(configuration.server.limits.maxBodyBytes == 1 << 20)
+        #expect(configuration.server.limits.maxBodyBytes == 12 << 20)
+        #expect(configuration.routes[3].bodyLimit == 10 << 20)
         #expect(
             (configuration.routes[4].profile as? StandardWebhooksProfile)?.statusMap["running"] == .inProgress)
     }

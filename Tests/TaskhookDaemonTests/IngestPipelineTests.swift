@@ -24,6 +24,10 @@ final class IngestPipeline {
           - path: /hooks/open
             provider: freepik
             allow-unsigned: true
+          - path: /hooks/small
+            provider: freepik
+            secret: {value: "\(secret)"}
+            max-body: 100
         limits: {max-body: 4KiB}
         """
 
@@ -166,6 +170,33 @@ final class IngestPipeline {
             "POST /hooks/freepik HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n")
         #expect(malformed.statuses == [400])
         #expect(pipeline.store.table.lastSequence == 0)
+    }
+
+    @Test func aRoutesOwnMaxBodyIsEnforcedBeforeTheBodyIsRead() throws {
+        let pipeline = try IngestPipeline()
+        let connection = pipeline.connection()
+        connection.send(
+            IngestPipeline.callback(
+                path: "/hooks/small", body: IngestPipeline.completed(String(repeating: "t", count: 80))))
+        connection.send(IngestPipeline.callback(path: "/hooks/small", body: IngestPipeline.completed("t9")))
+        pipeline.settle(connection)
+        #expect(connection.statuses == [413, 200])
+        #expect(connection.receivedText.contains("exceeds this route's max-body of 100 bytes"))
+    }
+
+    @Test func jsonWithParametersIsAcceptedAndOtherTypesGet415WithTheType() throws {
+        let pipeline = try IngestPipeline()
+        let connection = pipeline.connection()
+        connection.send(
+            IngestPipeline.callback(
+                body: IngestPipeline.completed("ct1"), contentType: "application/json; charset=utf-8"))
+        connection.send(
+            IngestPipeline.callback(
+                body: IngestPipeline.completed("ct2"), contentType: "Application/JSON;charset=UTF-8"))
+        connection.send(IngestPipeline.callback(body: IngestPipeline.completed("ct3"), contentType: "text/plain"))
+        pipeline.settle(connection)
+        #expect(connection.statuses == [200, 200, 415])
+        #expect(connection.receivedText.contains("callbacks must be application/json, not text/plain"))
     }
 
     @Test func aRouteRemovedWhileItsBodyIsReadIs503WithRetryAfter() throws {

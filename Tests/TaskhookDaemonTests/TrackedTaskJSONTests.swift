@@ -13,7 +13,7 @@ import Testing
         let text = table["t"]!.json.text
         #expect(
             text.hasPrefix(
-                #"{"id":"t","provider":"fal","status":"completed","terminal":true,"results":["https://v/1.mp4"],"error":null,"first_seen":1000,"updated":1000,"deliveries":[{"sequence":3"#
+                #"{"id":"t","provider":"fal","key":"fal:t","external_id":null,"status":"completed","terminal":true,"results":["https://v/1.mp4"],"error":null,"first_seen":1000,"updated":1000,"deliveries":[{"sequence":3"#
             ))
     }
 }

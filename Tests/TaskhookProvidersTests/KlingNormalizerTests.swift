@@ -13,11 +13,14 @@ import Testing
         + #""task_result":{"videos":[{"id":"v1","url":"https://cdn.klingai.com/a.mp4","duration":"5.1"},"#
         + #"{"id":"v2","url":"https://cdn.klingai.com/b.mp4","duration":"5.1"}]}}"#
 
-    static func event(_ status: TaskStatus, results: [String] = [], error: String? = nil) -> Normalized {
+    static func event(_ status: TaskStatus, results: [String] = [], error: String? = nil, externalID: String? = nil)
+        -> Normalized
+    {
         .events(
             [
                 TaskEvent(
-                    taskID: "CjhfG2dxbpcAAAAAAGtDJw", provider: "kling", status: status, results: results, error: error)
+                    taskID: "CjhfG2dxbpcAAAAAAGtDJw", provider: "kling", status: status, results: results, error: error,
+                    externalID: externalID)
             ],
             note: nil)
     }
@@ -25,14 +28,18 @@ import Testing
     @Test func aSucceededCallbackCarriesItsVideos() {
         #expect(
             normalizer.normalize(Fixtures.body(Self.succeeded))
-                == Self.event(.completed, results: ["https://cdn.klingai.com/a.mp4", "https://cdn.klingai.com/b.mp4"]))
+                == Self.event(
+                    .completed, results: ["https://cdn.klingai.com/a.mp4", "https://cdn.klingai.com/b.mp4"],
+                    externalID: "job-7"))
     }
 
     @Test func thePollAnswersDataEnvelopeIsUnwrapped() {
         let body = #"{"code":0,"message":"SUCCEED","request_id":"req-1","data":\#(Self.succeeded)}"#
         #expect(
             normalizer.normalize(Fixtures.body(body))
-                == Self.event(.completed, results: ["https://cdn.klingai.com/a.mp4", "https://cdn.klingai.com/b.mp4"]))
+                == Self.event(
+                    .completed, results: ["https://cdn.klingai.com/a.mp4", "https://cdn.klingai.com/b.mp4"],
+                    externalID: "job-7"))
     }
 
     @Test(arguments: [("submitted", TaskStatus.created), ("processing", .inProgress)])

@@ -30,7 +30,7 @@ import Testing
         #expect(table.forgetTasks(lastHeardBefore: 1_000) == 0)
         #expect(table.count == 4)
         #expect(table.forgetTasks(lastHeardBefore: 5_000) == 2)
-        #expect(Set(table.tasks.keys) == ["late", "new"])
+        #expect(Set(table.tasks.keys.map(\.id)) == ["late", "new"])
         #expect(table.lastSequence == 5)
         // Heard of again, a forgotten task starts afresh.
         #expect(table.apply(event(.completed, task: "old"), deliveryID: "a", sequence: 6, time: 6_000) == .created)
@@ -163,5 +163,73 @@ import Testing
         for cut in 0..<bytes.count {
             #expect(throws: DecodeError.self) { try Delivery(decoding: Array(bytes[..<cut])) }
         }
+    }
+}
+
+@Suite struct TaskKeyTests {
+    func event(_ provider: String, _ id: String, _ status: TaskStatus, results: [String] = []) -> TaskEvent {
+        TaskEvent(taskID: id, provider: provider, status: status, results: results)
+    }
+
+    @Test func twoProvidersWithTheSameTaskIdHaveTwoTasks() {
+        var table = TaskTable()
+        #expect(
+            table.apply(
+                event("fal", "42", .completed, results: ["https://fal/v.mp4"]), deliveryID: nil, sequence: 1, time: 1)
+                == .created)
+        #expect(table.apply(event("kling", "42", .inProgress), deliveryID: nil, sequence: 2, time: 2) == .created)
+        #expect(table.count == 2)
+        #expect(table[TaskKey(provider: "fal", id: "42")]?.results == ["https://fal/v.mp4"])
+        #expect(table[TaskKey(provider: "kling", id: "42")]?.results == [])
+        // The same status from the other provider is news, not a duplicate.
+        #expect(!table.isDuplicate(event("kling", "42", .completed), deliveryID: nil))
+        #expect(table.isDuplicate(event("fal", "42", .completed), deliveryID: nil))
+    }
+
+    @Test func aBareIdNamesATaskOnlyWhenOneProviderHasIt() {
+        var table = TaskTable()
+        table.apply(event("fal", "42", .completed), deliveryID: nil, sequence: 1, time: 1)
+        table.apply(event("fal", "only", .completed), deliveryID: nil, sequence: 2, time: 1)
+        table.apply(event("kling", "42", .failed), deliveryID: nil, sequence: 3, time: 1)
+        #expect(table.resolve("only") == .task(table[TaskKey(provider: "fal", id: "only")]!))
+        #expect(
+            table.resolve("42")
+                == .ambiguous([TaskKey(provider: "fal", id: "42"), TaskKey(provider: "kling", id: "42")]))
+        #expect(table.resolve("kling:42") == .task(table[TaskKey(provider: "kling", id: "42")]!))
+        #expect(table.resolve("kling:nothing") == .unknown)
+        #expect(table["42"] == nil)
+    }
+
+    @Test func anIdHoldingAColonIsFoundBareAndQualified() {
+        var table = TaskTable()
+        table.apply(event("standard-webhooks", "job:7", .completed), deliveryID: nil, sequence: 1, time: 1)
+        let task = table[TaskKey(provider: "standard-webhooks", id: "job:7")]!
+        #expect(table.resolve("job:7") == .task(task))
+        #expect(table.resolve("standard-webhooks:job:7") == .task(task))
+        #expect(TaskKey(qualified: "standard-webhooks:job:7") == TaskKey(provider: "standard-webhooks", id: "job:7"))
+        #expect(TaskKey(qualified: "no-colon") == nil)
+        #expect(TaskKey(qualified: ":x") == nil)
+    }
+
+    @Test func theExternalIdIsKeptAndSurvivesACheckpoint() throws {
+        var table = TaskTable()
+        var first = event("kling", "k1", .inProgress)
+        first.externalID = "order-17"
+        table.apply(first, deliveryID: nil, sequence: 1, time: 1)
+        // A later report without it does not erase it.
+        table.apply(event("kling", "k1", .completed), deliveryID: nil, sequence: 2, time: 2)
+        #expect(table[TaskKey(provider: "kling", id: "k1")]?.externalID == "order-17")
+        let decoded = try TaskTable(decoding: table.encoded())
+        #expect(decoded == table)
+        #expect(decoded.providers == ["kling": 1])
+    }
+
+    @Test func forgettingTasksKeepsTheProviderCountsRight() {
+        var table = TaskTable()
+        table.apply(event("fal", "old", .completed), deliveryID: nil, sequence: 1, time: 1)
+        table.apply(event("kling", "new", .completed), deliveryID: nil, sequence: 2, time: 100)
+        #expect(table.forgetTasks(lastHeardBefore: 50) == 1)
+        #expect(table.providers == ["kling": 1])
+        #expect(table.resolve("old") == .unknown)
     }
 }

@@ -10,6 +10,9 @@ public enum ControlTarget {
         "/v1/tasks?" + query.map { "\($0.name)=\($0.value.percentEncoded)" }.joined(separator: "&")
     }
 
+    /// The authentic callbacks no profile reads yet.
+    public static let unparsed = "/v1/unparsed"
+
     /// The event stream from after `since`, optionally one task's only.
     public static func events(since: UInt64, follow: Bool, task: String?) -> String {
         "/v1/events?since=\(since)&follow=\(follow)" + (task.map { "&task=\($0.percentEncoded)" } ?? "")

@@ -35,5 +35,6 @@ extension TaskView {
             terminal: try fields.required("terminal", fields.bool), results: try fields.strings("results"),
             error: try fields.string("error"), firstSeen: try fields.int64("first_seen"),
             updated: try fields.int64("updated"), deliveries: deliveries)
+        externalID = try fields.string("external_id")
     }
 }

@@ -4,6 +4,7 @@ extension TaskView {
     /// The task for a person, one labelled line per fact (`taskhook status`).
     public var summary: String {
         var lines: [(String, String)] = [("task", id), ("provider", provider ?? "-"), ("status", status ?? "-")]
+        if let externalID { lines.insert(("external id", externalID), at: 2) }
         let results = results ?? []
         lines.append(("results", results.first ?? "-"))
         lines += results.dropFirst().map { ("", $0) }

@@ -29,6 +29,8 @@ public struct TaskView: Sendable, Equatable {
     public var firstSeen: Int64?
     public var updated: Int64?
     public var deliveries: [Delivery]?
+    /// The caller's own id for the task, where the provider echoes one (Kling).
+    public var externalID: String?
 
     public init(
         id: String, known: Bool? = nil, provider: String? = nil, status: String? = nil, terminal: Bool,

@@ -37,9 +37,18 @@ extension DaemonConfiguration {
         if let control = top["control"] {
             try readControl(control.requireMapping(), into: &configuration.control, warnings: &configuration.warnings)
         }
+        let ceiling = Int(configuration.server.limits.maxBodyBytes)
         if let routes = top["routes"] {
             for item in try routes.requireList() {
-                let route = try readRoute(item.requireMapping(), warnings: &configuration.warnings)
+                var route = try readRoute(item.requireMapping(), warnings: &configuration.warnings)
+                if route.maxBody == nil, route.bodyLimit > ceiling {
+                    // A provider's default above a lowered ceiling: the ceiling is what it gets.
+                    route.maxBody = ceiling
+                } else if route.bodyLimit > ceiling {
+                    throw item.error(
+                        "max-body of \(route.path) (\(route.bodyLimit) bytes) is above limits.max-body (\(ceiling)); raise limits.max-body or lower the route's"
+                    )
+                }
                 if configuration.routes.contains(where: { $0.path == route.path }) {
                     throw item.error("path \(route.path) is used by another route")
                 }
@@ -49,6 +58,10 @@ extension DaemonConfiguration {
         try top.finish()
         return configuration
     }
+
+    /// The largest body a delivery record can hold: a frame's 16 MiB less the header limit's
+    /// worth of headers and 64 KiB for the route, events and note.
+    static let journalBodyCapacity = RecordFrame.maxBodySize - 16 * 1024 - 64 * 1024
 
     private static func line(of error: YamlError) -> Int? {
         switch error {
@@ -85,7 +98,17 @@ extension DaemonConfiguration {
         throws(ConfigError)
     {
         if let v = map["max-connections"] { configuration.server.maxConnections = try v.requireInt(min: 1) }
-        if let v = map["max-body"] { configuration.server.limits.maxBodyBytes = UInt64(try v.requireSize()) }
+        if let v = map["max-body"] {
+            let size = try v.requireSize()
+            // A delivery record holds the body plus its headers and events; the journal's frame
+            // reader refuses records beyond `RecordFrame.maxBodySize`.
+            guard size <= Self.journalBodyCapacity else {
+                throw v.error(
+                    "a journal record holds bodies up to \(Self.journalBodyCapacity) bytes (16 MiB less room for headers and events)"
+                )
+            }
+            configuration.server.limits.maxBodyBytes = UInt64(size)
+        }
         if let v = map["max-header-bytes"] { configuration.server.limits.maxHeaderBytes = try v.requireSize() }
         if let v = map["max-header-count"] { configuration.server.limits.maxHeaderCount = try v.requireInt(min: 1) }
         if let v = map["max-request-line"] { configuration.server.limits.maxRequestLineBytes = try v.requireSize() }
@@ -135,6 +158,10 @@ extension DaemonConfiguration {
         if let v = map["token"] { route.token = try v.requireSecret(warnings: &warnings) }
         if let v = map["tolerance"] { route.tolerance = try v.requireDuration() }
         if let v = map["allow-unsigned"] { route.allowUnsigned = try v.requireBool() }
+        if let v = map["max-body"] {
+            route.maxBody = try v.requireSize()
+            guard route.maxBody! > 0 else { throw v.error("must be more than 0") }
+        }
         // A key the provider does not read would be ignored, and might look like verification
         // (hiding the allow-unsigned warning): refused instead.
         try ProviderProfiles.finish(map, for: provider)

@@ -7,7 +7,8 @@ import TaskhookProviders
 public struct DaemonConfiguration: Sendable {
     /// Addresses for the public (webhook) listener.
     public var listen: [SocketAddress] = [.ipv4(address: "127.0.0.1", port: 8080)]
-    public var server = HTTPServer.Configuration()
+    /// `limits.max-body` is the ceiling of every route's `max-body` (12 MiB unless set).
+    public var server = HTTPServer.Configuration.withBodyCeiling
     /// How long a graceful stop waits for requests in flight.
     public var drainTimeout: Duration = .seconds(10)
     /// Paths whose POSTs are read and answered 200 without being recorded: for load-testing
@@ -76,6 +77,11 @@ public struct RouteConfiguration: Sendable {
     /// A secret path segment: the route is served at `path/<token>` only.
     public var token: SecretSource?
     public var allowUnsigned = false
+    /// The largest body the route takes (413 beyond); nil: its provider's default.
+    public var maxBody: Int?
+
+    /// What the route takes: its `max-body`, else its provider's default.
+    public var bodyLimit: Int { maxBody ?? type(of: profile).defaultMaxBody }
 
     public init(
         path: String, profile: any ProviderProfile, token: SecretSource? = nil, tolerance: Duration = .seconds(300),
@@ -103,5 +109,17 @@ public struct RouteConfiguration: Sendable {
             return nil
         }
         return "\(provider) route \(path) has no \(missing); add it, or set allow-unsigned: true"
+    }
+}
+
+extension HTTPServer.Configuration {
+    /// The default ceiling of route body limits: room for Replicate's default (10 MiB) and a
+    /// little more, well inside what a journal record holds.
+    static let defaultBodyCeiling: UInt64 = 12 * 1024 * 1024
+
+    static var withBodyCeiling: HTTPServer.Configuration {
+        var configuration = HTTPServer.Configuration()
+        configuration.limits.maxBodyBytes = defaultBodyCeiling
+        return configuration
     }
 }

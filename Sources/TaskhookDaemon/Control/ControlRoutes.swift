@@ -5,11 +5,13 @@ import TaskhookState
 
 /// The control API for jobs, on the Unix control socket (and the optional admin listener):
 ///
-///     GET /v1/tasks/{id}            the task, 404 if unknown
+///     GET /v1/tasks/{ref}           the task, 404 if unknown; `ref` is `provider:id`, or a bare
+///                                   id when one provider has it (409 with the candidates if several)
 ///     GET /v1/tasks/{id}?wait=S     long-poll: at once if terminal, else when it becomes terminal
 ///                                   (woken only by durable events), else after S seconds with
 ///                                   "terminal": false; the task need not be known yet
-///     GET /v1/tasks?status=&provider=&since=&limit=&after=   a page of tasks
+///     GET /v1/tasks?status=&provider=&external=&since=&limit=&after=   a page of tasks
+///     GET /v1/unparsed              authentic callbacks no profile reads yet (see `UnparsedListing`)
 ///     GET /v1/events                Server-Sent Events of task changes (see `EventStream`)
 ///     GET /metrics                  Prometheus text
 ///     GET /healthz
@@ -42,18 +44,24 @@ final class ControlRoutes: HTTPHandler {
     let events: EventStream
     /// Renders `/metrics` (the daemon knows every source).
     private let metricsText: () -> [UInt8]
+    /// The callbacks still unparsed (the daemon's re-reader holds them).
+    private let unparsed: () -> [UnparsedCallback]
 
-    init(store: TaskStore, loop: EventLoop, events: EventStream, metricsText: @escaping () -> [UInt8]) {
+    init(
+        store: TaskStore, loop: EventLoop, events: EventStream, metricsText: @escaping () -> [UInt8],
+        unparsed: @escaping () -> [UnparsedCallback] = { [] }
+    ) {
         self.store = store
         self.loop = loop
         self.events = events
         self.metricsText = metricsText
+        self.unparsed = unparsed
     }
 
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
         guard
             head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/")
-                || head.path == "/v1/events" || head.path == "/metrics"
+                || head.path == "/v1/events" || head.path == "/metrics" || head.path == "/v1/unparsed"
         else {
             return .respond(Self.error(.notFound, "no route for \(head.path)"))
         }
@@ -77,6 +85,8 @@ final class ControlRoutes: HTTPHandler {
                     body: metricsText()))
         } else if path == "/v1/tasks" {
             list(query, responder)
+        } else if path == "/v1/unparsed" {
+            responder.respond(.json(.ok, UnparsedListing.json(unparsed()).bytes))
         } else if path == "/v1/events" {
             guard !stopping else {
                 responder.respond(Self.shuttingDown)
@@ -105,11 +115,21 @@ final class ControlRoutes: HTTPHandler {
             }
             wait = seconds
         }
-        let task = store[id]
+        let task: TrackedTask?
+        switch store.resolve(id) {
+        case .task(let found): task = found
+        case .unknown: task = nil
+        case .ambiguous(let keys):
+            responder.respond(Self.ambiguous(id, keys))
+            return
+        }
         if task?.isTerminal == true || wait == 0 {
             responder.respond(task.map { .json(.ok, $0.json.bytes) } ?? Self.error(.notFound, "unknown task \(id)"))
             return
         }
+        // A known task is waited for by its key, so another provider's task with the same id
+        // does not end the wait; an unknown one by the reference as given.
+        let name = task?.key.description ?? id
         guard !stopping else {
             responder.respond(Self.shuttingDown)
             return
@@ -117,7 +137,7 @@ final class ControlRoutes: HTTPHandler {
         // The timer, a client that goes away, and a wake-up all end the wait; whichever comes
         // first removes the waiter from the store, so the others find nothing to do.
         let waiter = Waiter(responder: responder, loop: loop)
-        guard let waiterID = store.addWaiter(waiter, for: id) else {
+        guard let waiterID = store.addWaiter(waiter, for: name) else {
             var response = Self.error(.serviceUnavailable, "too many waiters (\(store.waiterLimit)); retry later")
             response.headers.append(name: "Retry-After", value: "1")
             responder.respond(response)
@@ -125,7 +145,7 @@ final class ControlRoutes: HTTPHandler {
         }
         let expiry = loop.addTimer { [unowned self] in
             guard self.store.removeWaiter(waiterID) != nil else { return }
-            waiter.answer(self.current(id))
+            waiter.answer(self.current(name))
         }
         waiter.timer = expiry
         loop.setTimer(expiry, deadline: loop.now + .seconds(wait))
@@ -137,13 +157,17 @@ final class ControlRoutes: HTTPHandler {
         // connection can end, instead of holding a waiter until the wait runs out.
         responder.onInputClosed = { [unowned self] in
             guard self.store.removeWaiter(waiterID) != nil else { return }
-            waiter.answer(self.current(id))
+            waiter.answer(self.current(name))
         }
     }
 
     /// The task's state now (at the end of a wait that did not see it finish).
     private func current(_ id: String) -> Response {
-        if let task = store[id] { return .json(.ok, task.json.bytes) }
+        switch store.resolve(id) {
+        case .task(let task): return .json(.ok, task.json.bytes)
+        case .ambiguous(let keys): return Self.ambiguous(id, keys)
+        case .unknown: break
+        }
         let unknown: JSON = ["id": .string(id), "known": false, "terminal": false]
         return .json(.ok, unknown.bytes)
     }
@@ -192,6 +216,7 @@ final class ControlRoutes: HTTPHandler {
             limit = value
         }
         let provider = query["provider"]
+        let external = query["external"]
         // Ordered by last update, then id. `after` is the previous page's `next`: a position
         // (updated:id), not a task, so pages neither skip nor fail when that task changes.
         var cursor: (updated: Int64, id: String)?
@@ -204,6 +229,7 @@ final class ControlRoutes: HTTPHandler {
         }
         let matching = store.table.tasks.values.filter { task in
             (status == nil || task.status == status) && (provider == nil || task.provider == provider)
+                && (external == nil || task.externalID == external)
                 && task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
         }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
         let page = matching.prefix(limit)

@@ -76,7 +76,7 @@ final class EventStream {
         let table = store.table
         // Nothing after the newest record: a reader resuming at the head costs no scan.
         guard sequence < table.lastSequence else { return [] }
-        let tasks = task.map { id in table[id].map { [$0] } ?? [] } ?? Array(table.tasks.values)
+        let tasks = task.map { Self.named($0, in: table) } ?? Array(table.tasks.values)
         var found: [(TrackedTask, TrackedTask.Report)] = []
         for task in tasks {
             for delivery in task.reports where delivery.applied && delivery.sequence > sequence {
@@ -86,11 +86,20 @@ final class EventStream {
         return found.sorted { $0.1.sequence < $1.1.sequence }
     }
 
+    /// The tasks `?task=` names: `provider:id`, or every task with a bare id.
+    private static func named(_ reference: String, in table: TaskTable) -> [TrackedTask] {
+        if let key = TaskKey(qualified: reference), let task = table[key] { return [task] }
+        return table.tasks(withID: reference)
+    }
+
     /// A durable report changed a task.
     private func changed(_ task: TrackedTask, _ report: TrackedTask.Report) {
         guard report.applied, !subscribers.isEmpty else { return }
         let bytes = Array(Self.message(task, report).utf8)
-        for (id, subscriber) in subscribers where subscriber.task == nil || subscriber.task == task.id {
+        for (id, subscriber) in subscribers
+        where subscriber.task == nil || subscriber.task == task.id
+            || subscriber.task == task.key.description
+        {
             send(bytes, to: id, subscriber)
         }
     }

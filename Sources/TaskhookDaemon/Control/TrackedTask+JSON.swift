@@ -4,7 +4,8 @@ extension TrackedTask {
     /// The task as the control API shows it.
     var json: JSON {
         .object([
-            ("id", .string(id)), ("provider", .string(provider)), ("status", .string(status.rawValue)),
+            ("id", .string(id)), ("provider", .string(provider)), ("key", .string(key.description)),
+            ("external_id", .optional(externalID)), ("status", .string(status.rawValue)),
             ("terminal", .bool(isTerminal)), ("results", .array(results.map { .string($0) })),
             ("error", .optional(error)),
             ("first_seen", .integer(firstSeen)), ("updated", .integer(updated)),

@@ -36,6 +36,8 @@ final class DeliveryRecorder {
     /// The `forget` record being written: its ticket and cutoff.
     private var forgetting: (ticket: UInt64, cutoff: Int64)?
     let metrics: DaemonMetrics?
+    /// Told of each callback made durable as unparsed (the re-reader keeps it).
+    var onUnparsed: ((UnparsedCallback) -> Void)?
 
     init(
         writer: GroupCommitWriter, store: TaskStore, checkpointEvery: Int, taskRetentionSeconds: Int64,
@@ -55,9 +57,13 @@ final class DeliveryRecorder {
     /// Deliveries made durable since start.
     private(set) var recordedCount = 0
 
+    /// A re-read delivery (`rereads` set) is always journaled, even when its events were applied
+    /// already (the provider's retry was read by a newer profile): its record is what marks the
+    /// unparsed one as read.
     func record(_ delivery: Delivery, completion: @escaping (Outcome) -> Void) {
-        let keys = delivery.events.map { $0.dedupeKey(deliveryID: delivery.deliveryID) }
-        if store.isDuplicate(delivery.events, deliveryID: delivery.deliveryID) {
+        let keys =
+            delivery.rereads != nil ? [] : delivery.events.map { $0.dedupeKey(deliveryID: delivery.deliveryID) }
+        if delivery.rereads == nil, store.isDuplicate(delivery.events, deliveryID: delivery.deliveryID) {
             completion(.duplicate)
             return
         }
@@ -92,8 +98,15 @@ final class DeliveryRecorder {
                 logger.warning("forgetting expired tasks failed", metadata: ["reason": "\(error)"])
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
+                // A re-read record applies its events as the unparsed record it stands for.
+                let appliesAs = done.delivery.rereads
+                store.advance(to: sequence)
                 store.apply(
-                    done.delivery.events, deliveryID: done.delivery.deliveryID, sequence: sequence, time: done.time)
+                    done.delivery.events, deliveryID: done.delivery.deliveryID,
+                    sequence: appliesAs?.sequence ?? sequence, time: appliesAs?.time ?? done.time)
+                if done.delivery.events.isEmpty {
+                    onUnparsed?(UnparsedCallback(sequence: sequence, time: done.time, delivery: done.delivery))
+                }
                 recordedCount += 1
                 for answer in done.completions { answer(.recorded(sequence: sequence)) }
                 sinceCheckpoint += 1

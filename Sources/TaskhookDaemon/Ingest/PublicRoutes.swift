@@ -7,7 +7,8 @@ import TaskhookProviders
 /// The public listener: `/healthz`, the webhook routes, and (for load tests) discard paths.
 ///
 /// A callback goes: route lookup (404/405/415 from the head alone) → signature over the raw
-/// body (401, not journaled) → normalization (unparsed is still journaled, 202) → journal →
+/// body (401, not journaled) → normalization (unparsed is still journaled, 202, and read again
+/// at every start and reload by `UnparsedRereader`) → journal →
 /// answered 200 only once durable (503 if the journal cannot commit, so the provider retries).
 final class PublicRoutes: HTTPHandler {
     private var routes: [String: WebhookRoute]
@@ -32,6 +33,9 @@ final class PublicRoutes: HTTPHandler {
         self.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.path, $0) })
     }
 
+    /// The route configured at `path` (a journaled callback's route), token or not.
+    func route(configuredAt path: String) -> WebhookRoute? { routes[path] }
+
     /// The route for a request path: an exact match, or a token route's path plus its token.
     func route(for path: String) -> WebhookRoute? {
         if let route = routes[path], route.acceptsToken(nil) { return route }
@@ -50,10 +54,13 @@ final class PublicRoutes: HTTPHandler {
         if discardPaths.contains(head.path) {
             return head.method == "POST" ? .readBody : .respond(Self.notAllowed(allow: "POST"))
         }
-        guard route(for: head.path) != nil else {
+        guard let route = route(for: head.path) else {
             return .respond(.text(.notFound, "no route for \(head.path)"))
         }
         guard head.method == "POST" else { return .respond(Self.notAllowed(allow: "POST")) }
+        if case .contentLength(let length) = head.framing, length > UInt64(route.bodyLimit) {
+            return .respond(Self.tooLarge(route))
+        }
         if let type = head.fields["content-type"], !Self.isJSON(type) {
             return .respond(.text(.unsupportedMediaType, "callbacks must be application/json, not \(type)"))
         }
@@ -81,6 +88,11 @@ final class PublicRoutes: HTTPHandler {
                 .text(
                     .serviceUnavailable, "the route changed while the callback was read; retry",
                     headers: HTTPFields([("Retry-After", "5")])))
+            return
+        }
+        // A chunked body is only known to be too large once read.
+        guard request.body.count <= route.bodyLimit else {
+            responder.respond(Self.tooLarge(route))
             return
         }
         // The headers the journal keeps are also the ones the verifier sees, so a journaled
@@ -129,11 +141,6 @@ final class PublicRoutes: HTTPHandler {
                             "journal_seq": "\(sequence)",
                         ])
                 }
-                if events.isEmpty {
-                    logger.notice(
-                        "authentic callback not understood; journaled as unparsed",
-                        metadata: ["route": "\(route.path)", "reason": "\(note ?? "")", "journal_seq": "\(sequence)"])
-                }
                 responder.respond(
                     .json(events.isEmpty ? .accepted : .ok, Self.recordedBody(sequence: sequence, events: events)))
             case .duplicate:
@@ -167,6 +174,10 @@ final class PublicRoutes: HTTPHandler {
     }
 
     static let duplicateBody = (["recorded": true, "duplicate": true] as JSON).bytes
+
+    static func tooLarge(_ route: WebhookRoute) -> Response {
+        .text(.contentTooLarge, "the body exceeds this route's max-body of \(route.bodyLimit) bytes")
+    }
 
     static func notAllowed(allow: String) -> Response {
         .text(.methodNotAllowed, "method not allowed; use \(allow)", headers: HTTPFields([("Allow", allow)]))

@@ -22,6 +22,8 @@ struct WebhookRoute {
 
     var path: String { configuration.path }
     var provider: String { configuration.name }
+    /// The largest body the route takes.
+    var bodyLimit: Int { configuration.bodyLimit }
 
     /// The provider's id for this delivery (the dedupe key), if it sends one.
     func deliveryID(_ callback: Callback) -> String? { profile.deliveryID(of: callback) }

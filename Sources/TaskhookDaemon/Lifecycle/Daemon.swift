@@ -35,6 +35,7 @@ public final class Daemon {
     private let heartbeat: ServiceHeartbeat
     private let shutdown: Shutdown
     private let reloader: Reloader?
+    private let rereader: UnparsedRereader
 
     /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
     /// `/metrics` (nil: metrics are recorded but not served).
@@ -85,10 +86,16 @@ public final class Daemon {
         let routes = PublicRoutes(
             routes: webhookRoutes, discardPaths: configuration.discardPaths, recorder: recorder, metrics: metrics,
             logger: logger)
+        let rereader = UnparsedRereader(waiting: journal.unparsed, metrics: metrics, logger: logger)
+        recorder.onUnparsed = { [unowned rereader] in rereader.add($0) }
         let events = EventStream(store: store, loop: loop)
-        let control = ControlRoutes(store: store, loop: loop, events: events) { [unowned server, store] in
-            metrics.scrape(server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count)
-        }
+        let control = ControlRoutes(
+            store: store, loop: loop, events: events,
+            metricsText: { [unowned server, store, rereader] in
+                metrics.scrape(
+                    server: server, table: store.table, waiters: store.waiterCount, subscribers: events.count,
+                    unparsed: rereader.waiting.count)
+            }, unparsed: { [unowned rereader] in rereader.waiting })
         let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in
             "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "
                 + "connections \(server.connectionCount)"
@@ -97,9 +104,14 @@ public final class Daemon {
         shutdown = Shutdown(
             loop: loop, server: server, control: control, recorder: recorder, heartbeat: heartbeat,
             drainTimeout: configuration.drainTimeout, logger: logger)
+        let rereadAll = { [unowned rereader, unowned routes, recorder] in
+            _ = rereader.reread(routes: { routes.route(configuredAt: $0) }, recorder: recorder)
+        }
+        self.rereader = rereader
         reloader = reloadConfiguration.map {
             Reloader(
-                running: configuration, read: $0, loader: loader, routes: routes, heartbeat: heartbeat, logger: logger)
+                running: configuration, read: $0, loader: loader, routes: routes, heartbeat: heartbeat, logger: logger,
+                reread: rereadAll)
         }
 
         // From here on the writer thread runs: any failure closes it before it is thrown.
@@ -120,6 +132,9 @@ public final class Daemon {
             recorder.close()
             throw error
         }
+        // What the profiles of this start read of the callbacks earlier ones could not; the
+        // loop's first iteration hands the re-read records to the writer.
+        rereadAll()
         for route in webhookRoutes {
             logger.info(
                 "route",

@@ -9,6 +9,8 @@ enum JournalStartup {
     struct Opened {
         let table: TaskTable
         let writer: GroupCommitWriter
+        /// The authentic callbacks no profile has read yet.
+        let unparsed: [UnparsedCallback]
     }
 
     static func open(_ configuration: JournalConfiguration, logger: Logger) throws(JournalError) -> Opened {
@@ -35,9 +37,10 @@ enum JournalStartup {
             metadata: [
                 "directory": "\(directory.path)", "journal_seq": "\(replay.recovery.lastSequence)",
                 "checkpoint": "\(replay.checkpoint)", "replayed": "\(replay.replayed)",
-                "tasks": "\(replay.table.count)", "took_ms": "\((Instant.now() - started).milliseconds)",
+                "tasks": "\(replay.table.count)", "unparsed": "\(replay.unparsed.count)",
+                "took_ms": "\((Instant.now() - started).milliseconds)",
                 "sync": "\(configuration.options.sync.rawValue)",
             ])
-        return Opened(table: replay.table, writer: writer)
+        return Opened(table: replay.table, writer: writer, unparsed: replay.unparsed)
     }
 }

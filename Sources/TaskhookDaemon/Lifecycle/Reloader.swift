@@ -1,6 +1,7 @@
 import Logging
 
-/// SIGHUP: reads the configuration, secrets and keys again and swaps in the new routes. A bad
+/// SIGHUP: reads the configuration, secrets and keys again, swaps in the new routes and reads
+/// the unparsed callbacks again with them. A bad
 /// new configuration is logged with its reason and the running one kept. Listeners, the
 /// journal and limits stay as they are (they need a restart; a change to them is logged).
 final class Reloader {
@@ -10,11 +11,14 @@ final class Reloader {
     private let routes: PublicRoutes
     private let heartbeat: ServiceHeartbeat
     private let logger: Logger
+    /// Reads the unparsed callbacks again with the new routes.
+    private let reread: () -> Void
 
     init(
         running: DaemonConfiguration, read: @escaping () throws -> DaemonConfiguration, loader: RouteLoader,
-        routes: PublicRoutes, heartbeat: ServiceHeartbeat, logger: Logger
+        routes: PublicRoutes, heartbeat: ServiceHeartbeat, logger: Logger, reread: @escaping () -> Void = {}
     ) {
+        self.reread = reread
         self.running = running
         self.read = read
         self.loader = loader
@@ -43,5 +47,6 @@ final class Reloader {
         }
         routes.replaceRoutes(built)
         logger.info("reloaded", metadata: ["routes": "\(built.count)"])
+        reread()
     }
 }

@@ -6,7 +6,7 @@ import TaskhookCore
 /// `{"request_id", "status": "OK"|"ERROR", "payload", "error"?, "payload_error"?}`.
 public struct FalProfile: ProviderProfile, Equatable {
     public static let name = "fal"
-    public static let settingKeys = ["jwks"]
+    public static let settingKeys = ["jwks", "user-id"]
     public static let authentication = Authentication.keys("jwks")
     public static let signingKeyKind = SigningKeyKind.ed25519
 
@@ -17,9 +17,14 @@ public struct FalProfile: ProviderProfile, Equatable {
 
     /// The JWKS file `taskhook jwks fetch` keeps fresh; re-read when it is replaced.
     public var jwksFile: String?
+    /// The fal account whose callbacks the route accepts (`X-Fal-Webhook-User-Id`): fal's keys
+    /// are shared by every account, so any fal user could otherwise make fal sign callbacks to
+    /// this URL.
+    public var userID: String?
 
-    public init(jwksFile: String? = nil) {
+    public init(jwksFile: String? = nil, userID: String? = nil) {
         self.jwksFile = jwksFile
+        self.userID = userID
     }
 
     public init() {
@@ -27,13 +32,18 @@ public struct FalProfile: ProviderProfile, Equatable {
     }
 
     public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
+        var jwksFile: String?
         if let node = settings["jwks"] {
             let jwks = try node.requireMapping()
-            self.init(jwksFile: try jwks.require("file").requireString())
+            jwksFile = try jwks.require("file").requireString()
             try jwks.finish()
-        } else {
-            self.init()
         }
+        var userID: String?
+        if let node = settings["user-id"] {
+            userID = try node.requireString()
+            guard userID?.isEmpty == false else { throw node.error("the fal user id is empty") }
+        }
+        self.init(jwksFile: jwksFile, userID: userID)
     }
 
     public static func refusal(of key: String) -> String? {
@@ -46,11 +56,12 @@ public struct FalProfile: ProviderProfile, Equatable {
         -> (any SignatureVerifier)?
     {
         guard let jwksFile else { return nil }
-        return try keys.verifier(reloading: jwksFile, key: "jwks", label: "fal JWKS") {
+        let signature = try keys.verifier(reloading: jwksFile, key: "jwks", label: "fal JWKS") {
             bytes throws(ProviderConfigurationError) in
             let verifier = try FalVerifier(jwks: bytes, toleranceSeconds: toleranceSeconds)
             return (verifier, verifier.keys.count)
         }
+        return userID.map { FalUserCheck(signature: signature, userID: $0) } ?? signature
     }
 
     /// fal sends no delivery id: a redelivery repeats the request id and status, the fallback key.
@@ -132,4 +143,22 @@ public struct FalProfile: ProviderProfile, Equatable {
         }
     }
 
+}
+
+/// A fal route's `user-id`: after the signature, the signed `X-Fal-Webhook-User-Id` must be the
+/// route's account (compared in constant time, though a user id is no secret).
+struct FalUserCheck: SignatureVerifier {
+    let signature: any SignatureVerifier
+    let userID: String
+
+    func verify(_ callback: Callback) -> VerificationFailure? {
+        if let failure = signature.verify(callback) { return failure }
+        let sent = callback.header("x-fal-webhook-user-id") ?? ""
+        guard sent.utf8.count == userID.utf8.count, zip(sent.utf8, userID.utf8).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0
+        else {
+            return VerificationFailure(
+                "X-Fal-Webhook-User-Id \(sent.quotedForReason) is not this route's fal user (user-id)")
+        }
+        return nil
+    }
 }

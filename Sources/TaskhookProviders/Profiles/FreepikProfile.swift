@@ -8,7 +8,7 @@ public struct FreepikProfile: ProviderProfile, Equatable {
     public typealias KeyMode = FreepikVerifier.KeyMode
 
     public static let name = "freepik"
-    public static let settingKeys = ["secret", "key-mode"]
+    public static let settingKeys = ["secret", "secrets", "key-mode"]
     public static let authentication = Authentication.keys("secret")
     public static let signingKeyKind = SigningKeyKind.secret
 
@@ -16,14 +16,19 @@ public struct FreepikProfile: ProviderProfile, Equatable {
         "CREATED": .created, "IN_PROGRESS": .inProgress, "COMPLETED": .completed, "FAILED": .failed,
     ])
 
-    /// The route's webhook secret.
-    public var secret: SecretSource?
+    /// The route's webhook secrets: one, or during a rotation the new one and the old ones.
+    public var secrets: [SecretSource]
+    /// The one secret (the first of several).
+    public var secret: SecretSource? {
+        get { secrets.first }
+        set { secrets = newValue.map { [$0] } ?? [] }
+    }
     /// How the secret becomes HMAC key bytes; for signing, `auto` means standard for a `whsec_`
     /// secret and raw otherwise.
     public var keyMode: KeyMode
 
-    public init(secret: SecretSource? = nil, keyMode: KeyMode = .auto) {
-        self.secret = secret
+    public init(secret: SecretSource? = nil, secrets: [SecretSource] = [], keyMode: KeyMode = .auto) {
+        self.secrets = (secret.map { [$0] } ?? []) + secrets
         self.keyMode = keyMode
     }
 
@@ -33,20 +38,20 @@ public struct FreepikProfile: ProviderProfile, Equatable {
 
     public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
         self.init(
-            secret: try settings["secret"]?.requireSecret(warnings: &warnings),
+            secrets: try settings.secrets(warnings: &warnings),
             keyMode: try settings["key-mode"]?.requireOneOf(
                 Dictionary(uniqueKeysWithValues: KeyMode.allCases.map { ($0.rawValue, $0) })) ?? .auto)
     }
 
-    public var hasKeys: Bool { secret != nil }
+    public var hasKeys: Bool { !secrets.isEmpty }
 
     public func verifier(keys: any KeyLoader, toleranceSeconds: Int64) throws(ProviderConfigurationError)
         -> (any SignatureVerifier)?
     {
-        guard let secret else { return nil }
-        let text = try keys.text(of: secret, for: "secret")
+        guard !secrets.isEmpty else { return nil }
+        let texts = try keys.texts(of: secrets, for: "secret")
         do {
-            return try FreepikVerifier(secrets: [text], keyMode: keyMode, toleranceSeconds: toleranceSeconds)
+            return try FreepikVerifier(secrets: texts, keyMode: keyMode, toleranceSeconds: toleranceSeconds)
         } catch {
             throw ProviderConfigurationError("secret: \(error.reason)")
         }

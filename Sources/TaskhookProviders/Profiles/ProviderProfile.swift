@@ -20,6 +20,8 @@ public protocol ProviderProfile: PayloadNormalizer {
     /// Why its routes refuse `key`, which another provider reads; nil to say only which providers
     /// read it.
     static func refusal(of key: String) -> String?
+    /// The largest body its routes take unless a route says `max-body` (1 MiB by default).
+    static var defaultMaxBody: Int { get }
 
     /// The profile of a route with none of its keys: for signing test callbacks.
     init()
@@ -74,6 +76,8 @@ extension ProviderProfile {
     }
 
     public static func refusal(of key: String) -> String? { nil }
+
+    public static var defaultMaxBody: Int { 1024 * 1024 }
 }
 
 /// What authenticates a provider's callbacks.

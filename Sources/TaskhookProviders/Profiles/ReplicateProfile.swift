@@ -5,9 +5,13 @@ import TaskhookCore
 /// `{"id", "status", "output", "error", …}` as the body.
 public struct ReplicateProfile: ProviderProfile, Equatable {
     public static let name = "replicate"
-    public static let settingKeys = ["secret"]
+    public static let settingKeys = ["secret", "secrets"]
     public static let authentication = Authentication.keys("secret")
     public static let signingKeyKind = SigningKeyKind.secret
+    /// A prediction callback echoes the prediction's `input` (images as data URIs: a 7 MB image
+    /// is about 9.5 MB of base64) and its `logs`; Replicate retries only the final callback, and
+    /// only for about a minute, so a 413 there loses it.
+    public static let defaultMaxBody = 10 * 1024 * 1024
 
     /// `aborted` is newer than Replicate's webhook docs (replicate-python #460); it ends a prediction
     /// without a result, as `canceled` does.
@@ -16,11 +20,16 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
         "canceled": .canceled, "aborted": .canceled,
     ])
 
-    /// The route's `whsec_…` webhook secret.
-    public var secret: SecretSource?
+    /// The route's `whsec_…` webhook secrets: one, or during a rotation the new one and the old ones.
+    public var secrets: [SecretSource]
+    /// The one secret (the first of several).
+    public var secret: SecretSource? {
+        get { secrets.first }
+        set { secrets = newValue.map { [$0] } ?? [] }
+    }
 
-    public init(secret: SecretSource? = nil) {
-        self.secret = secret
+    public init(secret: SecretSource? = nil, secrets: [SecretSource] = []) {
+        self.secrets = (secret.map { [$0] } ?? []) + secrets
     }
 
     public init() {
@@ -28,18 +37,18 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
     }
 
     public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
-        self.init(secret: try settings["secret"]?.requireSecret(warnings: &warnings))
+        self.init(secrets: try settings.secrets(warnings: &warnings))
     }
 
-    public var hasKeys: Bool { secret != nil }
+    public var hasKeys: Bool { !secrets.isEmpty }
 
     public func verifier(keys: any KeyLoader, toleranceSeconds: Int64) throws(ProviderConfigurationError)
         -> (any SignatureVerifier)?
     {
-        guard let secret else { return nil }
-        let text = try keys.text(of: secret, for: "secret")
+        guard !secrets.isEmpty else { return nil }
+        let texts = try keys.texts(of: secrets, for: "secret")
         do {
-            return try StandardWebhooksVerifier(secrets: [text], toleranceSeconds: toleranceSeconds)
+            return try StandardWebhooksVerifier(secrets: texts, toleranceSeconds: toleranceSeconds)
         } catch {
             throw ProviderConfigurationError("secret: \(error.reason)")
         }

@@ -24,7 +24,8 @@ public struct FreepikVerifier: SignatureVerifier {
             for bytes in try Self.keyBytes(secret, mode: keyMode) { keys.append(.hmac(SymmetricKey(data: bytes))) }
         }
         standardWebhooks = StandardWebhooksVerifier(
-            keys: keys, toleranceSeconds: toleranceSeconds, keyNote: "key-mode \(keyMode.rawValue)")
+            keys: keys, toleranceSeconds: toleranceSeconds, keyNote: "key-mode \(keyMode.rawValue)",
+            checksNumberedVersions: true)
     }
 
     public func verify(_ callback: Callback) -> VerificationFailure? {

@@ -42,6 +42,23 @@ public enum JWKS {
         return keys
     }
 
+    /// Several key sets (one per host fal publishes them on) as one: every key entry of each, in
+    /// order, a key that several hosts serve listed once.
+    public static func merge(_ sets: [[UInt8]]) throws(ProviderConfigurationError) -> [UInt8] {
+        var entries: [JSON] = []
+        for bytes in sets {
+            _ = try parse(bytes)
+            let document: JSON
+            do {
+                document = try JSONParser.parse(bytes)
+            } catch {
+                throw ProviderConfigurationError("the JWKS is not JSON: \(error)")
+            }
+            for entry in document["keys"]?.array ?? [] where !entries.contains(entry) { entries.append(entry) }
+        }
+        return JSON.object([("keys", .array(entries))]).bytes
+    }
+
     private static func publicKey(_ entry: JSON, name: String) throws(ProviderConfigurationError)
         -> Curve25519.Signing.PublicKey
     {

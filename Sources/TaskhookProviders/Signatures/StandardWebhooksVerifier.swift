@@ -11,6 +11,9 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
     public let toleranceSeconds: Int64
     /// Added to "no signature matched" reasons to say how the keys were made (Freepik's key mode).
     let keyNote: String?
+    /// Whether HMAC keys check every `vN` entry, not only `v1`: Freepik's header lists
+    /// "`v1,signature1 v2,signature2`" entries, one per key version during a rotation.
+    let checksNumberedVersions: Bool
     /// One HMAC per `.hmac` key, its key already absorbed: copying one costs a few bytes, where
     /// starting from the key again costs two SHA-256 blocks and an allocation per callback.
     private let keyedMACs: [HMAC<SHA256>]
@@ -27,7 +30,8 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
         self.init(keys: keys, toleranceSeconds: toleranceSeconds)
     }
 
-    init(keys: [StandardWebhooksKey], toleranceSeconds: Int64, keyNote: String?) {
+    init(keys: [StandardWebhooksKey], toleranceSeconds: Int64, keyNote: String?, checksNumberedVersions: Bool = false) {
+        self.checksNumberedVersions = checksNumberedVersions
         self.keys = keys
         self.toleranceSeconds = toleranceSeconds
         self.keyNote = keyNote
@@ -88,7 +92,8 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
         var tally = Tally()
         for entry in list.entries {
             switch entry.version {
-            case "v1" where !macs.isEmpty:
+            case let version
+            where !macs.isEmpty && (version == "v1" || checksNumberedVersions && Self.isNumbered(version)):
                 guard let signature = tally.decode(entry, length: SHA256.byteCount) else { continue }
                 if macs.contains(where: { $0 == signature }) { return nil }
             case "v1a" where !publicKeys.isEmpty:
@@ -99,6 +104,11 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
             }
         }
         return VerificationFailure(tally.reason(versions: expectedVersions, keyCount: keys.count, note: keyNote))
+    }
+
+    /// `v` and digits: `v1`, `v2`, … (not `v1a`).
+    static func isNumbered(_ version: Substring) -> Bool {
+        version.count > 1 && version.first == "v" && version.dropFirst().allSatisfy { $0.isASCII && $0.isNumber }
     }
 
     /// "v1", "v1a" or "v1 or v1a": the entries these keys can check.

@@ -1,7 +1,10 @@
 import TaskhookCore
 
 extension TaskTable {
-    private static let magic: [UInt8] = Array("THTABLE2".utf8)
+    /// Version 3 adds each task's external id; version 2 (written before tasks were keyed by
+    /// provider and id) is still read, its tasks having none.
+    private static let magic: [UInt8] = Array("THTABLE3".utf8)
+    private static let previousMagic: [UInt8] = Array("THTABLE2".utf8)
 
     /// The checkpoint form of the table.
     public func encoded() -> [UInt8] {
@@ -28,6 +31,7 @@ extension TaskTable {
                 w.u8(d.applied ? 1 : 0)
                 w.optionalString(d.deliveryID)
             }
+            w.optionalString(task.externalID)
         }
         return w.bytes
     }
@@ -37,9 +41,12 @@ extension TaskTable {
     }
 
     init(reading r: inout ByteReader) throws(DecodeError) {
-        for expected in Self.magic where try r.u8() != expected {
+        var magic: [UInt8] = []
+        for _ in Self.magic { magic.append(try r.u8()) }
+        guard magic == Self.magic || magic == Self.previousMagic else {
             throw DecodeError(reason: "not a task table checkpoint", offset: 0)
         }
+        let hasExternalIDs = magic == Self.magic
         lastSequence = try r.u64()
         let taskCount = try r.count()
         for _ in 0..<taskCount {
@@ -63,9 +70,11 @@ extension TaskTable {
                         sequence: sequence, status: deliveryStatus, time: time, applied: try r.u8() == 1,
                         deliveryID: try r.optionalString()))
             }
-            tasks[id] = TrackedTask(
-                id: id, provider: provider, status: status, results: results, error: error, firstSeen: firstSeen,
-                updated: updated, reports: reports)
+            insert(
+                TrackedTask(
+                    id: id, provider: provider, status: status, results: results, error: error,
+                    firstSeen: firstSeen, updated: updated, reports: reports,
+                    externalID: hasExternalIDs ? try r.optionalString() : nil))
         }
         try r.expectEnd()
     }

@@ -7,6 +7,8 @@ PLAN is a file holding a JSON array; each delivery:
   name        a label echoed in the answer line
   path        the route, e.g. /hooks/freepik
   secret      the webhook secret text
+  secrets     instead of secret: several secrets; the header holds one v1 entry per secret,
+              space-separated (a sender in the middle of a key rotation)
   key_mode    "standard": Webhook(secret) (whsec_ base64-decoded, Standard Webhooks);
               "raw": Webhook(secret.encode()) (the secret's UTF-8 bytes, as Freepik's Python sample)
   id          webhook-id
@@ -35,12 +37,15 @@ def main():
         sys.exit(64)
     plan, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     for delivery in common.read_plan(plan):
-        secret = delivery["secret"]
-        webhook = Webhook(secret.encode() if delivery.get("key_mode") == "raw" else secret)
+        secrets = delivery.get("secrets") or [delivery["secret"]]
+        raw = delivery.get("key_mode") == "raw"
         timestamp = common.now() + int(delivery.get("skew", 0))
         body = delivery["body"]
-        signature = webhook.sign(
-            msg_id=delivery["id"], timestamp=datetime.fromtimestamp(timestamp, tz=timezone.utc), data=body
+        signature = " ".join(
+            Webhook(secret.encode() if raw else secret).sign(
+                msg_id=delivery["id"], timestamp=datetime.fromtimestamp(timestamp, tz=timezone.utc), data=body
+            )
+            for secret in secrets
         )
         headers = {
             "Content-Type": "application/json",
