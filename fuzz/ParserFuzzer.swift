@@ -123,7 +123,7 @@ private func run(_ pieces: [ArraySlice<UInt8>], limits: HTTPLimits) -> Outcome {
 /// (the head decision taken from the payload so both decisions are exercised).
 private func runConnection(_ pieces: [ArraySlice<UInt8>], limits: HTTPLimits, respondEarly: Bool) {
     var now = Instant(nanoseconds: 1_000_000_000)
-    var connection = ConnectionState(limits: limits, now: now)
+    var connection = ConnectionState(limits: limits, now: now, date: { "Tue, 01 Dec 2026 00:00:00 GMT" })
     var budget = 4 * pieces.reduce(0) { $0 + $1.count } + 64
 
     func handle(_ event: ConnectionState.Event?) {

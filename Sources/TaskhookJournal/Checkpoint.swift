@@ -33,16 +33,31 @@ public enum Checkpoint {
         return out
     }
 
-    /// Writes the checkpoint durably and removes the older ones. Returns its path.
+    /// A checkpoint written and read back intact.
+    public struct Written: Sendable, Equatable {
+        public var path: String
+        /// The sequence the previous checkpoint covers (0 if there is none). It is kept, with
+        /// the segments replaying from it needs, so a newest checkpoint damaged later is not
+        /// the end of the journal.
+        public var previous: UInt64
+    }
+
+    /// Writes the checkpoint durably, proves it by reading it back, and removes the
+    /// checkpoints older than the previous one. A checkpoint whose rename could not be made
+    /// durable (the directory sync failed) is removed again: a later directory sync may report
+    /// success without it reaching the disk.
     @discardableResult
     public static func write(_ payload: [UInt8], covering sequence: UInt64, in directory: JournalDirectory)
-        throws(JournalError) -> String
+        throws(JournalError) -> Written
     {
         let final = directory.file(fileName(covering: sequence))
-        let temporary = final + ".tmp"
+        let temporary = final + temporarySuffix
+        let fileSystem = directory.fileSystem
+        let older = try list(directory).filter { $0.sequence < sequence }
+        var renamed = false
         do {
-            if FileSystem.exists(temporary) { try FileSystem.remove(temporary) }
-            let file = try File.create(temporary)
+            if fileSystem.exists(temporary) { try fileSystem.remove(temporary) }
+            let file = try fileSystem.create(temporary)
             defer { file.close() }
             // Header and payload apart: joining them would copy a payload of many megabytes.
             let header = header(payload, covering: sequence)
@@ -51,23 +66,44 @@ public enum Checkpoint {
             try file.sync()
             // Read again only at the next start: its pages need not stay cached.
             file.dropCachedPages(offset: 0, count: header.count + payload.count)
-            try FileSystem.rename(temporary, to: final)
-            try FileSystem.syncDirectory(directory.path)
+            try fileSystem.rename(temporary, to: final)
+            renamed = true
+            try fileSystem.syncDirectory(directory.path)
         } catch {
-            if FileSystem.exists(temporary) { try? FileSystem.remove(temporary) }
+            try? fileSystem.remove(renamed ? final : temporary)
+            if renamed { try? fileSystem.syncDirectory(directory.path) }
             throw .io(error)
         }
-        for (name, covered) in try list(directory) where covered < sequence {
-            try? FileSystem.remove(directory.file(name))
+        let readBack: [UInt8]
+        do { readBack = try fileSystem.contents(of: final, mapped: false).copy } catch { throw .io(error) }
+        if let problem = check(readBack, covering: sequence) {
+            throw .corrupt(file: final, offset: 0, reason: "read back after writing: \(problem)")
         }
-        return final
+        let previous = older.last?.sequence ?? 0
+        for (name, covered) in older where covered < previous {
+            try? fileSystem.remove(directory.file(name))
+        }
+        return Written(path: final, previous: previous)
     }
 
+    static let temporarySuffix = ".tmp"
+
     static func list(_ directory: JournalDirectory) throws(JournalError) -> [(name: String, sequence: UInt64)] {
+        // Checkpoints are looked for before recovery creates the directory of a new journal.
+        guard directory.fileSystem.exists(directory.path) else { return [] }
         let names: [String]
-        do { names = try FileSystem.list(directory.path) } catch { throw .io(error) }
+        do { names = try directory.fileSystem.list(directory.path) } catch { throw .io(error) }
         return names.compactMap { name in sequence(fileName: name).map { (name, $0) } }.sorted {
             $0.sequence < $1.sequence
+        }
+    }
+
+    /// Temporary files of checkpoints whose writing a crash interrupted.
+    static func temporaries(_ directory: JournalDirectory) throws(JournalError) -> [String] {
+        let names: [String]
+        do { names = try directory.fileSystem.list(directory.path) } catch { throw .io(error) }
+        return names.filter {
+            $0.hasSuffix(temporarySuffix) && sequence(fileName: String($0.dropLast(temporarySuffix.count))) != nil
         }
     }
 
@@ -84,13 +120,7 @@ public enum Checkpoint {
         for (name, covered) in try list(directory).reversed() {
             let path = directory.file(name)
             let bytes: [UInt8]
-            do {
-                let file = try File.openForReading(path)
-                defer { file.close() }
-                bytes = try file.read(count: try file.size(), at: 0)
-            } catch {
-                throw .io(error)
-            }
+            do { bytes = try directory.fileSystem.contents(of: path, mapped: false).copy } catch { throw .io(error) }
             if let problem = check(bytes, covering: covered) {
                 skipped.append(JournalDirectory.Problem(file: path, offset: 0, reason: problem))
                 continue

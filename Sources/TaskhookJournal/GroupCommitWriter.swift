@@ -43,7 +43,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
         case record(ticket: UInt64, time: Int64, kind: RecordKind, body: [UInt8])
         /// The checkpoint thread wrote the checkpoint file: the writer appends its record and
         /// applies retention, in order with the records around it.
-        case checkpointWritten(covering: UInt64)
+        /// `previous`: what the checkpoint before it covers (retention keeps what it needs).
+        case checkpointWritten(covering: UInt64, previous: UInt64)
         case checkpointNotWritten(JournalError)
     }
 
@@ -65,7 +66,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     // Writer thread only.
     private var nextSequence: UInt64
-    private var tail: File?
+    private var tail: (any DurableFile)?
     private var tailSize = 0
     /// The tail's bytes before this offset are synced and their pages handed back to the kernel.
     private var tailReleased = 0
@@ -82,7 +83,7 @@ public final class GroupCommitWriter: @unchecked Sendable {
         do {
             completionsReady = try EventFD()
             if let (path, size) = recovery.tail {
-                tail = try File.openForWriting(path, create: false)
+                tail = try directory.fileSystem.openForWriting(path)
                 tailSize = size
             }
         } catch {
@@ -143,8 +144,8 @@ public final class GroupCommitWriter: @unchecked Sendable {
             OSThread.lowerPriority()
             let outcome: Work
             do throws(JournalError) {
-                _ = try Checkpoint.write(encode(), covering: sequence, in: directory)
-                outcome = .checkpointWritten(covering: sequence)
+                let written = try Checkpoint.write(encode(), covering: sequence, in: directory)
+                outcome = .checkpointWritten(covering: sequence, previous: written.previous)
             } catch {
                 outcome = .checkpointNotWritten(error)
             }
@@ -219,9 +220,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
                 records.append((ticket, time, kind, body))
                 bytes += RecordFrame.encodedSize(bodyCount: body.count)
                 if bytes >= options.maxBatchBytes { flush() }
-            case .checkpointWritten(let covering):
+            case .checkpointWritten(let covering, let previous):
                 flush()
-                completions.append(recordCheckpoint(covering: covering))
+                completions.append(recordCheckpoint(covering: covering, previous: previous))
             case .checkpointNotWritten(let error):
                 completions.append(.checkpointFailed(error))
             }
@@ -258,13 +259,20 @@ public final class GroupCommitWriter: @unchecked Sendable {
         if tail == nil || tailSize >= options.segmentSize { try startSegment() }
         guard let tail else { throw .closed }
         let first = nextSequence
+        let batchStart = tailSize
         var frames: [UInt8] = []
-        frames.reserveCapacity(records.reduce(0) { $0 + RecordFrame.encodedSize(bodyCount: $1.body.count) })
+        frames.reserveCapacity(
+            records.reduce(Segment.pageSize) { $0 + RecordFrame.encodedSize(bodyCount: $1.body.count) })
         for (index, record) in records.enumerated() {
             RecordFrame.encode(
                 JournalRecord(sequence: first + UInt64(index), time: record.time, kind: record.kind, body: record.body),
                 into: &frames)
         }
+        // The marker ends the batch on a page boundary: the next batch writes only pages of its
+        // own, so a torn write of it cannot reach acknowledged bytes.
+        RecordFrame.encodeBatchEnd(
+            lastSequence: first + UInt64(records.count) - 1, batchStart: batchStart, fileOffset: batchStart,
+            into: &frames)
         let syncNanoseconds: UInt64
         do {
             try tail.write(frames, at: tailSize)
@@ -288,71 +296,76 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Synced records are read again only by a replay after a restart, so their page-cache
     /// pages go back to the kernel rather than pushing other files' pages out; at ingest rates
-    /// the journal would otherwise fill the page cache with pages nobody reads. Whole pages
-    /// only: the last, partly written one is appended to by the next batch and must stay, or
-    /// that batch would first read it back from disk.
+    /// the journal would otherwise fill the page cache with pages nobody reads. Batches end on
+    /// page boundaries, so every synced page is whole.
     private func releaseSyncedPages() {
         guard options.sync == .always, let tail else { return }
-        let end = tailSize / Self.pageSize * Self.pageSize
+        let end = tailSize
         guard end - tailReleased >= Self.releaseChunk else { return }
         tail.dropCachedPages(offset: tailReleased, count: end - tailReleased)
         tailReleased = end
     }
 
-    private static let pageSize = 4096
     /// Pages are handed back in runs of at least this many bytes: one call per 256 KiB.
     private static let releaseChunk = 256 * 1024
 
     private func startSegment() throws(JournalError) {
         let path = directory.file(Segment.fileName(firstSequence: nextSequence))
-        let file: File
+        let fileSystem = directory.fileSystem
+        let file: any DurableFile
         do {
-            if FileSystem.exists(path) { try FileSystem.remove(path) }  // an empty leftover of a failed start
-            file = try File.create(path)
+            if fileSystem.exists(path) { try fileSystem.remove(path) }  // an empty leftover of a failed start
+            file = try fileSystem.create(path)
         } catch {
             throw .io(error)
         }
         do {
+            // The header page is synced before any batch: a segment holding acknowledged records
+            // always starts with an intact header.
             try file.write(Segment.header(firstSequence: nextSequence), at: 0)
             try file.sync()
-            try FileSystem.syncDirectory(directory.path)
+            try fileSystem.syncDirectory(directory.path)
         } catch {
             file.close()
-            try? FileSystem.remove(path)
+            try? fileSystem.remove(path)
             throw .io(error)
         }
         tail?.close()
         tail = file
-        tailSize = Segment.headerSize
+        tailSize = Segment.firstFrameOffset(formatVersion: Segment.formatVersion)
         tailReleased = 0
         tailNeedsTruncation = false
     }
 
-    private func recordCheckpoint(covering sequence: UInt64) -> Completion {
+    private func recordCheckpoint(covering sequence: UInt64, previous: UInt64) -> Completion {
         do throws(JournalError) {
             var body: [UInt8] = []
             withUnsafeBytes(of: sequence.littleEndian) { body.append(contentsOf: $0) }
             let record = try appendFrames([(FileSystem.wallClockMilliseconds(), .checkpoint, body)]).first
             return .checkpointed(
-                covering: sequence, record: record, removedSegments: try applyRetention(checkpoint: sequence))
+                covering: sequence, record: record, removedSegments: try applyRetention(checkpoint: previous))
         } catch {
             return .checkpointFailed(error)
         }
     }
 
+    /// Deletes what retention allows, counting as covered only what the previous checkpoint
+    /// covers: the newest may be damaged later, and the previous one needs its segments.
     private func applyRetention(checkpoint: UInt64) throws(JournalError) -> [String] {
         var infos: [Retention.SegmentInfo] = []
         for segment in try directory.segments() {
             let modified: Int64
-            do { modified = try FileSystem.modificationTime(directory.file(segment.name)) } catch { throw .io(error) }
+            do { modified = try directory.fileSystem.modificationTime(directory.file(segment.name)) } catch {
+                throw .io(error)
+            }
             infos.append(
                 Retention.SegmentInfo(name: segment.name, firstSequence: segment.firstSequence, modified: modified))
         }
         let now = FileSystem.wallClockMilliseconds() / 1000
         let names = Retention.removable(infos, checkpoint: checkpoint, now: now, age: options.retentionSeconds)
         do {
-            for name in names { try FileSystem.remove(directory.file(name)) }
-            if !names.isEmpty { try FileSystem.syncDirectory(directory.path) }
+            for name in names { try directory.fileSystem.remove(directory.file(name)) }
+            if !names.isEmpty { try directory.fileSystem.syncDirectory(directory.path) }
         } catch {
             throw .io(error)
         }

@@ -4,15 +4,21 @@ import TaskhookPosix
 /// the offline check.
 public struct JournalDirectory: Sendable {
     public let path: String
+    /// What the files are read and written through: the real file system, or in tests a
+    /// simulated disk that fails and loses writes on demand.
+    public let fileSystem: any DurableFileSystem
 
-    public init(path: String) { self.path = path }
+    public init(path: String, fileSystem: any DurableFileSystem = PosixFileSystem()) {
+        self.path = path
+        self.fileSystem = fileSystem
+    }
 
     func file(_ name: String) -> String { path + "/" + name }
 
     /// Segment file names with their first sequence, in order.
     public func segments() throws(JournalError) -> [(name: String, firstSequence: UInt64)] {
         let names: [String]
-        do { names = try FileSystem.list(path) } catch { throw .io(error) }
+        do { names = try fileSystem.list(path) } catch { throw .io(error) }
         return names.compactMap { name in Segment.firstSequence(fileName: name).map { (name, $0) } }
             .sorted { $0.firstSequence < $1.firstSequence }
     }
@@ -30,31 +36,37 @@ public struct JournalDirectory: Sendable {
         public var truncated: (file: String, offset: Int, droppedBytes: Int, reason: String)?
     }
 
-    /// Creates the directory if needed and makes the last segment end on a record boundary:
-    /// a torn or damaged tail with nothing valid after it is truncated (and reported); damage
-    /// followed by valid records, or a gap between segments, refuses to open.
-    public func recover() throws(JournalError) -> Recovery {
-        do { try FileSystem.createDirectories(path) } catch { throw .io(error) }
+    /// Creates the directory if needed, removes checkpoint temporaries a crash left, and makes
+    /// the last segment end on a record boundary: a torn or damaged tail with nothing valid
+    /// after it is truncated (and reported); damage followed by valid records (in format 2: by
+    /// a whole batch), or a gap between segments, refuses to open. So does a journal ending
+    /// before `checkpointCovering`, and that is checked before anything is truncated.
+    public func recover(checkpointCovering covered: UInt64 = 0) throws(JournalError) -> Recovery {
+        do { try fileSystem.createDirectories(path) } catch { throw .io(error) }
+        try removeCheckpointTemporaries()
         let list = try segments()
-        guard let last = list.last else { return Recovery(segments: 0, lastSequence: 0, tail: nil, truncated: nil) }
+        guard let last = list.last else {
+            guard covered == 0 else { throw Self.beyond(covered, lastSequence: 0) }
+            return Recovery(segments: 0, lastSequence: 0, tail: nil, truncated: nil)
+        }
         let lastPath = file(last.name)
         let contents: SegmentContents
         do {
-            contents = try SegmentContents.load(lastPath)
+            contents = try SegmentContents.load(lastPath, from: fileSystem)
         } catch .corrupt(_, 0, let reason) {
-            // A segment shorter than its header holds no acknowledged record: the crash came
-            // between creating it and its first sync. Remove it and recover again.
-            let size: Int
-            do { size = try File.openForReading(lastPath).size() } catch { throw .io(error) }
-            guard size < Segment.headerSize else { throw .corrupt(file: lastPath, offset: 0, reason: reason) }
+            // A segment whose header page never reached the disk holds no acknowledged record:
+            // the crash came between creating it and its first sync. Remove it and recover again.
+            let bytes: [UInt8]
+            do { bytes = try fileSystem.contents(of: lastPath, mapped: false).copy } catch { throw .io(error) }
+            guard Self.headerNeverCompleted(bytes) else { throw .corrupt(file: lastPath, offset: 0, reason: reason) }
             do {
-                try FileSystem.remove(lastPath)
-                try FileSystem.syncDirectory(path)
+                try fileSystem.remove(lastPath)
+                try fileSystem.syncDirectory(path)
             } catch {
                 throw .io(error)
             }
-            var recovery = try recover()
-            recovery.truncated = (lastPath, 0, size, "removed a segment whose header was never completed")
+            var recovery = try recover(checkpointCovering: covered)
+            recovery.truncated = (lastPath, 0, bytes.count, "removed a segment whose header was never completed")
             return recovery
         }
         guard contents.firstSequence == last.firstSequence else {
@@ -63,6 +75,14 @@ public struct JournalDirectory: Sendable {
                 reason: "header says first sequence \(contents.firstSequence), name says \(last.firstSequence)")
         }
         let walk = try contents.walk()
+        if list.count >= 2 {
+            for (previous, next) in zip(list, list.dropFirst()) where next.firstSequence <= previous.firstSequence {
+                throw .inconsistent("segments \(previous.name) and \(next.name) overlap")
+            }
+        }
+        let lastSequence = walk.lastSequence ?? (last.firstSequence - 1)
+        // Before the tail is cut: a refused start must leave the files as they were.
+        guard covered <= lastSequence else { throw Self.beyond(covered, lastSequence: lastSequence) }
         var truncated: (String, Int, Int, String)?
         if case .damaged(let offset, let reason, let follows) = walk.end {
             if let follows {
@@ -70,7 +90,7 @@ public struct JournalDirectory: Sendable {
                     file: lastPath, offset: offset, reason: "\(reason); an intact record follows at byte \(follows)")
             }
             do {
-                let writer = try File.openForWriting(lastPath, create: false)
+                let writer = try fileSystem.openForWriting(lastPath)
                 defer { writer.close() }
                 try writer.truncate(to: walk.validEnd)
                 try writer.sync()
@@ -79,14 +99,36 @@ public struct JournalDirectory: Sendable {
             }
             truncated = (lastPath, offset, contents.count - walk.validEnd, reason)
         }
-        if list.count >= 2 {
-            for (previous, next) in zip(list, list.dropFirst()) where next.firstSequence <= previous.firstSequence {
-                throw .inconsistent("segments \(previous.name) and \(next.name) overlap")
-            }
+        // Appends never continue a format 1 segment: the next batch starts a new one.
+        let tail = contents.formatVersion == Segment.formatVersion ? (lastPath, walk.validEnd) : nil
+        return Recovery(segments: list.count, lastSequence: lastSequence, tail: tail, truncated: truncated)
+    }
+
+    static func beyond(_ covered: UInt64, lastSequence: UInt64) -> JournalError {
+        .inconsistent(
+            "the checkpoint covers up to \(covered) but the journal ends at \(lastSequence): records are missing")
+    }
+
+    /// Whether a segment that does not start with a valid header can be a power loss during
+    /// its creation: too short for any record (the header page is synced before the first
+    /// batch), and not a format 1 header with records after it.
+    static func headerNeverCompleted(_ bytes: [UInt8]) -> Bool {
+        if bytes.count < Segment.headerSize { return true }
+        let formatOne = Segment.header(firstSequence: 0, formatVersion: 1)
+        let looksLikeFormatOne = bytes[0..<12].elementsEqual(formatOne[0..<12])
+        return bytes.count <= Segment.pageSize && !looksLikeFormatOne
+    }
+
+    /// A checkpoint's temporary file is left only by a crash while writing it: never complete.
+    private func removeCheckpointTemporaries() throws(JournalError) {
+        let leftovers = try Checkpoint.temporaries(self)
+        guard !leftovers.isEmpty else { return }
+        do {
+            for name in leftovers { try fileSystem.remove(file(name)) }
+            try fileSystem.syncDirectory(path)
+        } catch {
+            throw .io(error)
         }
-        let lastSequence = walk.lastSequence ?? (last.firstSequence - 1)
-        return Recovery(
-            segments: list.count, lastSequence: lastSequence, tail: (lastPath, walk.validEnd), truncated: truncated)
     }
 
     // MARK: Replay
@@ -105,7 +147,7 @@ public struct JournalDirectory: Sendable {
         }
         var expected: UInt64?
         for (index, segment) in list.enumerated() where index >= startIndex {
-            let contents = try SegmentContents.load(file(segment.name), mapped: true)
+            let contents = try SegmentContents.load(file(segment.name), from: fileSystem, mapped: true)
             if let expected, contents.firstSequence != expected {
                 throw .inconsistent(
                     "\(segment.name) starts at \(contents.firstSequence) where \(expected) was expected")
@@ -153,7 +195,7 @@ public struct JournalDirectory: Sendable {
             report.segments += 1
             let contents: SegmentContents
             do {
-                contents = try SegmentContents.load(path)
+                contents = try SegmentContents.load(path, from: fileSystem)
             } catch .corrupt(let file, let offset, let reason) {
                 report.problems.append(Problem(file: file, offset: offset, reason: reason))
                 expected = nil

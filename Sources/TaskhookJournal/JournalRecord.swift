@@ -9,6 +9,9 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case expect = 3
     /// A checkpoint covering every record up to the sequence in its body was written.
     case checkpoint = 4
+    /// Task retention: the tasks last heard of before the time in its body were forgotten. A
+    /// record, so a table rebuilt from the journal forgets exactly what the running one did.
+    case forget = 5
 
     public var description: String {
         switch self {
@@ -16,6 +19,7 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .unparsed: "unparsed"
         case .expect: "expect"
         case .checkpoint: "checkpoint"
+        case .forget: "forget"
         }
     }
 }

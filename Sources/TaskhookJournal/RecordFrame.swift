@@ -6,7 +6,15 @@ import TaskhookPosix
 ///     payload: u64 sequence, i64 time (ms), u8 kind, body
 ///
 /// A torn write leaves a frame that is short or fails its checksum; nothing else can.
+///
+/// In format 2 segments each batch ends with a batch marker: a frame of kind 0xB7 whose
+/// sequence is the batch's last record, whose body is the u64 offset where the batch starts,
+/// then zeros up to the end of a page. Records count only once their batch's marker is read.
 public enum RecordFrame {
+    static let batchEndKind: UInt8 = 0xB7
+    /// The smallest marker: its frame with the batch's start offset and no padding.
+    static let minimumBatchEndSize = prefixSize + payloadHeaderSize + 8
+
     static let prefixSize = 8
     static let payloadHeaderSize = 17
     /// Bodies are at most a request body plus headers; anything larger is damage.
@@ -28,6 +36,27 @@ public enum RecordFrame {
         }
     }
 
+    /// Appends the marker ending a batch that started at file offset `batchStart` and whose
+    /// last record is `lastSequence`, padded so that it ends on a page boundary of the file
+    /// (`out` starts at file offset `fileOffset`).
+    public static func encodeBatchEnd(lastSequence: UInt64, batchStart: Int, fileOffset: Int, into out: inout [UInt8]) {
+        let start = out.count
+        let page = Segment.pageSize
+        let end = (fileOffset + start + minimumBatchEndSize + page - 1) / page * page
+        let length = end - fileOffset - start - prefixSize
+        append(UInt32(length), to: &out)
+        append(UInt32(0), to: &out)
+        append(lastSequence, to: &out)
+        append(UInt64(0), to: &out)
+        out.append(batchEndKind)
+        append(UInt64(batchStart), to: &out)
+        out += [UInt8](repeating: 0, count: length - payloadHeaderSize - 8)
+        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + prefixSize)...])) }
+        withUnsafeBytes(of: crc.littleEndian) { raw in
+            for i in 0..<4 { out[start + 4 + i] = raw[i] }
+        }
+    }
+
     private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
     }
@@ -35,6 +64,8 @@ public enum RecordFrame {
     public enum Decoded {
         /// A valid frame, its body borrowed from the input.
         case record(RecordView, size: Int)
+        /// A valid batch marker (format 2): the batch's last sequence and where it started.
+        case batchEnd(lastSequence: UInt64, batchStart: Int, size: Int)
         /// The bytes end inside a frame.
         case incomplete
         /// The frame is damaged.
@@ -53,6 +84,12 @@ public enum RecordFrame {
         let payload = UnsafeRawBufferPointer(rebasing: bytes[(offset + prefixSize)..<(offset + prefixSize + length)])
         guard CRC32C.checksum(payload) == load(UInt32.self, bytes, offset + 4) else {
             return .corrupt("checksum mismatch")
+        }
+        if payload[16] == batchEndKind, length >= payloadHeaderSize + 8 {
+            return .batchEnd(
+                lastSequence: load(UInt64.self, payload, 0),
+                batchStart: Int(truncatingIfNeeded: load(UInt64.self, payload, payloadHeaderSize)),
+                size: prefixSize + length)
         }
         guard let kind = RecordKind(rawValue: payload[16]) else {
             return .corrupt("unknown record kind \(payload[16])")

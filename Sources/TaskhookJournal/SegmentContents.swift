@@ -2,23 +2,12 @@ import TaskhookPosix
 
 /// One segment file in memory, read or mapped, and a walk over its frames.
 struct SegmentContents {
-    enum Storage {
-        /// A copy: safe while another process may truncate the file (the offline check).
-        case copied([UInt8])
-        /// A read-only mapping: no copy, for the daemon's own replay.
-        case mapped(MappedFile)
-    }
-
     let path: String
-    let storage: Storage
+    let storage: FileContents
     let firstSequence: UInt64
+    let formatVersion: UInt32
 
-    var count: Int {
-        switch storage {
-        case .copied(let bytes): bytes.count
-        case .mapped(let file): file.count
-        }
-    }
+    var count: Int { storage.count }
 
     func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(JournalError) -> R) throws(JournalError) -> R {
         switch storage {
@@ -48,24 +37,17 @@ struct SegmentContents {
     }
 
     /// Reads (or maps) the file. A missing or damaged header is reported as damage at offset 0.
-    static func load(_ path: String, mapped: Bool = false) throws(JournalError) -> SegmentContents {
-        let storage: Storage
-        do {
-            if mapped {
-                storage = .mapped(try MappedFile(path: path))
-            } else {
-                let file = try File.openForReading(path)
-                defer { file.close() }
-                storage = .copied(try file.read(count: try file.size(), at: 0))
-            }
-        } catch {
-            throw .io(error)
-        }
-        let contents = SegmentContents(path: path, storage: storage, firstSequence: 0)
+    static func load(_ path: String, from fileSystem: any DurableFileSystem, mapped: Bool = false)
+        throws(JournalError) -> SegmentContents
+    {
+        let storage: FileContents
+        do { storage = try fileSystem.contents(of: path, mapped: mapped) } catch { throw .io(error) }
+        let contents = SegmentContents(path: path, storage: storage, firstSequence: 0, formatVersion: 0)
         let header = try contents.withBytes { raw throws(JournalError) in Segment.parseHeader(raw) }
         switch header {
-        case .success(let first):
-            return SegmentContents(path: path, storage: storage, firstSequence: first)
+        case .success(let header):
+            return SegmentContents(
+                path: path, storage: storage, firstSequence: header.firstSequence, formatVersion: header.formatVersion)
         case .failure(.short):
             throw .corrupt(file: path, offset: 0, reason: "segment header is incomplete (\(contents.count) bytes)")
         case .failure(.invalid(let reason)):
@@ -74,9 +56,86 @@ struct SegmentContents {
     }
 
     /// Walks the frames in order, calling `visit` for each valid record (its body borrowed),
-    /// and stops at the first frame that is not valid.
+    /// and stops at the first frame that is not valid. In format 2, records are visited once
+    /// the marker ending their batch is read, and a batch without its marker ends the walk.
     func walk(_ visit: (RecordView) throws(JournalError) -> Void = { _ in }) throws(JournalError) -> Walk {
-        try withBytes { raw throws(JournalError) in try walk(raw, visit) }
+        try withBytes { raw throws(JournalError) in
+            formatVersion >= 2 ? try walkBatches(raw, visit) : try walk(raw, visit)
+        }
+    }
+
+    private func walkBatches(
+        _ raw: UnsafeRawBufferPointer, _ visit: (RecordView) throws(JournalError) -> Void
+    ) throws(JournalError) -> Walk {
+        let first = Segment.firstFrameOffset(formatVersion: formatVersion)
+        var walk = Walk(end: .clean, validEnd: first, records: 0, lastSequence: nil)
+        var offset = first
+        var batch: [RecordView] = []
+        var expected = firstSequence
+        func damaged(_ reason: String) -> Walk {
+            // Only the last batch can be partly on disk after a power loss (the next is written
+            // after this one's sync); a whole intact batch beyond the damage means acknowledged
+            // records are damaged.
+            walk.end = .damaged(offset: offset, reason: reason, validRecordFollows: nextBatch(raw, after: offset))
+            return walk
+        }
+        while offset < raw.count {
+            switch RecordFrame.decode(raw, at: offset) {
+            case .record(let record, let size):
+                guard record.sequence == expected else {
+                    return damaged("sequence \(record.sequence) where \(expected) was expected")
+                }
+                batch.append(record)
+                expected += 1
+                offset += size
+            case .batchEnd(let last, let start, let size):
+                guard start == walk.validEnd, !batch.isEmpty, last + 1 == expected else {
+                    return damaged("a batch marker that does not end the batch before it")
+                }
+                for record in batch { try visit(record) }
+                walk.records += batch.count
+                walk.lastSequence = last
+                batch.removeAll(keepingCapacity: true)
+                offset += size
+                walk.validEnd = offset
+            case .incomplete:
+                return damaged("record cut short (\(raw.count - offset) bytes at the end of the file)")
+            case .corrupt(let reason):
+                return damaged(reason)
+            }
+        }
+        if !batch.isEmpty {
+            walk.end = .damaged(
+                offset: walk.validEnd, reason: "a batch of \(batch.count) records without its end marker",
+                validRecordFollows: nil)
+        }
+        return walk
+    }
+
+    /// The offset of a whole intact batch starting after `offset`: records in sequence, then
+    /// the marker naming that start. Batches start on page boundaries.
+    private func nextBatch(_ raw: UnsafeRawBufferPointer, after offset: Int) -> Int? {
+        let page = Segment.pageSize
+        var start = (offset / page + 1) * page
+        while start < raw.count {
+            var position = start
+            var next: UInt64?
+            scan: while position < raw.count {
+                switch RecordFrame.decode(raw, at: position) {
+                case .record(let record, let size):
+                    guard next == nil || record.sequence == next else { break scan }
+                    next = record.sequence + 1
+                    position += size
+                case .batchEnd(let last, let batchStart, _):
+                    if batchStart == start, let next, last + 1 == next { return start }
+                    break scan
+                case .incomplete, .corrupt:
+                    break scan
+                }
+            }
+            start += page
+        }
+        return nil
     }
 
     private func walk(
@@ -106,6 +165,8 @@ struct SegmentContents {
                 problem = "record cut short (\(raw.count - offset) bytes at the end of the file)"
             case .corrupt(let reason):
                 problem = reason
+            case .batchEnd:
+                problem = "a batch marker in a format 1 segment"
             }
             walk.end = .damaged(
                 offset: offset, reason: problem, validRecordFollows: nextValidRecord(raw, after: offset, from: expected)

@@ -16,32 +16,42 @@ public enum JournalReplay {
         public var unparsed: [UnparsedCallback]
     }
 
-    /// Recovers the directory (a torn tail is cut off), loads the checkpoint and replays.
+    /// Loads the newest intact checkpoint, recovers the directory (a torn tail is cut off, but
+    /// only once the journal is known to reach the checkpoint) and replays what follows.
     ///
     /// Unparsed records are looked for in the whole journal, not only after the checkpoint: one
     /// the checkpoint covers may become readable after an upgrade. Records the checkpoint covers
     /// are only read for their kind and, for deliveries, their re-read marker.
     public static func open(_ directory: JournalDirectory) throws(JournalError) -> Result {
-        let recovery = try directory.recover()
         var table = TaskTable()
         var covered: UInt64 = 0
         var skipped: [JournalDirectory.Problem] = []
-        if let checkpoint = try Checkpoint.latest(in: directory) {
-            skipped = checkpoint.skipped
-            if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
-                do {
-                    table = try TaskTable(decoding: checkpoint.payload)
-                } catch {
-                    throw .inconsistent("checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")
+        do throws(JournalError) {
+            if let checkpoint = try Checkpoint.latest(in: directory) {
+                skipped = checkpoint.skipped
+                if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
+                    do {
+                        table = try TaskTable(decoding: checkpoint.payload)
+                    } catch {
+                        throw JournalError.inconsistent(
+                            "checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")
+                    }
+                    covered = checkpoint.sequence
                 }
-                covered = checkpoint.sequence
             }
-        }
-        guard covered <= recovery.lastSequence else {
+            return try replay(directory, onto: table, covered: covered, skipped: skipped)
+        } catch .inconsistent(let reason) where !skipped.isEmpty {
+            // Records missing after damaged checkpoints were passed over: the damage is the cause.
             throw .inconsistent(
-                "the checkpoint covers up to \(covered) but the journal ends at \(recovery.lastSequence): records are missing"
-            )
+                reason + "; passed over damaged checkpoints: " + skipped.map(\.description).joined(separator: "; "))
         }
+    }
+
+    private static func replay(
+        _ directory: JournalDirectory, onto start: TaskTable, covered: UInt64, skipped: [JournalDirectory.Problem]
+    ) throws(JournalError) -> Result {
+        var table = start
+        let recovery = try directory.recover(checkpointCovering: covered)
         var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.
         table.reserveCapacity(Int(min(recovery.lastSequence - covered, 4_000_000)))
@@ -69,6 +79,13 @@ public enum JournalReplay {
         -> [(TaskEvent, TaskTable.Outcome)]
     {
         table.advance(to: record.sequence)
+        if record.kind == .forget {
+            guard let cutoff = forgetCutoff(record.body) else {
+                throw .inconsistent("record \(record.sequence) is not a readable forget record")
+            }
+            table.forgetTasks(lastHeardBefore: cutoff)
+            return []
+        }
         guard record.kind == .delivery else { return [] }
         var reader = ByteReader(record.body)
         let decoded: (deliveryID: String?, events: [TaskEvent], rereads: Delivery.Reread?)
@@ -91,5 +108,16 @@ public enum JournalReplay {
         } catch {
             throw .inconsistent("record \(record.sequence) is not a readable delivery: \(error)")
         }
+    }
+
+    /// The body of a `forget` record: the cutoff, Unix milliseconds, little-endian.
+    public static func forgetBody(lastHeardBefore cutoff: Int64) -> [UInt8] {
+        withUnsafeBytes(of: cutoff.littleEndian) { Array($0) }
+    }
+
+    /// The cutoff a `forget` record's body holds; nil if it is not one.
+    public static func forgetCutoff(_ body: some Collection<UInt8>) -> Int64? {
+        guard body.count == 8 else { return nil }
+        return body.reversed().reduce(Int64(0)) { $0 << 8 | Int64($1) }
     }
 }

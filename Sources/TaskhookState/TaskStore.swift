@@ -69,8 +69,10 @@ public final class TaskStore {
 
     /// `forgetTasks` over one of the table's shards, for a sweep in slices.
     @discardableResult
-    public func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int) -> Int {
-        table.forgetTasks(lastHeardBefore: time, inShard: shard)
+    public func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int, recordedBefore sequence: UInt64 = .max)
+        -> Int
+    {
+        table.forgetTasks(lastHeardBefore: time, inShard: shard, recordedBefore: sequence)
     }
 
     /// Whether every event of a delivery was applied before (the delivery is a duplicate).

@@ -175,10 +175,17 @@ public struct TaskTable: Sendable, Equatable {
     }
 
     /// `forgetTasks` over one shard of the table (1/`shardCount` of its tasks), so that a sweep
-    /// can go a slice at a time between other work on the loop.
+    /// can go a slice at a time between other work on the loop. `recordedBefore`: only tasks no
+    /// record from that sequence on spoke of (a sweep behind its forget record).
     @discardableResult
-    public mutating func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int) -> Int {
-        let forgotten = tasks.removeAll(inShard: shard) { $0.lastHeard < time }
+    public mutating func forgetTasks(
+        lastHeardBefore time: Int64, inShard shard: Int, recordedBefore sequence: UInt64 = .max
+    )
+        -> Int
+    {
+        let forgotten = tasks.removeAll(inShard: shard) {
+            $0.lastHeard < time && ($0.reports.last?.sequence ?? 0) < sequence
+        }
         for task in forgotten {
             adjustCount(task.status, by: -1)
             providers[task.provider, default: 0] -= 1
@@ -188,6 +195,9 @@ public struct TaskTable: Sendable, Equatable {
     }
 
     public static var shardCount: Int { ShardedDictionary<TaskKey, TrackedTask>.shardCount }
+
+    /// The shard a task's key lives in.
+    public static func shard(of key: TaskKey) -> Int { ShardedDictionary<TaskKey, TrackedTask>.shard(of: key) }
 
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
     public mutating func reserveCapacity(_ count: Int) {

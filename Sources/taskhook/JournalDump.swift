@@ -80,6 +80,13 @@ struct JournalDump: ParsableCommand {
             return [.object(head + [("covers", .integer(covered))])]
         case .expect:
             return [.object(head + [("body", .string(String(decoding: record.body, as: UTF8.self)))])]
+        case .forget:
+            return [
+                .object(
+                    head + [
+                        ("last_heard_before", JournalReplay.forgetCutoff(record.body).map { .integer($0) } ?? .null)
+                    ])
+            ]
         }
     }
 }

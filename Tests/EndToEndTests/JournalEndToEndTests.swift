@@ -80,14 +80,14 @@ func dump(_ journal: String) throws -> [[String: Any]] {
         _ = daemon.waitForExit()
         let segment = directory + "/journal/00000000000000000001.journal"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
-        bytes[60] ^= 0xFF  // inside the first record
+        bytes[4096 + 36] ^= 0xFF  // inside the first record: frames start after the 4 KiB header page
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
         let refused = #expect(throws: TestClientError.self) {
             try DaemonProcess(arguments: arguments, timeout: .seconds(10))
         }
-        #expect(refused?.description.contains("00000000000000000001.journal at byte 24") == true)
+        #expect(refused?.description.contains("00000000000000000001.journal at byte 4096") == true)
         let verify = try DaemonProcess.runCLI(["journal", "verify", "--dir", directory + "/journal"])
         #expect(verify.status == 1)
-        #expect(verify.output.contains("00000000000000000001.journal at byte 24"))
+        #expect(verify.output.contains("00000000000000000001.journal at byte 4096"))
     }
 }

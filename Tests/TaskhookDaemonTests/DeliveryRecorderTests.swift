@@ -10,29 +10,77 @@ import Testing
 @testable import TaskhookDaemon
 
 @Suite struct DeliveryRecorderTests {
-    @Test func aSweepForgetsTasksPastTheirRetentionAndTheNextCheckpointLeavesThemOut() throws {
+    @Test func forgettingIsJournaledSoTheCheckpointAndTheRecordsAfterItGiveTheLiveTable() throws {
         let directory = JournalDirectory(path: DaemonProcess.temporaryDirectory())
         let writer = try GroupCommitWriter(
             directory: directory, recovery: try directory.recover(), options: JournalOptions())
         let day: Int64 = 86_400_000
         let now = FileSystem.wallClockMilliseconds()
-        var table = TaskTable()
+        // Three tasks journaled 40 days, 29 days and a moment ago.
         for (id, age) in [("forty-days", 40 * day), ("twenty-nine-days", 29 * day), ("today", 0)] {
-            table.apply(
-                TaskEvent(taskID: id, provider: "freepik", status: .completed), deliveryID: "msg_\(id)",
-                sequence: table.lastSequence + 1, time: now - age)
+            let delivery = Delivery(
+                route: "/h", provider: "freepik", remoteAddress: "test", deliveryID: "msg_\(id)", headers: [],
+                body: [], events: [TaskEvent(taskID: id, provider: "freepik", status: .completed)])
+            _ = writer.append(kind: .delivery, time: now - age, body: delivery.encoded())
         }
-        let recorder = Self.recorder(writer, table, checkpointEvery: 100, retentionSeconds: 30 * 86_400)
+        var pfd = pollfd(fd: writer.completionsReady.rawValue, events: Int16(POLLIN), revents: 0)
+        var appended = 0
+        while appended < 3, poll(&pfd, 1, 5000) > 0 {
+            appended += writer.takeCompletions().filter { if case .appended = $0 { true } else { false } }.count
+        }
+        let table = try JournalReplay.open(directory).table
+        #expect(table.count == 3)
+        let recorder = DeliveryRecorder(
+            writer: writer, store: TaskStore(table: table, maxWaiters: 1), checkpointEvery: 100,
+            taskRetentionSeconds: 30 * 86_400,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
 
-        recorder.startSweep()  // no loop: the whole sweep at once
+        recorder.forgetExpiredTasks()
         recorder.checkpoint()
-        writer.close()  // writes what is queued, the checkpoint included
+        recorder.close()  // writes what is queued (the forget record, the checkpoint) and applies it
 
         #expect(Set(recorder.store.table.tasks.keys.map(\.id)) == ["twenty-nine-days", "today"])
-        #expect(recorder.store.table.count(withStatus: .completed) == 2)
-        let loaded = try #require(try Checkpoint.latest(in: directory))
-        #expect(loaded.sequence == 3)
-        #expect(try TaskTable(decoding: loaded.payload) == recorder.store.table)
+        #expect(try JournalReplay.open(directory).table == recorder.store.table)
+    }
+
+    @Test func aTableRebuiltFromTheJournalIsTheLiveOneAfterForgettingAndALateResend() throws {
+        let directory = JournalDirectory(path: DaemonProcess.temporaryDirectory())
+        let writer = try GroupCommitWriter(
+            directory: directory, recovery: try directory.recover(), options: JournalOptions())
+        let recorder = DeliveryRecorder(
+            writer: writer, store: TaskStore(table: TaskTable(), maxWaiters: 1), checkpointEvery: 100,
+            taskRetentionSeconds: 3600,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let delivery = Delivery(
+            route: "/h", provider: "freepik", remoteAddress: "test", deliveryID: "msg_1", headers: [], body: [],
+            events: [TaskEvent(taskID: "t", provider: "freepik", status: .completed, results: ["https://cdn/v.mp4"])])
+        func deliver() -> DeliveryRecorder.Outcome? {
+            let outcome = Locked<DeliveryRecorder.Outcome?>(nil)
+            recorder.record(delivery) { answer in outcome.withLock { $0 = answer } }
+            recorder.submit()
+            settle(recorder) { outcome.value != nil }
+            return outcome.value
+        }
+        #expect(deliver() == .recorded(sequence: 1))
+        // An hour and a second later the task is forgotten; then the provider resends.
+        recorder.forgetExpiredTasks(now: FileSystem.wallClockMilliseconds() + 3_601_000)
+        recorder.submit()
+        settle(recorder) { recorder.store.table.count == 0 }
+        #expect(deliver() == .recorded(sequence: 3))
+        recorder.close()
+
+        let rebuilt = try JournalReplay.open(directory).table
+        #expect(rebuilt == recorder.store.table)
+        #expect(rebuilt.lastSequence == 3)
+    }
+
+    /// Takes the writer's completions until `done` holds or `within` has passed.
+    func settle(_ recorder: DeliveryRecorder, within: Duration = .seconds(5), until done: () -> Bool) {
+        let deadline = Instant.now() + within
+        while !done(), Instant.now() < deadline {
+            usleep(1000)
+            recorder.takeCompletions()
+        }
     }
 
     @Test func aCheckpointHoldsTheTableAsItWasWhenTakenNotItsLaterChanges() throws {
@@ -102,11 +150,15 @@ import Testing
         for id in 0..<6400 {
             table.apply(
                 TaskEvent(taskID: "t\(id)", provider: "freepik", status: .created), deliveryID: nil,
-                sequence: table.lastSequence + 1, time: 1_000)
+                sequence: 0, time: 1_000)  // before the journal's first record, the forget record
         }
         let recorder = Self.recorder(writer, table, checkpointEvery: 100, retentionSeconds: 3600)
         let loop = try EventLoop()
-        recorder.startForgetting(on: loop)  // its first sweep starts at once
+        recorder.startForgetting(on: loop)  // its first forget record is staged at once
+        try loop.runOnce(maximumWait: .milliseconds(10))
+        recorder.submit()
+        Self.drain(recorder) { recorder.store.table.lastSequence == 1 }  // durable: the sweep begins
+        #expect(recorder.store.table.count == 6400)
         try loop.runOnce(maximumWait: .milliseconds(10))
         try loop.runOnce(maximumWait: .milliseconds(10))
         let afterTwo = recorder.store.table.count
@@ -114,6 +166,46 @@ import Testing
         for _ in 0..<200 where recorder.store.table.count > 0 { try loop.runOnce(maximumWait: .milliseconds(10)) }
         #expect(recorder.store.table.count == 0)
         #expect(recorder.store.table.count(withStatus: .created) == 0)
+    }
+
+    @Test func deliveriesDuringASweepLeaveTheTableAReplayOfTheJournalGives() throws {
+        let directory = JournalDirectory(path: DaemonProcess.temporaryDirectory())
+        let writer = try GroupCommitWriter(
+            directory: directory, recovery: try directory.recover(), options: JournalOptions())
+        let twoHoursAgo = FileSystem.wallClockMilliseconds() - 7_200_000
+        func delivery(_ id: Int, _ status: TaskStatus) -> Delivery {
+            Delivery(
+                route: "/h", provider: "freepik", remoteAddress: "test", deliveryID: "\(status)-\(id)", headers: [],
+                body: [], events: [TaskEvent(taskID: "t\(id)", provider: "freepik", status: status)])
+        }
+        for id in 0..<64 {
+            _ = writer.append(kind: .delivery, time: twoHoursAgo, body: delivery(id, .created).encoded())
+        }
+        var pfd = pollfd(fd: writer.completionsReady.rawValue, events: Int16(POLLIN), revents: 0)
+        var appended = 0
+        while appended < 64, poll(&pfd, 1, 5000) > 0 {
+            appended += writer.takeCompletions().filter { if case .appended = $0 { true } else { false } }.count
+        }
+        let recorder = Self.recorder(
+            writer, try JournalReplay.open(directory).table, checkpointEvery: 1000, retentionSeconds: 3600)
+        let loop = try EventLoop()
+        recorder.startForgetting(on: loop)
+        try loop.runOnce(maximumWait: .milliseconds(10))  // the forget record is staged
+        recorder.submit()
+        Self.drain(recorder) { recorder.store.table.lastSequence == 65 }  // durable: the sweep begins
+        // Before any slice runs, every task hears news: each must start afresh, as in a replay,
+        // where the forget record forgot it first.
+        for id in 0..<64 {
+            let answered = Locked(false)
+            recorder.record(delivery(id, .completed)) { _ in answered.withLock { $0 = true } }
+            recorder.submit()
+            Self.drain(recorder) { answered.value }
+        }
+        for _ in 0..<200 { try loop.runOnce(maximumWait: .milliseconds(1)) }
+        recorder.close()
+        #expect(recorder.store.table.count == 64)
+        #expect(recorder.store.table.tasks.values.allSatisfy { $0.reports.count == 1 })
+        #expect(try JournalReplay.open(directory).table == recorder.store.table)
     }
 
     @Test func nothingIsForgottenWithinTheRetention() throws {
@@ -125,10 +217,19 @@ import Testing
         table.apply(
             TaskEvent(taskID: "t", provider: "freepik", status: .inProgress), deliveryID: nil, sequence: 1,
             time: 1_000)
-        let recorder = Self.recorder(writer, table, checkpointEvery: 100, retentionSeconds: 3600)
-        recorder.startSweep(now: 1_000 + 3_600_000)
+        let recorder = DeliveryRecorder(
+            writer: writer, store: TaskStore(table: table, maxWaiters: 1), checkpointEvery: 100,
+            taskRetentionSeconds: 3600,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        recorder.forgetExpiredTasks(now: 1_000 + 3_600_000)
+        recorder.submit()
+        // The forget record is journaled (finding out whether any task is that old is the
+        // sweep's work, not a scan on the loop), and forgets nothing.
+        settle(recorder, within: .milliseconds(300)) { false }
         #expect(recorder.store.table.count == 1)
-        recorder.startSweep(now: 1_000 + 3_600_001)
+        recorder.forgetExpiredTasks(now: 1_000 + 3_600_001)
+        recorder.submit()
+        settle(recorder) { recorder.store.table.count == 0 }
         #expect(recorder.store.table.count == 0)
     }
 

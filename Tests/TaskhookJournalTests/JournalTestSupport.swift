@@ -18,12 +18,13 @@ func record(_ sequence: UInt64, _ text: String = "body", kind: RecordKind = .del
     JournalRecord(sequence: sequence, time: 1_700_000_000_000 + Int64(sequence), kind: kind, body: Array(text.utf8))
 }
 
-/// Writes a segment file directly: the header and the frames of `records`.
+/// Writes a segment file directly in format 1 (as journals written before batch markers are):
+/// the header and the frames of `records`.
 @discardableResult
 func writeSegment(_ directory: String, first: UInt64, _ records: [JournalRecord], trailing: [UInt8] = []) throws
     -> String
 {
-    var bytes = Segment.header(firstSequence: first)
+    var bytes = Segment.header(firstSequence: first, formatVersion: 1)
     for r in records { RecordFrame.encode(r, into: &bytes) }
     bytes += trailing
     let path = directory + "/" + Segment.fileName(firstSequence: first)

@@ -28,19 +28,11 @@ final class DeliveryRecorder {
     let writer: GroupCommitWriter
     private let logger: Logger
     private let checkpointEvery: Int
-    private let taskRetentionMilliseconds: Int64
+    private let retention: TaskRetention
     /// Records made durable since the last checkpoint was handed to the writer.
     private(set) var sinceCheckpoint = 0
     /// A checkpoint is being encoded and written; the next waits for its outcome.
     private(set) var checkpointInFlight = false
-    /// The next shard a retention sweep looks at; nil when no sweep is under way.
-    private var sweepShard: Int?
-    private var sweepCutoff: Int64 = 0
-    private var sweepForgotten = 0
-    private weak var loop: EventLoop?
-    /// Shards a sweep looks at per loop iteration: 16 of 1024 is about 16,000 tasks at a million,
-    /// well under a millisecond.
-    static let sweepShardsPerSlice = 16
     private var pending: [UInt64: Pending] = [:]
     private var inFlight: [String: UInt64] = [:]
     let metrics: DaemonMetrics?
@@ -55,9 +47,8 @@ final class DeliveryRecorder {
         self.store = store
         self.metrics = metrics
         self.checkpointEvery = checkpointEvery
-        self.taskRetentionMilliseconds =
-            taskRetentionSeconds.multipliedReportingOverflow(by: 1000).overflow
-            ? .max : taskRetentionSeconds * 1000
+        self.retention = TaskRetention(
+            writer: writer, store: store, retentionSeconds: taskRetentionSeconds, logger: logger)
         self.logger = logger
     }
 
@@ -99,6 +90,10 @@ final class DeliveryRecorder {
     func takeCompletions() {
         for completion in writer.takeCompletions() {
             switch completion {
+            case .appended(let ticket, let sequence) where retention.owns(ticket):
+                retention.durable(at: sequence)
+            case .failed(let ticket, let error) where retention.owns(ticket):
+                retention.failed(error)
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
                 // The provider's answer first: it is durable now, and waking thousands of
@@ -107,6 +102,7 @@ final class DeliveryRecorder {
                 // A re-read record applies its events as the unparsed record it stands for.
                 let appliesAs = done.delivery.rereads
                 store.advance(to: sequence)
+                retention.prepare(done.delivery.events)
                 store.apply(
                     done.delivery.events, deliveryID: done.delivery.deliveryID,
                     sequence: appliesAs?.sequence ?? sequence, time: appliesAs?.time ?? done.time)
@@ -115,7 +111,9 @@ final class DeliveryRecorder {
                 }
                 recordedCount += 1
                 sinceCheckpoint += 1
-                if sinceCheckpoint >= checkpointEvery, !checkpointInFlight { checkpoint() }
+                // Not while a retention sweep is under way: a checkpoint must not hold a table
+                // that its forget record has half forgotten.
+                if sinceCheckpoint >= checkpointEvery, !checkpointInFlight, !retention.isSweeping { checkpoint() }
             case .failed(let ticket, let error):
                 guard let done = finish(ticket) else { continue }
                 for answer in done.completions { answer(.failed(error)) }
@@ -134,57 +132,12 @@ final class DeliveryRecorder {
         }
     }
 
-    /// Sweeps expired tasks now and then hourly, and after each checkpoint is handed over:
-    /// checkpoints are frequent under load, but a daemon may be too quiet to reach one for days.
-    func startForgetting(on loop: EventLoop) {
-        self.loop = loop
-        loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.startSweep() }
-    }
+    /// Journals a forget record now and then hourly (see `TaskRetention`).
+    func startForgetting(on loop: EventLoop) { retention.start(on: loop) }
 
-    /// Starts a sweep forgetting the tasks not heard of within the task retention, unless one
-    /// is under way. It goes `sweepShardsPerSlice` shards per loop iteration, so a table of a
-    /// million tasks never holds the loop for one pass; a checkpoint written meanwhile may
-    /// still hold some expired tasks; the sweep that begins at every start forgets them again.
-    func startSweep(now: Int64 = FileSystem.wallClockMilliseconds()) {
-        guard sweepShard == nil else { return }
-        let (cutoff, overflow) = now.subtractingReportingOverflow(taskRetentionMilliseconds)
-        guard !overflow else { return }
-        sweepCutoff = cutoff
-        sweepShard = 0
-        sweepForgotten = 0
-        guard let loop else {
-            while sweepShard != nil { sweepSlice() }  // no loop (tests): the whole sweep now
-            return
-        }
-        nextSweepSlice(on: loop)
-    }
-
-    /// Just after `now`, so the slice runs in the loop's next round of timers, not in the
-    /// round that is firing now (which would run the whole sweep at once).
-    private func nextSweepSlice(on loop: EventLoop) {
-        loop.schedule(at: loop.now + .microseconds(1)) { [unowned self] in
-            self.sweepSlice()
-            if self.sweepShard != nil, let loop = self.loop { self.nextSweepSlice(on: loop) }
-        }
-    }
-
-    private func sweepSlice() {
-        guard let first = sweepShard else { return }
-        let end = min(first + Self.sweepShardsPerSlice, TaskTable.shardCount)
-        for shard in first..<end {
-            sweepForgotten += store.forgetTasks(lastHeardBefore: sweepCutoff, inShard: shard)
-        }
-        guard end == TaskTable.shardCount else {
-            sweepShard = end
-            return
-        }
-        sweepShard = nil
-        if sweepForgotten > 0 {
-            logger.info(
-                "forgot tasks not heard of within the task retention",
-                metadata: ["count": "\(sweepForgotten)", "remaining": "\(store.table.count)"])
-        }
-    }
+    /// Journals a `forget` record for the tasks not heard of within the task retention; they
+    /// are forgotten once it is durable (see `TaskRetention`).
+    func forgetExpiredTasks(now: Int64 = FileSystem.wallClockMilliseconds()) { retention.forgetExpired(now: now) }
 
     private func finish(_ ticket: UInt64) -> Pending? {
         guard let done = pending.removeValue(forKey: ticket) else { return nil }
@@ -198,10 +151,10 @@ final class DeliveryRecorder {
     /// the table), so no step on the loop is proportional to the table. The cadence follows
     /// the journal (`checkpoint-every` records), whatever the table's size.
     func checkpoint() {
+        retention.finishSweep()
         sinceCheckpoint = 0
         checkpointInFlight = true
         let snapshot = store.table
         writer.checkpoint(covering: snapshot.lastSequence) { snapshot.encoded() }
-        startSweep()
     }
 }

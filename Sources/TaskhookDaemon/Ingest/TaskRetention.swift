@@ -1,0 +1,131 @@
+import Logging
+import TaskhookCore
+import TaskhookJournal
+import TaskhookPosix
+import TaskhookState
+
+/// Forgets tasks not heard of within the task retention, deterministically from the journal:
+/// a `forget` record (its cutoff) is journaled, and once it is durable the tasks it names are
+/// forgotten as a replay of it would forget them, so the table after a restart is the table
+/// before it.
+///
+/// The forgetting itself goes `shardsPerSlice` shards of the table per loop iteration, so a
+/// table of a million tasks never holds the loop for one pass. Two rules keep that equal to a
+/// replay, which forgets every such task at once at the record's place: a task is forgotten
+/// only if nothing after the record spoke of it, and a task that a later delivery is about to
+/// change, in a shard not swept yet, has its shard swept first. Checkpoints wait for the sweep
+/// to end (`isSweeping`), so none holds a half-forgotten table.
+final class TaskRetention {
+    private let writer: GroupCommitWriter
+    private let store: TaskStore
+    private let retentionMilliseconds: Int64
+    private let logger: Logger
+    private weak var loop: EventLoop?
+    /// The `forget` record being written: its ticket and cutoff.
+    private var staged: (ticket: UInt64, cutoff: Int64)?
+    /// The sweep under way: the record's sequence and cutoff, and the next shard to look at.
+    private var sweep: (record: UInt64, cutoff: Int64, next: Int, forgotten: Int)?
+    /// Shards ahead of the sweep that `prepare` swept already: the sweep passes them over.
+    private var sweptAhead: Set<Int> = []
+    /// 16 of 1024 shards is about 16,000 tasks at a million: well under a millisecond.
+    static let shardsPerSlice = 16
+
+    init(writer: GroupCommitWriter, store: TaskStore, retentionSeconds: Int64, logger: Logger) {
+        self.writer = writer
+        self.store = store
+        retentionMilliseconds =
+            retentionSeconds.multipliedReportingOverflow(by: 1000).overflow ? .max : retentionSeconds * 1000
+        self.logger = logger
+    }
+
+    var isSweeping: Bool { sweep != nil }
+
+    /// Journals a forget record now and then hourly. A checkpoint may hold tasks past their
+    /// retention: the forget record after it forgets them again at replay.
+    func start(on loop: EventLoop) {
+        self.loop = loop
+        loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.forgetExpired() }
+    }
+
+    /// Stages a `forget` record for the tasks last heard of before `now` minus the retention,
+    /// unless one is being written or swept. It costs one small record: whether any task is
+    /// that old is found out by the sweep, not by a scan here.
+    func forgetExpired(now: Int64 = FileSystem.wallClockMilliseconds()) {
+        let (cutoff, overflow) = now.subtractingReportingOverflow(retentionMilliseconds)
+        guard !overflow, staged == nil, sweep == nil else { return }
+        let ticket = writer.stage(kind: .forget, time: now, body: JournalReplay.forgetBody(lastHeardBefore: cutoff))
+        staged = (ticket, cutoff)
+    }
+
+    /// Whether `ticket` is the forget record's: its outcome is taken here.
+    func owns(_ ticket: UInt64) -> Bool { staged?.ticket == ticket }
+
+    /// The forget record is durable at `sequence`: the sweep begins.
+    func durable(at sequence: UInt64) {
+        guard let (_, cutoff) = staged else { return }
+        staged = nil
+        store.advance(to: sequence)
+        sweep = (sequence, cutoff, 0, 0)
+        sweptAhead = []
+        guard let loop else {
+            while sweep != nil { slice() }  // no loop (tests): the whole sweep now
+            return
+        }
+        scheduleSlice(on: loop)
+    }
+
+    func failed(_ error: JournalError) {
+        staged = nil  // tried again within the hour
+        logger.warning("forgetting expired tasks failed", metadata: ["reason": "\(error)"])
+    }
+
+    /// Before `events` change the store: a task in a shard the sweep has not reached, which
+    /// the forget record forgot, is forgotten now (its shard swept), as a replay would have.
+    func prepare(_ events: [TaskEvent]) {
+        guard let (record, cutoff, next, _) = sweep else { return }
+        for event in events {
+            let shard = TaskTable.shard(of: event.key)
+            guard shard >= next, sweptAhead.insert(shard).inserted else { continue }
+            sweep?.forgotten += store.forgetTasks(lastHeardBefore: cutoff, inShard: shard, recordedBefore: record)
+        }
+    }
+
+    /// Ends a sweep under way now (the last checkpoint at shutdown must not hold a half-forgotten
+    /// table).
+    func finishSweep() {
+        while sweep != nil { slice() }
+    }
+
+    /// Just after `now`, so the slice runs in the loop's next round of timers, not in the
+    /// round that is firing now (which would run the whole sweep at once).
+    private func scheduleSlice(on loop: EventLoop) {
+        loop.schedule(at: loop.now + .microseconds(1)) { [unowned self] in
+            self.slice()
+            if self.sweep != nil, let loop = self.loop { self.scheduleSlice(on: loop) }
+        }
+    }
+
+    private func slice() {
+        guard var current = sweep else { return }
+        let end = min(current.next + Self.shardsPerSlice, TaskTable.shardCount)
+        for shard in current.next..<end where !sweptAhead.contains(shard) {
+            current.forgotten += store.forgetTasks(
+                lastHeardBefore: current.cutoff, inShard: shard, recordedBefore: current.record)
+        }
+        current.next = end
+        guard end == TaskTable.shardCount else {
+            sweep = current
+            return
+        }
+        sweep = nil
+        sweptAhead = []
+        if current.forgotten > 0 {
+            logger.info(
+                "forgot tasks not heard of within the task retention",
+                metadata: [
+                    "count": "\(current.forgotten)", "remaining": "\(store.table.count)",
+                    "journal_seq": "\(current.record)",
+                ])
+        }
+    }
+}
