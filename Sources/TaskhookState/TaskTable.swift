@@ -194,6 +194,11 @@ public struct TaskTable: Sendable, Equatable {
         return forgotten.count
     }
 
+    /// Whether one shard holds a task last heard of before `time` (read-only).
+    public func hasTask(lastHeardBefore time: Int64, inShard shard: Int) -> Bool {
+        tasks.shard(shard).values.contains { $0.lastHeard < time }
+    }
+
     public static var shardCount: Int { ShardedDictionary<TaskKey, TrackedTask>.shardCount }
 
     /// The shard a task's key lives in.

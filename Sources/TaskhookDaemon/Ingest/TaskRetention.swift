@@ -27,6 +27,9 @@ final class TaskRetention {
     private var sweep: (record: UInt64, cutoff: Int64, next: Int, forgotten: Int)?
     /// Shards ahead of the sweep that `prepare` swept already: the sweep passes them over.
     private var sweptAhead: Set<Int> = []
+    /// A look for any task past the retention, before a record is journaled: its cutoff and
+    /// the next shard to look at (read-only, a slice per loop iteration like the sweep).
+    private var probe: (cutoff: Int64, next: Int)?
     /// 16 of 1024 shards is about 16,000 tasks at a million: well under a millisecond.
     static let shardsPerSlice = 16
 
@@ -47,12 +50,38 @@ final class TaskRetention {
         loop.addRepeatingTimer(every: .seconds(3600), first: loop.now) { [unowned self] in self.forgetExpired() }
     }
 
-    /// Stages a `forget` record for the tasks last heard of before `now` minus the retention,
-    /// unless one is being written or swept. It costs one small record: whether any task is
-    /// that old is found out by the sweep, not by a scan here.
+    /// Looks for a task last heard of before `now` minus the retention (a slice of shards per
+    /// loop iteration) and, on finding one, stages a `forget` record for that cutoff; nothing
+    /// is journaled when no task is that old. Nothing happens while a look, a record or a
+    /// sweep is under way.
     func forgetExpired(now: Int64 = FileSystem.wallClockMilliseconds()) {
         let (cutoff, overflow) = now.subtractingReportingOverflow(retentionMilliseconds)
-        guard !overflow, staged == nil, sweep == nil else { return }
+        guard !overflow, probe == nil, staged == nil, sweep == nil else { return }
+        probe = (cutoff, 0)
+        guard let loop else {
+            while probe != nil { look(now: now) }  // no loop (tests): the whole look now
+            return
+        }
+        scheduleLook(on: loop, now: now)
+    }
+
+    private func scheduleLook(on loop: EventLoop, now: Int64) {
+        loop.schedule(at: loop.now + .microseconds(1)) { [unowned self] in
+            self.look(now: now)
+            if self.probe != nil, let loop = self.loop { self.scheduleLook(on: loop, now: now) }
+        }
+    }
+
+    private func look(now: Int64) {
+        guard let (cutoff, first) = probe else { return }
+        let end = min(first + Self.shardsPerSlice, TaskTable.shardCount)
+        let found = (first..<end).contains { store.table.hasTask(lastHeardBefore: cutoff, inShard: $0) }
+        guard found || end == TaskTable.shardCount else {
+            probe = (cutoff, end)
+            return
+        }
+        probe = nil
+        guard found else { return }
         let ticket = writer.stage(kind: .forget, time: now, body: JournalReplay.forgetBody(lastHeardBefore: cutoff))
         staged = (ticket, cutoff)
     }
