@@ -107,6 +107,9 @@ final class HTTPConnection {
         while !isClosed, let current = next ?? (queued.isEmpty ? nil : queued.removeFirst()) {
             switch current {
             case .head(let head):
+                // A new head means the previous request was answered: its body's share is free,
+                // even when that answer came later and started this request (pipelining).
+                if reservedBodyBytes > 0 { releaseBodyMemory() }
                 var decision = handler.decide(head, connection: info)
                 if case .readBody = decision {
                     let size = server.bodyReservation(for: head)

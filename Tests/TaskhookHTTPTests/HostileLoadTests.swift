@@ -95,4 +95,20 @@ import Testing
             "POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n\r\n" + String(repeating: "y", count: 600))
         #expect(try third.readResponse(timeout: .seconds(2)).status == 200)
     }
+
+    @Test func pipelinedBodiesAnsweredLaterGiveTheirMemoryBack() throws {
+        let harness = try server(names: ["public"], budgets: [:], maxBufferedBodyBytes: 1000)
+        defer { harness.stop() }
+        // Each answer goes out after the handler returns, and it is what starts the next
+        // pipelined request: its body's share must replace the previous one's, not add to it.
+        let body = String(repeating: "p", count: 300)
+        let client = try TestClient(harness.address)
+        try client.send(
+            String(repeating: "POST /later?ms=5 HTTP/1.1\r\nHost: x\r\nContent-Length: 300\r\n\r\n" + body, count: 4))
+        for _ in 0..<4 { #expect(try client.readResponse(timeout: .seconds(2)).status == 200) }
+        let large = try TestClient(harness.address)
+        try large.send(
+            "POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n" + String(repeating: "y", count: 900))
+        #expect(try large.readResponse(timeout: .seconds(2)).status == 200)
+    }
 }
