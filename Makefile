@@ -48,7 +48,8 @@ fuzz: deps
 fuzz-ci: deps
 	bash fuzz/run.sh 30 parser journal normalizer
 
-# wrk against taskhookd and nginx in the same run (ratio), then durable ingest and replay.
+# wrk against taskhookd and nginx in the same run (ratio), then the journal (durable ingest,
+# replay), signed ingest against nginx and adnanh/webhook, and 10,000 long-poll waiters.
 bench: deps
 	bash bench/run.sh
 	BENCH_SKIP_BUILD=1 bash bench/journal.sh

@@ -17,7 +17,6 @@ public final class SimulatorServer: HTTPHandler {
     var simulation: ProviderSimulation
     let signingKeys: [String: SigningKey]
     let log: @Sendable (JSON) -> Void
-    var sentCallbacks = 0
 
     public init(
         loop: EventLoop, simulation: ProviderSimulation, signingKeys: [String: SigningKey],

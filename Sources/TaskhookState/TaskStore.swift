@@ -61,12 +61,6 @@ public final class TaskStore {
     /// Notes a durable record that carried no event (an unparsed callback, a checkpoint).
     public func advance(to sequence: UInt64) { table.advance(to: sequence) }
 
-    /// Forgets the tasks last heard of before `time` (Unix milliseconds); returns how many.
-    @discardableResult
-    public func forgetTasks(lastHeardBefore time: Int64) -> Int {
-        table.forgetTasks(lastHeardBefore: time)
-    }
-
     /// `forgetTasks` over one of the table's shards, for a sweep in slices.
     @discardableResult
     public func forgetTasks(lastHeardBefore time: Int64, inShard shard: Int, recordedBefore sequence: UInt64 = .max)

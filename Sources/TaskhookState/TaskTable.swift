@@ -205,7 +205,8 @@ public struct TaskTable: Sendable, Equatable {
     public static func shard(of key: TaskKey) -> Int { ShardedDictionary<TaskKey, TrackedTask>.shard(of: key) }
 
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
+    /// `ShardedDictionary.reserveCapacity` adds them to the tasks already there.
     public mutating func reserveCapacity(_ count: Int) {
-        tasks.reserveCapacity(tasks.count + count)
+        tasks.reserveCapacity(count)
     }
 }

@@ -15,7 +15,7 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Run a local provider simulator speaking every seed endpoint's API.",
         discussion: """
-            Point taskhook submit and reconcile at it with --base-url. It accepts the API keys found in \
+            Point taskhook submit at it with --base-url. It accepts the API keys found in \
             --key-dir, $CREDENTIALS_DIRECTORY or the environment (FREEPIK_API_KEY, …), "simulator" for any \
             not found. Freepik callbacks are signed with freepik-webhook-secret (default \
             "simulator-webhook-secret"), fal's with the private JWK fal-private-jwk (default: a new key); the \

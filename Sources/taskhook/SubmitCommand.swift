@@ -18,7 +18,7 @@ struct SubmitCommand: AsyncParsableCommand {
             and nothing is sent.
 
             The callback URL is --public-url plus --route (default /hooks/<provider>); the aggregator has no \
-            webhook field, so its tasks are only polled (taskhook reconcile). API keys (freepik-api-key, \
+            webhook field, so its tasks can only be polled (no reconciler yet: --wait cannot end for them). API keys (freepik-api-key, \
             fal-key, aggregator-api-key, kling-access-key + kling-secret-key) are read from --key-dir, \
             $CREDENTIALS_DIRECTORY or the environment (FREEPIK_API_KEY, …), never from a flag's value.
 
@@ -109,6 +109,7 @@ struct SubmitCommand: AsyncParsableCommand {
         if let timeout { arguments += ["--timeout", timeout] }
         if let socket = connection.socket { arguments += ["--socket", socket] }
         if let url = connection.url { arguments += ["--url", url] }
+        if let token = connection.token { arguments += ["--token", token] }
         do {
             let command = try WaitCommand.parse(arguments)
             try command.run()

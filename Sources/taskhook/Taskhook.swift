@@ -5,8 +5,8 @@ struct Taskhook: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "taskhook",
         abstract:
-            "taskhook from the command line: wait for tasks, look at them, send a signed test callback, fetch keys, "
-            + "read the journal.",
+            "taskhook from the command line: start tasks (or simulate a provider), wait for them, look at them, "
+            + "send a signed test callback, fetch keys, read the journal.",
         subcommands: [
             SubmitCommand.self, SimulateCommand.self, WaitCommand.self, StatusCommand.self, TasksCommand.self,
             EventsCommand.self, SendTest.self,

@@ -134,6 +134,22 @@ import Testing
                     note: nil))
     }
 
+    @Test func aCompletedFalAnswerWithNowhereToFetchTheResultIsUnreadableNotRetried() throws {
+        let task = SubmittedTask(taskID: "R2", statusURL: "http://q/status", resultURL: nil)
+        let completed = Array(#"{"status":"COMPLETED"}"#.utf8)
+        do {
+            _ = try SeedEndpoint.falKlingV25TurboPro.readStatusAnswer(status: 200, body: completed, task: task)
+            Issue.record("a COMPLETED answer without a response_url was accepted")
+        } catch {
+            #expect(!error.isTransient)
+            #expect("\(error)".contains("response_url"), "\(error)")
+        }
+        #expect(
+            try SeedEndpoint.falKlingV25TurboPro.readStatusAnswer(
+                status: 200, body: Array(#"{"status":"COMPLETED","response_url":"http://q/r2"}"#.utf8), task: task)
+                == .fetchResult("http://q/r2"))
+    }
+
     @Test func falIsPendingUntilCompletedThenItsResultBecomesAnOKCallbackBody() throws {
         let task = SubmittedTask(taskID: "R1", statusURL: "http://q/status", resultURL: "http://q/result")
         let endpoint = SeedEndpoint.falKlingV25TurboPro

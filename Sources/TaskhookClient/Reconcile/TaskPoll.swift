@@ -14,11 +14,11 @@ public enum TaskPoll {
         /// What the schedule needs to know of it.
         public var scheduleOutcome: PollSchedule.Outcome {
             switch self {
-            case .observed, .failed(.refused), .failed(.unreadableAnswer), .failed(.usage), .failed(.invalidRequest):
-                .finished
+            case .observed: .finished
             case .running: .running
+            case .failed(let error) where !error.isTransient: .finished
             case .failed(.unavailable(_, let retryAfter)): .failed(retryAfter: retryAfter)
-            case .failed(.unreachable): .failed(retryAfter: nil)
+            case .failed: .failed(retryAfter: nil)
             }
         }
     }

@@ -50,7 +50,8 @@ public struct TrustedProxies: Sendable, Equatable {
 
     /// Whether `peer` is one of the trusted proxies.
     func contains(_ peer: SocketAddress?) -> Bool {
-        switch peer {
+        guard !entries.isEmpty else { return false }  // the default: no parsing per callback
+        return switch peer {
         case .unix: entries.contains(.unixSockets)
         case .ipv4(let text, _), .ipv6(let text, _): IPAddress(parsing: text).map(contains) ?? false
         case nil: false

@@ -4,7 +4,7 @@ import TaskhookCore
 /// Freepik's Kling image-to-video callbacks: Standard Webhooks headers and HMAC-SHA256 `v1` entries,
 /// with a key derivation of its own (`key-mode`); the body is the GET-status answer without its
 /// `data` wrapper, `{"task_id", "status", "generated": [url…]}`.
-public struct FreepikProfile: ProviderProfile, Equatable {
+public struct FreepikProfile: StandardWebhooksSender, Equatable {
     public typealias KeyMode = FreepikVerifier.KeyMode
 
     public static let name = "freepik"
@@ -56,10 +56,6 @@ public struct FreepikProfile: ProviderProfile, Equatable {
             throw ProviderConfigurationError("secret: \(error.reason)")
         }
     }
-
-    public func deliveryID(of callback: Callback) -> String? { StandardWebhooksScheme.deliveryID(of: callback) }
-
-    public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
 
     public var statusWords: StatusWords { Self.statusWords }
 

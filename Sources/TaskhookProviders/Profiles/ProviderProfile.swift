@@ -122,3 +122,13 @@ public protocol KeyLoader {
             @escaping @Sendable ([UInt8]) throws(ProviderConfigurationError) -> (any SignatureVerifier, keyCount: Int)
     ) throws(ProviderConfigurationError) -> any SignatureVerifier
 }
+
+/// A provider that signs the Standard Webhooks way (`webhook-id`, `webhook-timestamp`,
+/// `webhook-signature`): its delivery id and the headers it keeps come from the scheme.
+public protocol StandardWebhooksSender: ProviderProfile {}
+
+extension StandardWebhooksSender {
+    public func deliveryID(of callback: Callback) -> String? { StandardWebhooksScheme.deliveryID(of: callback) }
+
+    public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
+}

@@ -3,7 +3,7 @@ import TaskhookCore
 
 /// Replicate's prediction callbacks: Standard Webhooks HMAC-SHA256, and the prediction object
 /// `{"id", "status", "output", "error", …}` as the body.
-public struct ReplicateProfile: ProviderProfile, Equatable {
+public struct ReplicateProfile: StandardWebhooksSender, Equatable {
     public static let name = "replicate"
     public static let settingKeys = ["secret", "secrets"]
     public static let authentication = Authentication.keys("secret")
@@ -53,10 +53,6 @@ public struct ReplicateProfile: ProviderProfile, Equatable {
             throw ProviderConfigurationError("secret: \(error.reason)")
         }
     }
-
-    public func deliveryID(of callback: Callback) -> String? { StandardWebhooksScheme.deliveryID(of: callback) }
-
-    public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
 
     public var statusWords: StatusWords { Self.statusWords }
 

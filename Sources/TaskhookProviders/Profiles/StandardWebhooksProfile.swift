@@ -4,7 +4,7 @@ import TaskhookCore
 /// Any other Standard Webhooks sender: v1 (HMAC-SHA256) and v1a (Ed25519) signatures, and a body
 /// whose task id, status, results and error are found by JSON pointers, its status words mapped by
 /// the route (`status-map`).
-public struct StandardWebhooksProfile: ProviderProfile, Equatable {
+public struct StandardWebhooksProfile: StandardWebhooksSender, Equatable {
     public static let name = "standard-webhooks"
     public static let settingKeys = [
         "secret", "secrets", "public-key", "public-keys", "name", "task-id", "status", "results", "error",
@@ -114,10 +114,6 @@ public struct StandardWebhooksProfile: ProviderProfile, Equatable {
         }
         return parsed.isEmpty ? nil : StandardWebhooksVerifier(keys: parsed, toleranceSeconds: toleranceSeconds)
     }
-
-    public func deliveryID(of callback: Callback) -> String? { StandardWebhooksScheme.deliveryID(of: callback) }
-
-    public func keepsOwnHeader(_ name: String) -> Bool { StandardWebhooksScheme.isSchemeHeader(name) }
 
     /// The route's map, its words in alphabetical order.
     public var statusWords: StatusWords {

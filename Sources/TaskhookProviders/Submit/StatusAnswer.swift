@@ -36,7 +36,10 @@ extension SeedEndpoint {
                 throw .unreadableAnswer("no status in \(Self.excerpt(body))")
             }
             guard word == "COMPLETED" else { return .pending(word) }
-            return .fetchResult(task.resultURL ?? (answer["response_url"]?.string ?? ""))
+            guard let url = task.resultURL ?? answer["response_url"]?.string, !url.isEmpty else {
+                throw .unreadableAnswer("COMPLETED without a response_url in \(Self.excerpt(body))")
+            }
+            return .fetchResult(url)
         }
     }
 
