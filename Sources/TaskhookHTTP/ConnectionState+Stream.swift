@@ -10,7 +10,9 @@ extension ConnectionState {
         current = nil
         if pendingOutputCount == 0 { lastWriteProgress = now }
         answeredStatuses.append(head.status.code)
-        ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date(), into: &output)
+        output.write {
+            ResponseWriter.serializeStreamHead(head, requestVersion: request.version, date: date(), into: &$0)
+        }
         // HEAD gets the head alone: a stream would be a body, which HEAD must not have.
         guard request.method != "HEAD" else {
             phase = .closing

@@ -47,8 +47,7 @@ public struct ConnectionState {
     var current: RequestHead?
     private var input: [UInt8] = []
     private var inputStart = 0
-    var output: [UInt8] = []
-    private var outputStart = 0
+    var output = OutputBuffer()
     private var body: [UInt8] = []
     var lastWriteProgress: Instant
     /// The Date header's value now (the shell's wall clock; tests pass a fixed one).
@@ -73,10 +72,10 @@ public struct ConnectionState {
 
     // MARK: What the shell asks
 
-    public var pendingOutputCount: Int { output.count - outputStart }
+    public var pendingOutputCount: Int { output.count }
 
     public func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try output.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[outputStart...])) }
+        try output.withUnsafeBytes(body)
     }
 
     /// Whether the shell should watch the socket for input.
@@ -223,15 +222,8 @@ public struct ConnectionState {
     public mutating func wrote(_ count: Int, now: Instant) -> Event? {
         guard count > 0 else { return nil }
         let wasBlocked = pendingOutputCount >= limits.maxPendingOutputBytes
-        outputStart += count
+        output.removeFirst(count)
         lastWriteProgress = now
-        if outputStart == output.count {
-            output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
-            outputStart = 0
-        } else if outputStart > 64 * 1024 {
-            output.removeFirst(outputStart)
-            outputStart = 0
-        }
         return wasBlocked ? process(now: now) : nil
     }
 
@@ -375,9 +367,11 @@ public struct ConnectionState {
         answeredStatuses.append(response.status.code)
         // The write timeout counts from when output starts waiting, not from the last write.
         if pendingOutputCount == 0 { lastWriteProgress = now }
-        ResponseWriter.serialize(
-            response, keepAlive: keepAlive, requestVersion: head?.version ?? .http11,
-            omitBody: head?.method == "HEAD", date: date(), into: &output)
+        output.write {
+            ResponseWriter.serialize(
+                response, keepAlive: keepAlive, requestVersion: head?.version ?? .http11,
+                omitBody: head?.method == "HEAD", date: date(), into: &$0)
+        }
     }
 
     static func seconds(_ d: Duration) -> String {
