@@ -21,6 +21,8 @@ final class HTTPConnection {
     private var reservedBodyBytes = 0
     /// The idle-since the server was last told of, so it hears of each idle spell once.
     private var announcedIdleSince: Instant?
+    /// A stream's producer waiting for fewer unsent bytes than `below` (`Responder.whenDrained`).
+    private var drainWaiter: (below: Int, ready: () -> Void)?
 
     init(
         id: Int, socket: StreamSocket, info: ConnectionInfo, server: HTTPServer, handler: HTTPHandler,
@@ -163,6 +165,12 @@ final class HTTPConnection {
         return true
     }
 
+    func whenDrained(below bytes: Int, _ ready: @escaping () -> Void) {
+        guard !isClosed, state.isStreaming else { return }
+        drainWaiter = (bytes, ready)
+        sync()
+    }
+
     func endStream() {
         guard !isClosed else { return }
         responder = nil
@@ -225,6 +233,11 @@ final class HTTPConnection {
             }
         }
         if let timer { server.loop.setTimer(timer, deadline: state.deadline) }
+        if let waiter = drainWaiter, state.pendingOutputCount < waiter.below {
+            drainWaiter = nil
+            // Later, not now: `sync` runs within `send`, and the producer would re-enter itself.
+            server.loop.schedule(at: server.loop.now) { waiter.ready() }
+        }
     }
 
     /// Since when the connection has had nothing to do (nil: it is busy).
@@ -238,6 +251,7 @@ final class HTTPConnection {
     func close() {
         guard !isClosed else { return }
         isClosed = true
+        drainWaiter = nil
         releaseBodyMemory()
         if let registration { server.loop.deregister(registration) }
         if let timer { server.loop.removeTimer(timer) }

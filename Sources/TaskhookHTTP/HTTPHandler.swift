@@ -44,6 +44,11 @@ public protocol Responder: AnyObject {
     @discardableResult func send(_ bytes: [UInt8]) -> Bool
     /// Ends a streamed answer.
     func finish()
+    /// Calls `ready` once, later on the loop, when fewer than `bytes` of a streamed answer wait
+    /// for the client: the producer of a long stream sends its next piece from there instead of
+    /// queueing all of it at once. Never called from within `send`; dropped if the connection
+    /// ends first (`onDisconnect` tells of that). A later call replaces an earlier one.
+    func whenDrained(below bytes: Int, _ ready: @escaping () -> Void)
 }
 
 /// The responder of a request read from a connection.
@@ -77,6 +82,11 @@ final class ConnectionResponder: Responder {
     }
 
     var pendingBytes: Int { connection?.pendingOutputCount ?? 0 }
+
+    func whenDrained(below bytes: Int, _ ready: @escaping () -> Void) {
+        guard isStreaming, !isAnswered, let connection else { return }
+        connection.whenDrained(below: bytes, ready)
+    }
 
     func finish() {
         guard isStreaming, !isAnswered else { return }

@@ -70,6 +70,31 @@ import Testing
         #expect(Instant.now() - started > Duration.milliseconds(100))
     }
 
+    /// A long stream's producer sends a piece each time its client has taken most of the last
+    /// (`whenDrained`), so a client that stops reading holds the server to a few pieces, and
+    /// others are answered meanwhile; once it reads again, it gets every piece in order.
+    @Test func aStreamIsProducedAsItsClientDrainsItWhileOthersAreServed() throws {
+        let mostPending = Locked(0)
+        let server = try ServerHarness {
+            TestRoutes(loop: $0, disconnects: Locked(0), mostStreamPending: mostPending)
+        }
+        defer { server.stop() }
+        let reader = try TestClient(server.address)
+        try reader.send("GET /stream?pieces=600 HTTP/1.1\r\nHost: x\r\n\r\n")
+        // 9.6 MiB is more than the loopback socket buffers hold: the producer must wait.
+        usleep(200_000)
+        let other = try TestClient(server.address)
+        try other.send("GET /now HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try other.readResponse(timeout: .seconds(2)).text == "/now \n")
+        let (text, end) = reader.readToEnd(timeout: .seconds(30))
+        #expect(end == .orderly)
+        let body = text.split(separator: "\r\n\r\n", maxSplits: 1).last.map(String.init) ?? ""
+        let labels = body.split(separator: "\n").filter { $0.hasPrefix("piece ") }
+        #expect(labels.map(String.init) == (0..<600).map { "piece \($0)" })
+        #expect(body.utf8.count == 600 * 16 * 1024)
+        #expect(mostPending.value < 48 * 1024)
+    }
+
     @Test func aClientThatHalfClosesWhileItWaitsDoesNotSpinTheLoop() throws {
         let server = try harness()
         defer { server.stop() }

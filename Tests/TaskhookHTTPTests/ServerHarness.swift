@@ -56,14 +56,18 @@ final class ServerHarness: @unchecked Sendable {
 }
 
 /// A handler for server tests: `/hold` is never answered (until the client goes away),
-/// `/later?ms=N` is answered N ms later from a timer, anything else at once with the path.
+/// `/later?ms=N` is answered N ms later from a timer, `/stream?pieces=N` streams N pieces of
+/// 16 KiB, each once fewer than 32 KiB wait for the client, anything else at once with the path.
 final class TestRoutes: HTTPHandler {
     let loop: EventLoop
     let disconnects: Locked<Int>
+    /// The most bytes a `/stream` answer ever had waiting for its client.
+    let mostStreamPending: Locked<Int>
 
-    init(loop: EventLoop, disconnects: Locked<Int>) {
+    init(loop: EventLoop, disconnects: Locked<Int>, mostStreamPending: Locked<Int> = Locked(0)) {
         self.loop = loop
         self.disconnects = disconnects
+        self.mostStreamPending = mostStreamPending
     }
 
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
@@ -75,11 +79,35 @@ final class TestRoutes: HTTPHandler {
         case "/hold":
             let disconnects = self.disconnects
             responder.onDisconnect = { disconnects.withLock { $0 += 1 } }
+        case "/stream":
+            stream(pieces: Int(request.head.query?.split(separator: "=").last ?? "0") ?? 0, to: responder)
         case "/later":
             let ms = Int64(request.head.query?.split(separator: "=").last ?? "0") ?? 0
             loop.schedule(at: loop.now + .milliseconds(ms)) { responder.respond(.text(.ok, "later")) }
         default:
             responder.respond(.text(.ok, request.head.path + " " + String(decoding: request.body, as: UTF8.self)))
         }
+    }
+
+    /// Piece `index` of a `/stream` answer: its number, then dots to 16 KiB.
+    static func piece(_ index: Int) -> [UInt8] {
+        let label = Array("piece \(index)\n".utf8)
+        return label + [UInt8](repeating: UInt8(ascii: "."), count: 16 * 1024 - label.count - 1) + [10]
+    }
+
+    private func stream(pieces: Int, to responder: any Responder) {
+        responder.startStream(Response(status: .ok))
+        var sent = 0
+        let mostPending = mostStreamPending
+        func produce() {
+            while sent < pieces, responder.pendingBytes < 32 * 1024 {
+                responder.send(Self.piece(sent))
+                sent += 1
+                mostPending.withLock { $0 = max($0, responder.pendingBytes) }
+            }
+            guard sent < pieces else { return responder.finish() }
+            responder.whenDrained(below: 32 * 1024) { produce() }
+        }
+        produce()
     }
 }

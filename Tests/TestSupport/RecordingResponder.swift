@@ -13,9 +13,14 @@ public final class RecordingResponder: Responder {
     public var onInputClosed: (() -> Void)?
     /// What `pendingBytes` reports: a test sets it to play a slow reader.
     public var pendingBytes = 0
+    /// Whether what is sent waits (counts in `pendingBytes`) until `drain()`, as for a client
+    /// that reads only when the test says so.
+    public var holdsSentBytes = false
     /// Whether `send` still reaches the client.
     public var reachable = true
     public var onAnswer: ((Response) -> Void)?
+    /// What `whenDrained` was last given; `drain()` plays the client taking what waits.
+    public private(set) var drainWaiter: (below: Int, ready: () -> Void)?
 
     public init() {}
 
@@ -36,6 +41,7 @@ public final class RecordingResponder: Responder {
     public func send(_ bytes: [UInt8]) -> Bool {
         guard streamHead != nil, !finished, reachable else { return false }
         chunks.append(bytes)
+        if holdsSentBytes { pendingBytes += bytes.count }
         return true
     }
 
@@ -44,6 +50,20 @@ public final class RecordingResponder: Responder {
         finished = true
         onDisconnect = nil
         onInputClosed = nil
+    }
+
+    public func whenDrained(below bytes: Int, _ ready: @escaping () -> Void) {
+        guard streamHead != nil, !finished else { return }
+        drainWaiter = (bytes, ready)
+    }
+
+    /// The client takes everything sent so far: nothing is pending, and a producer waiting for
+    /// that is told.
+    public func drain() {
+        pendingBytes = 0
+        let waiter = drainWaiter
+        drainWaiter = nil
+        waiter?.ready()
     }
 
     /// The client goes away before its answer.
