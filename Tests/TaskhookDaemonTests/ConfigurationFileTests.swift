@@ -200,6 +200,12 @@ import Testing
         #expect(configured.control.admin?.listen == .ipv4(address: "127.0.0.1", port: 8081))
     }
 
+    @Test func eventStreamsAreCappedAt256UnlessConfigured() throws {
+        #expect(try parse("").control.maxEventStreams == 256)
+        #expect(try parse("limits: {max-event-streams: 3}\n").control.maxEventStreams == 3)
+        #expect(error("limits: {max-event-streams: 0}\n")?.path == "limits.max-event-streams")
+    }
+
     @Test func anAdminListenerWithoutAnAddressWaitsForTheSocketSystemdPasses() throws {
         let configuration = try parse("control:\n  admin: {token: {credential: admin-token}}\n")
         #expect(configuration.control.admin?.listen == nil)

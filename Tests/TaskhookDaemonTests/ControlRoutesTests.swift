@@ -16,10 +16,11 @@ final class ControlHarness {
     let routes: ControlRoutes
     private(set) var sequence: UInt64 = 0
 
-    init(maxWaiters: Int = 10) throws {
+    init(maxWaiters: Int = 10, maxEventStreams: Int = 256, maxBacklogBytes: Int = 1 << 20) throws {
         loop = try EventLoop()
         store = TaskStore(maxWaiters: maxWaiters)
-        events = EventStream(store: store, loop: loop)
+        events = EventStream(
+            store: store, loop: loop, maxBacklogBytes: maxBacklogBytes, maxSubscribers: maxEventStreams)
         routes = ControlRoutes(store: store, loop: loop, events: events) { Array("metrics\n".utf8) }
     }
 

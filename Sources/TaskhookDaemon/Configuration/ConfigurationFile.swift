@@ -144,6 +144,7 @@ extension DaemonConfiguration {
         if let v = map["write-timeout"] { configuration.server.limits.writeTimeout = try v.requireDuration() }
         if let v = map["drain-timeout"] { configuration.drainTimeout = try v.requireDuration() }
         if let v = map["max-waiters"] { configuration.control.maxWaiters = try v.requireInt(min: 1) }
+        if let v = map["max-event-streams"] { configuration.control.maxEventStreams = try v.requireInt(min: 1) }
         if let v = map["max-buffered-bodies"] {
             configuration.server.maxBufferedBodyBytes = try v.requireSize()
             guard UInt64(configuration.server.maxBufferedBodyBytes) >= configuration.server.limits.maxBodyBytes else {

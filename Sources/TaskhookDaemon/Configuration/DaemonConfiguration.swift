@@ -54,6 +54,8 @@ public struct ControlConfiguration: Sendable, Equatable {
     /// Created with this mode (group access for the jobs' group).
     public var socketMode: UInt32 = 0o660
     public var maxWaiters = 65536
+    /// `GET /v1/events` streams open at once (`limits.max-event-streams`); 503 beyond.
+    public var maxEventStreams = 256
     /// The control socket's own connection budget; nil: sized for waiters (`maxWaiters` plus
     /// room for status, listing and event requests), since each waiting job holds a connection.
     public var maxConnections: Int?

@@ -7,29 +7,52 @@ import TaskhookState
 /// the journal sequence of the delivery that made the change, so a client resumes exactly where
 /// it stopped with `Last-Event-ID` (or `?since=N`); `?task=ID` narrows the stream to one task;
 /// `?follow=false` sends what is stored and ends.
-/// Comments keep idle connections alive. A subscriber that stops reading is dropped once
-/// `maxBacklogBytes` of events wait for it; it can resume from its last id.
+///
+/// What happened before the stream began (the backlog: `since=0`, the CLI's default, is every
+/// report the table keeps) is paged from the task table's reports (`ReportBacklog`), a bounded
+/// step at a time between the loop's other work, and a page only once the client has taken most
+/// of the one before: never built whole on the loop, nor queued whole for a client that reads
+/// slowly. Live changes that come meanwhile wait behind it (or, too many, are found by another
+/// backlog after it). The table, not the journal, is the source: it holds every kind of report
+/// (callbacks and whatever else applies events) already decoded and in memory, the journal's
+/// retention may have dropped segments whose tasks the table still keeps, and reading segments
+/// would put disk reads on the loop.
+///
+/// At most `maxSubscribers` streams are open (503 with Retry-After beyond). Comments keep idle
+/// connections alive. A live subscriber that stops reading is dropped once `maxBacklogBytes` of
+/// events wait for it; it can resume from its last id.
 final class EventStream {
-    private struct Subscriber {
-        let responder: any Responder
-        let task: String?
-    }
-
     private let loop: EventLoop
     private let store: TaskStore
-    private var subscribers: [Int: Subscriber] = [:]
+    private var subscribers: [Int: EventSubscriber] = [:]
+    /// Streams still sending their backlog, oldest first; the first `concurrentBacklogs` are paged.
+    private var backlogs: [Int] = []
     private var nextID = 0
     private var heartbeat: EventLoop.TimerID?
+    private var pager: EventLoop.TimerID?
     let heartbeatInterval: Duration
     let maxBacklogBytes: Int
+    let maxSubscribers: Int
+
+    /// A page is sent once fewer bytes than this wait for the client.
+    static let pageBytes = 64 * 1024
+    static let pageEvents = 256
+    /// Tasks one step of a backlog looks at (about a millisecond's work).
+    static let stepTasks = 4096
+    /// How long one loop iteration pages backlogs before letting other work run.
+    static let pagingSlice = Duration.milliseconds(2)
+    /// Backlogs paged at once: each holds up to a window of found reports, so memory is bounded.
+    static let concurrentBacklogs = 8
 
     init(
-        store: TaskStore, loop: EventLoop, heartbeatInterval: Duration = .seconds(15), maxBacklogBytes: Int = 1 << 20
+        store: TaskStore, loop: EventLoop, heartbeatInterval: Duration = .seconds(15), maxBacklogBytes: Int = 1 << 20,
+        maxSubscribers: Int = 256
     ) {
         self.loop = loop
         self.store = store
         self.heartbeatInterval = heartbeatInterval
         self.maxBacklogBytes = maxBacklogBytes
+        self.maxSubscribers = maxSubscribers
         store.addChangeListener { [unowned self] task, report in self.changed(task, report) }
     }
 
@@ -45,45 +68,38 @@ final class EventStream {
             }
             since = value
         }
+        guard subscribers.count < maxSubscribers else {
+            var refusal = ControlRoutes.error(
+                .serviceUnavailable, "\(maxSubscribers) event streams are open (the limit); retry later")
+            refusal.headers.append(name: "Retry-After", value: "5")
+            responder.respond(refusal)
+            return
+        }
         let task = query["task"]
-        // Everything already durable after `since`, then live events as they come.
-        var backlog = ": taskhook events\n\n"
-        for (task, delivery) in missed(after: since, task: task) { backlog += Self.message(task, delivery) }
+        let follow = !["false", "0", "no"].contains(query["follow"] ?? "")
         responder.startStream(
             Response(
                 status: .ok,
                 headers: HTTPFields([("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")]),
-                body: Array(backlog.utf8)))
-        if let follow = query["follow"], ["false", "0", "no"].contains(follow) {
-            responder.finish()  // what is stored, then the end: for a reader that does not follow
-            return
-        }
+                body: Array(": taskhook events\n\n".utf8)))
         nextID += 1
         let id = nextID
-        subscribers[id] = Subscriber(responder: responder, task: task)
-        responder.onDisconnect = { [unowned self] in self.subscribers[id] = nil }
-        responder.onInputClosed = { [unowned self] in
-            self.subscribers.removeValue(forKey: id)?.responder.finish()
-        }
+        let subscriber = EventSubscriber(responder: responder, task: task, follow: follow)
+        subscribers[id] = subscriber
+        responder.onDisconnect = { [unowned self] in self.remove(id) }
+        responder.onInputClosed = { [unowned self] in self.remove(id)?.responder.finish() }
         // The first subscriber starts the keep-alives; `beat` keeps them going while anyone
         // listens. Re-arming on every subscribe would push the next comment back each time, and
         // a steady trickle of new subscribers would starve the idle ones of keep-alives.
         if subscribers.count == 1 { armHeartbeat() }
-    }
 
-    /// The applied deliveries after `sequence`, in journal order.
-    private func missed(after sequence: UInt64, task: String?) -> [(TrackedTask, TrackedTask.Report)] {
         let table = store.table
-        // Nothing after the newest record: a reader resuming at the head costs no scan.
-        guard sequence < table.lastSequence else { return [] }
-        let tasks = task.map { Self.named($0, in: table) } ?? Array(table.tasks.values)
-        var found: [(TrackedTask, TrackedTask.Report)] = []
-        for task in tasks {
-            for delivery in task.reports where delivery.applied && delivery.sequence > sequence {
-                found.append((task, delivery))
-            }
-        }
-        return found.sorted { $0.1.sequence < $1.1.sequence }
+        let keys = task.map { Self.named($0, in: table).map(\.key) }
+        subscriber.backlog = ReportBacklog(after: since, through: table.lastSequence, keys: keys)
+        backlogs.append(id)
+        // A first step at once: a small backlog is sent (and a `follow=false` stream ended) now.
+        page(id, subscriber)
+        if subscribers[id] != nil, subscriber.backlog != nil { armPager() }
     }
 
     /// The tasks `?task=` names: `provider:id`, or every task with a bare id.
@@ -91,6 +107,85 @@ final class EventStream {
         if let key = TaskKey(qualified: reference), let task = table[key] { return [task] }
         return table.tasks(withID: reference)
     }
+
+    @discardableResult
+    private func remove(_ id: Int) -> EventSubscriber? {
+        guard let subscriber = subscribers.removeValue(forKey: id) else { return nil }
+        backlogs.removeAll { $0 == id }
+        return subscriber
+    }
+
+    // MARK: Backlogs
+
+    private func armPager() {
+        if pager == nil { pager = loop.addTimer { [unowned self] in self.pageBacklogs() } }
+        // Just after now, not now: the loop's timer pass would run it again at once, never
+        // letting the loop see its sockets in between.
+        loop.setTimer(pager!, deadline: loop.now + .nanoseconds(1))
+    }
+
+    /// Pages the oldest backlogs in turn for a slice of time, then lets the loop go on.
+    private func pageBacklogs() {
+        let started = Instant.now()
+        var paged = true
+        while paged, Instant.now() - started < Self.pagingSlice {
+            paged = false
+            for id in backlogs.prefix(Self.concurrentBacklogs) {
+                guard let subscriber = subscribers[id], !subscriber.waitingForDrain else { continue }
+                page(id, subscriber)
+                paged = true
+            }
+        }
+        let ready = backlogs.prefix(Self.concurrentBacklogs).contains { subscribers[$0]?.waitingForDrain == false }
+        if ready { armPager() }
+    }
+
+    /// One step of a subscriber's backlog, once its client has taken most of the last page.
+    private func page(_ id: Int, _ subscriber: EventSubscriber) {
+        guard var backlog = subscriber.backlog else { return }
+        let responder = subscriber.responder
+        if responder.pendingBytes >= Self.pageBytes {
+            subscriber.waitingForDrain = true
+            responder.whenDrained(below: Self.pageBytes) { [weak self] in
+                guard let self, let subscriber = self.subscribers[id] else { return }
+                subscriber.waitingForDrain = false
+                self.armPager()
+            }
+            return
+        }
+        subscriber.backlog = nil  // moved out, so the step changes it in place
+        let entries = backlog.step(store.table, taskBudget: Self.stepTasks, limit: Self.pageEvents)
+        if !entries.isEmpty {
+            var bytes: [UInt8] = []
+            for (task, report) in entries { bytes += Self.message(task, report).utf8 }
+            guard responder.send(bytes) else {
+                remove(id)
+                return
+            }
+        }
+        guard backlog.isFinished else {
+            subscriber.backlog = backlog
+            return
+        }
+        backlogs.removeAll { $0 == id }
+        if subscriber.heldOverflowed {
+            // More changed meanwhile than was worth holding: they are the next backlog.
+            subscriber.held = []
+            subscriber.heldOverflowed = false
+            subscriber.backlog = ReportBacklog(
+                after: backlog.through, through: store.table.lastSequence, keys: backlog.keys)
+            backlogs.append(id)
+        } else if !subscriber.follow {
+            remove(id)
+            responder.finish()  // what is stored, then the end: for a reader that does not follow
+        } else if !subscriber.held.isEmpty {
+            let held = subscriber.held
+            subscriber.held = []
+            send(held, to: id, subscriber)
+        }
+    }
+
+    // MARK: Live changes
 
     /// A durable report changed a task.
     private func changed(_ task: TrackedTask, _ report: TrackedTask.Report) {
@@ -100,14 +195,24 @@ final class EventStream {
         where subscriber.task == nil || subscriber.task == task.id
             || subscriber.task == task.key.description
         {
-            send(bytes, to: id, subscriber)
+            guard subscriber.backlog != nil else {
+                send(bytes, to: id, subscriber)
+                continue
+            }
+            // After its backlog, in order; a stream that does not follow wants none of it.
+            guard subscriber.follow, !subscriber.heldOverflowed else { continue }
+            subscriber.held += bytes
+            if subscriber.held.count > maxBacklogBytes {
+                subscriber.held = []
+                subscriber.heldOverflowed = true
+            }
         }
     }
 
-    private func send(_ bytes: [UInt8], to id: Int, _ subscriber: Subscriber) {
+    private func send(_ bytes: [UInt8], to id: Int, _ subscriber: EventSubscriber) {
         guard subscriber.responder.pendingBytes < maxBacklogBytes, subscriber.responder.send(bytes) else {
             // Too far behind (or gone): let it go; it can resume from the last id it saw.
-            subscribers[id] = nil
+            remove(id)
             subscriber.responder.finish()
             return
         }
@@ -129,17 +234,6 @@ final class EventStream {
     func shutdown() {
         for subscriber in subscribers.values { subscriber.responder.finish() }
         subscribers.removeAll()
-    }
-
-    /// One event: `id` the journal sequence, `data` what the delivery made of the task.
-    static func message(_ task: TrackedTask, _ delivery: TrackedTask.Report) -> String {
-        let final = delivery.status.isTerminal
-        let data: JSON = .object([
-            ("sequence", .integer(delivery.sequence)), ("task_id", .string(task.id)),
-            ("provider", .string(task.provider)), ("status", .string(delivery.status.rawValue)),
-            ("terminal", .bool(final)), ("results", .array(final ? task.results.map { .string($0) } : [])),
-            ("error", final ? .optional(task.error) : .null), ("time", .integer(delivery.time)),
-        ])
-        return "id: \(delivery.sequence)\nevent: task\ndata: \(data.text)\n\n"
+        backlogs.removeAll()
     }
 }

@@ -96,7 +96,7 @@ public final class Daemon {
             trustedProxies: configuration.trustedProxies, logger: logger, warnings: warnings)
         let rereader = UnparsedRereader(waiting: journal.unparsed, metrics: metrics, logger: logger)
         recorder.onUnparsed = { [unowned rereader] in rereader.add($0) }
-        let events = EventStream(store: store, loop: loop)
+        let events = EventStream(store: store, loop: loop, maxSubscribers: configuration.control.maxEventStreams)
         let control = ControlRoutes(
             store: store, loop: loop, events: events,
             metricsText: { [unowned server, unowned loop, store, rereader] in

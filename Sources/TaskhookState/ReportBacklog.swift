@@ -1,0 +1,183 @@
+import TaskhookCore
+
+/// The applied reports of the task table in a range of journal sequences, in sequence order, found
+/// and handed out in bounded steps: an event stream's backlog (`since=0` asks for every report the
+/// table keeps), which must never be built whole while the event loop waits.
+///
+/// A pass looks at the table a few shards at a time, and sorts each shard's reports in the range
+/// on their own (a run); once every shard has been looked at, the runs are merged a page at a
+/// time. A pass holds at most about `window` reports: when more are in the range, it keeps the
+/// lowest sequences (`cutoff`), and a later pass takes up from there. So memory is bounded by the
+/// window and each step by its budget, whatever the size of the table.
+///
+/// Each step reads the table as it is then, not a snapshot kept between steps (which would keep
+/// a second copy of every shard changed meanwhile): a report handed out is looked up again, and
+/// one whose task was forgotten since it was found is skipped. Reports made after the backlog
+/// began have sequences beyond `through` (the table's last one then) and are not in it: they are
+/// the live part of the stream.
+public struct ReportBacklog {
+    public typealias Entry = (task: TrackedTask, report: TrackedTask.Report)
+
+    /// A report found by a pass: the task's key and the report's place in its history.
+    private struct Found {
+        var sequence: UInt64
+        var key: TaskKey
+        var index: Int
+    }
+
+    /// Everything up to here has been handed out, or is in the pass under way.
+    public private(set) var after: UInt64
+    /// The table's last sequence when the backlog began: where it ends.
+    public let through: UInt64
+    /// The tasks it is about (`?task=`); nil: every task.
+    public let keys: [TaskKey]?
+    private let window: Int
+
+    // The pass under way.
+    private var nextShard = 0
+    /// The highest sequence this pass keeps: `through`, lowered when the window overflows.
+    private var cutoff: UInt64
+    private var runs: [[Found]] = []
+    private var found = 0
+    /// Once every shard was looked at: the runs' next positions, a min-heap by sequence.
+    private var heads: [(sequence: UInt64, run: Int, position: Int)] = []
+
+    public init(after: UInt64, through: UInt64, keys: [TaskKey]? = nil, window: Int = 131_072) {
+        self.after = after
+        self.through = through
+        self.keys = keys
+        self.window = max(1, window)
+        cutoff = through
+    }
+
+    /// Nothing more to hand out.
+    public var isFinished: Bool { after >= through }
+
+    private var isGathered: Bool { nextShard >= (keys == nil ? TaskTable.shardCount : 1) }
+
+    /// One bounded step against `table`: looks at up to about `taskBudget` tasks (whole shards, at
+    /// least one) and, once the pass has looked at all of them, hands out up to `limit` reports.
+    public mutating func step(_ table: TaskTable, taskBudget: Int, limit: Int) -> [Entry] {
+        guard !isFinished else { return [] }
+        if !isGathered {
+            gather(table, taskBudget: taskBudget)
+            guard isGathered else { return [] }
+            heads = []
+            for (run, entries) in runs.enumerated() { push((entries[0].sequence, run, 0)) }
+        }
+        var page: [Entry] = []
+        while page.count < limit, let head = heads.first {
+            let report = runs[head.run][head.position]
+            if head.position + 1 < runs[head.run].count {
+                heads[0] = (runs[head.run][head.position + 1].sequence, head.run, head.position + 1)
+            } else {
+                heads[0] = heads[heads.count - 1]
+                heads.removeLast()
+            }
+            siftDown(0)
+            if let task = table[report.key], report.index < task.reports.count,
+                task.reports[report.index].sequence == report.sequence
+            {
+                page.append((task, task.reports[report.index]))
+            }
+        }
+        if heads.isEmpty {
+            // The pass is done: the next one starts above what it kept.
+            after = cutoff
+            cutoff = through
+            nextShard = 0
+            runs = []
+            found = 0
+        }
+        return page
+    }
+
+    private mutating func gather(_ table: TaskTable, taskBudget: Int) {
+        var looked = 0
+        if let keys {
+            var run: [Found] = []
+            for key in keys { if let task = table[key] { collect(task, into: &run) } }
+            add(run)
+            nextShard = 1
+            return
+        }
+        while nextShard < TaskTable.shardCount, looked < max(1, taskBudget) {
+            let shard = table.tasks.shard(nextShard)
+            nextShard += 1
+            looked += shard.count
+            var run: [Found] = []
+            for task in shard.values { collect(task, into: &run) }
+            add(run)
+        }
+    }
+
+    private func collect(_ task: TrackedTask, into run: inout [Found]) {
+        for (index, report) in task.reports.enumerated()
+        where report.applied && report.sequence > after && report.sequence <= cutoff {
+            run.append(Found(sequence: report.sequence, key: task.key, index: index))
+        }
+    }
+
+    private mutating func add(_ run: [Found]) {
+        guard !run.isEmpty else { return }
+        runs.append(run.sorted { $0.sequence < $1.sequence })
+        found += run.count
+        if found > 2 * window { keepLowest() }
+    }
+
+    /// Lowers the cutoff to the lowest sequence below which at least `window` reports were found,
+    /// and drops the rest: each run is sorted, so how many lie at or below a sequence is a binary
+    /// search per run, and the cutoff a binary search over sequences.
+    private mutating func keepLowest() {
+        func count(through sequence: UInt64) -> Int {
+            runs.reduce(0) { $0 + Self.endIndex(of: $1, through: sequence) }
+        }
+        var low = after + 1
+        var high = cutoff
+        while low < high {
+            let middle = low + (high - low) / 2
+            if count(through: middle) >= window { high = middle } else { low = middle + 1 }
+        }
+        cutoff = low
+        runs = runs.compactMap { run in
+            let end = Self.endIndex(of: run, through: low)
+            return end == 0 ? nil : Array(run[..<end])
+        }
+        found = runs.reduce(0) { $0 + $1.count }
+    }
+
+    /// The index after the last entry of a sorted run at or below `sequence`.
+    private static func endIndex(of run: [Found], through sequence: UInt64) -> Int {
+        var low = 0
+        var high = run.count
+        while low < high {
+            let middle = (low + high) / 2
+            if run[middle].sequence <= sequence { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    private mutating func push(_ head: (sequence: UInt64, run: Int, position: Int)) {
+        heads.append(head)
+        var child = heads.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heads[child].sequence < heads[parent].sequence else { return }
+            heads.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            guard left < heads.count else { return }
+            let right = left + 1
+            let child = right < heads.count && heads[right].sequence < heads[left].sequence ? right : left
+            guard heads[child].sequence < heads[parent].sequence else { return }
+            heads.swapAt(child, parent)
+            parent = child
+        }
+    }
+}
