@@ -53,7 +53,7 @@ import Testing
         // memory of every small size between parses moves Yams' dictionaries to new addresses,
         // as the fuzzer's other inputs did (without the fix, both line 1 and line 3 come up).
         var held: [Any] = []
-        for round in 0..<64 {
+        for _ in 0..<64 {
             refusals.insert(error(yaml).map { "\($0)" } ?? "accepted")
             for size in stride(from: 16, through: 2048, by: 16) { held.append([UInt8](repeating: 0, count: size)) }
         }
