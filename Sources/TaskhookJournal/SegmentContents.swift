@@ -177,16 +177,40 @@ struct SegmentContents {
     }
 
     /// The offset of an intact record beyond `offset` with a sequence at or past `sequence`.
+    ///
+    /// Any byte may start one, so every offset is a candidate. Checking each candidate's checksum
+    /// by reading the payload it claims (up to 16 MiB) made this quadratic: damage that looks like
+    /// frames everywhere (a claimed length that fits, then garbage) took hours. The cheap fields
+    /// are checked first, and a checksum comes from `ChecksumRanges` (one pass over the rest of
+    /// the file, then a bounded cost per candidate), so the search is linear in the file's size.
     private func nextValidRecord(_ raw: UnsafeRawBufferPointer, after offset: Int, from sequence: UInt64) -> Int? {
+        Self.searchIntactRecord(raw, after: offset, from: sequence).offset
+    }
+
+    /// `nextValidRecord`, and how many bytes it read to compute checksums (the cost that was
+    /// quadratic).
+    static func searchIntactRecord(_ raw: UnsafeRawBufferPointer, after offset: Int, from sequence: UInt64) -> (
+        offset: Int?, checksummed: Int
+    ) {
+        let prefix = RecordFrame.prefixSize
+        var checksums: ChecksumRanges?
         var candidate = offset + 1
-        while candidate + RecordFrame.prefixSize + RecordFrame.payloadHeaderSize <= raw.count {
-            if case .record(let record, _) = RecordFrame.decode(raw, at: candidate),
-                record.sequence >= sequence
-            {
-                return candidate
+        while candidate + prefix + RecordFrame.payloadHeaderSize <= raw.count {
+            defer { candidate += 1 }
+            // What `RecordFrame.decode` accepts as a record, the checksum last.
+            let length = Int(RecordFrame.load(UInt32.self, raw, candidate))
+            guard length >= RecordFrame.payloadHeaderSize,
+                length <= RecordFrame.payloadHeaderSize + RecordFrame.maxBodySize,
+                candidate + prefix + length <= raw.count,
+                RecordFrame.load(UInt64.self, raw, candidate + prefix) >= sequence,
+                RecordKind(rawValue: raw[candidate + prefix + 16]) != nil
+            else { continue }
+            if checksums == nil { checksums = ChecksumRanges(raw, from: candidate + prefix) }
+            let payload = (candidate + prefix)..<(candidate + prefix + length)
+            if checksums!.checksum(payload) == RecordFrame.load(UInt32.self, raw, candidate + 4) {
+                return (candidate, checksums!.bytesRead)
             }
-            candidate += 1
         }
-        return nil
+        return (nil, checksums?.bytesRead ?? 0)
     }
 }
