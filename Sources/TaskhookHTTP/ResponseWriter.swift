@@ -15,18 +15,17 @@ public enum ResponseWriter {
         out.append(HTTPGrammar.sp)
         out.append(contentsOf: response.status.reasonPhrase.utf8)
         out.append(contentsOf: crlf)
-        for field in response.headers.fields {
-            let name = field.name
+        for field in response.headers {
             // The writer owns the framing and connection fields; a handler cannot smuggle them in.
-            if name == "content-length" || name == "connection" || name == "transfer-encoding" || name == "date"
-                || name == "server"
+            if field.hasName("content-length") || field.hasName("connection") || field.hasName("transfer-encoding")
+                || field.hasName("date") || field.hasName("server")
             {
                 continue
             }
-            appendCanonical(name, to: &out)
+            appendCanonical(field.nameBytes, to: &out)
             out.append(contentsOf: ": ".utf8)
             // A value may not carry CR or LF (response splitting): they become spaces.
-            for byte in field.value.utf8 {
+            for byte in field.valueBytes {
                 out.append(byte == HTTPGrammar.cr || byte == HTTPGrammar.lf ? HTTPGrammar.sp : byte)
             }
             out.append(contentsOf: crlf)
@@ -61,22 +60,22 @@ public enum ResponseWriter {
     private static let crlf: [UInt8] = [HTTPGrammar.cr, HTTPGrammar.lf]
 
     /// `content-type` → `Content-Type`.
-    static func appendCanonical(_ name: String, to out: inout [UInt8]) {
+    static func appendCanonical(_ name: ArraySlice<UInt8>, to out: inout [UInt8]) {
         var upper = true
-        for byte in name.utf8 {
+        for byte in name {
             out.append(upper ? HTTPGrammar.upper(byte) : byte)
             upper = byte == UInt8(ascii: "-")
         }
     }
 
+    /// `value` (not negative) in decimal, most significant digit first, so nothing is reversed.
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        let start = out.count
-        var v = value
+        var unit = 1
+        while value / unit >= 10 { unit *= 10 }
         repeat {
-            out.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
+            out.append(UInt8(ascii: "0") + UInt8(value / unit % 10))
+            unit /= 10
+        } while unit > 0
     }
 }
 
