@@ -67,15 +67,10 @@ final class PublicRoutes: HTTPHandler {
         if case .contentLength(let length) = head.framing, length > UInt64(route.bodyLimit) {
             return .respond(Self.tooLarge(route))
         }
-        if let type = head.fields["content-type"], !Self.isJSON(type) {
-            return .respond(.text(.unsupportedMediaType, "callbacks must be application/json, not \(type)"))
+        if let type = head.fields.first("content-type"), !MediaType.isJSON(type.valueBytes) {
+            return .respond(.text(.unsupportedMediaType, "callbacks must be application/json, not \(type.value)"))
         }
         return .readBody
-    }
-
-    static func isJSON(_ contentType: String) -> Bool {
-        let media = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
-        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
     }
 
     func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
@@ -104,8 +99,10 @@ final class PublicRoutes: HTTPHandler {
         // The headers the journal keeps are also the ones the verifier sees, so a journaled
         // callback can be verified again exactly as it was.
         var headers: [Delivery.Header] = []
-        for field in request.head.fields where route.keepsHeader(field.name) {
-            headers.append(Delivery.Header(name: field.name, value: field.value))
+        headers.reserveCapacity(request.head.fields.count)
+        for field in request.head.fields {
+            let name = field.name
+            if route.keepsHeader(name) { headers.append(Delivery.Header(name: name, value: field.value)) }
         }
         let callback = Callback(
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
@@ -187,14 +184,5 @@ final class PublicRoutes: HTTPHandler {
 
     static func notAllowed(allow: String) -> Response {
         .text(.methodNotAllowed, "method not allowed; use \(allow)", headers: HTTPFields([("Allow", allow)]))
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
     }
 }
