@@ -61,9 +61,13 @@ public struct HTTPFields: Equatable, Sendable, Sequence {
             spans.reserveCapacity(12)
         }
         let nameStart = bytes.count
-        for byte in name { bytes.append(HTTPGrammar.lower(byte)) }
+        bytes.append(contentsOf: name)
         let valueStart = bytes.count
         bytes.append(contentsOf: value)
+        // Lower-cased after the copy, in one pass over the buffer's own memory.
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            for i in nameStart..<valueStart { buffer[i] = HTTPGrammar.lower(buffer[i]) }
+        }
         spans.append(Span(name: nameStart..<valueStart, value: valueStart..<bytes.count))
     }
 

@@ -105,7 +105,7 @@ public struct RequestParser: Sendable {
                     startBody(head.framing)
                     return (.head(head), consumed)
                 }
-                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]), into: &fields)
+                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]))
 
             case .fixedBody(let remaining):
                 guard !rest.isEmpty else { return (.needMore, consumed) }
@@ -152,7 +152,7 @@ public struct RequestParser: Sendable {
                     reset()
                     return (.end(trailers: trailers), consumed)
                 }
-                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]), into: &fields)
+                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]))
                 let name = fields[fields.count - 1].name
                 if Self.forbiddenTrailers.contains(name) {
                     throw .bad("trailer field \(name) is not allowed: it controls framing or routing")
@@ -325,9 +325,9 @@ public struct RequestParser: Sendable {
 
     // MARK: Field lines
 
-    private func parseFieldLine(_ line: UnsafeBufferPointer<UInt8>, into fields: inout HTTPFields)
-        throws(HTTPParseError)
-    {
+    /// Appends the line's field to `fields`. Mutating rather than taking `&fields`: passing a
+    /// property inout to a method of the same value makes Swift copy the whole parser per line.
+    private mutating func parseFieldLine(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) {
         if HTTPGrammar.isWhitespace(line[0]) {
             throw .bad("obsolete line folding (a field line starting with whitespace) is not allowed")
         }
