@@ -9,7 +9,12 @@ import TaskhookState
 /// backend). Counters are made once and kept: making one per event would take the factory's
 /// lock on the hot path.
 final class DaemonMetrics {
-    private var deliveries: [String: CoreMetrics.Counter] = [:]
+    private var deliveries: [DeliveryOutcome: CoreMetrics.Counter] = [:]
+    /// A key of two Strings: joining them into one would cost an allocation per callback.
+    private struct DeliveryOutcome: Hashable {
+        var provider: String
+        var outcome: String
+    }
     private var answers: [Int: CoreMetrics.Counter] = [:]
     private var answered: [Int: UInt64] = [:]
     private let commits = CoreMetrics.Counter(label: "taskhook_journal_commits_total")
@@ -45,7 +50,7 @@ final class DaemonMetrics {
     /// outcome: recorded, duplicate, unparsed, rejected (401), failed (503), reread (an unparsed
     /// callback a profile now reads, applied).
     func delivery(provider: String, outcome: String) {
-        let key = provider + "\u{1F}" + outcome
+        let key = DeliveryOutcome(provider: provider, outcome: outcome)
         if let counter = deliveries[key] {
             counter.increment()
             return
