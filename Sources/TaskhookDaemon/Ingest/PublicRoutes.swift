@@ -15,6 +15,7 @@ final class PublicRoutes: HTTPHandler {
     private let discardPaths: Set<String>
     private let recorder: DeliveryRecorder?
     private let logger: Logger
+    private let deliveryLog: DeliveryLog
     private let metrics: DaemonMetrics?
     /// Whose forwarding headers name the client in logs and the journal; swapped on reload.
     var trustedProxies: TrustedProxies
@@ -32,6 +33,7 @@ final class PublicRoutes: HTTPHandler {
         self.recorder = recorder
         self.metrics = metrics
         self.logger = logger
+        self.deliveryLog = DeliveryLog(logger: logger)
     }
 
     /// Swaps in newly built routes (reload).
@@ -131,18 +133,13 @@ final class PublicRoutes: HTTPHandler {
         let delivery = Delivery(
             route: route.path, provider: route.provider, remoteAddress: peer, deliveryID: route.deliveryID(callback),
             headers: headers, body: request.body, events: events, note: note)
-        recorder.record(delivery) { [logger, metrics] outcome in
+        recorder.record(delivery) { [logger, deliveryLog, metrics] outcome in
             switch outcome {
             case .recorded(let sequence):
                 metrics?.delivery(provider: route.provider, outcome: events.isEmpty ? "unparsed" : "recorded")
                 for event in events {
-                    logger.info(
-                        "delivery recorded",
-                        metadata: [
-                            "task_id": "\(event.taskID)", "provider": "\(route.provider)",
-                            "task_status": "\(event.status.rawValue)", "route": "\(route.path)",
-                            "journal_seq": "\(sequence)", "peer": "\(peer)",
-                        ])
+                    deliveryLog.recorded(
+                        event, sequence: sequence, provider: route.provider, route: route.path, peer: peer)
                 }
                 responder.respond(
                     .json(events.isEmpty ? .accepted : .ok, Self.recordedBody(sequence: sequence, events: events)))
@@ -161,19 +158,21 @@ final class PublicRoutes: HTTPHandler {
         }
     }
 
-    /// `{"recorded":true,"sequence":N,"unparsed":false,"tasks":["id",…]}`, written directly: this
-    /// answers every callback, and a `JSON` tree for it cost more than the rest of the answer.
+    /// `{"recorded":true,"sequence":N,"unparsed":false,"tasks":["id",…]}`, written directly as
+    /// bytes: this answers every callback, and a `JSON` tree (or a String) for it cost more than
+    /// the rest of the answer.
     static func recordedBody(sequence: UInt64, events: [TaskEvent]) -> [UInt8] {
-        var text = "{\"recorded\":true,\"sequence\":"
-        text.reserveCapacity(80 + events.count * 40)
-        text += String(sequence)
-        text += events.isEmpty ? ",\"unparsed\":true,\"tasks\":[" : ",\"unparsed\":false,\"tasks\":["
+        var body: [UInt8] = []
+        body.reserveCapacity(80 + events.reduce(0) { $0 + $1.taskID.utf8.count + 3 })
+        body += #"{"recorded":true,"sequence":"#.utf8
+        body += String(sequence).utf8
+        body += (events.isEmpty ? #","unparsed":true,"tasks":["# : #","unparsed":false,"tasks":["#).utf8
         for (index, event) in events.enumerated() {
-            if index > 0 { text += "," }
-            JSON.string(event.taskID).write(into: &text)
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            JSON.appendQuoted(event.taskID, to: &body)
         }
-        text += "]}"
-        return Array(text.utf8)
+        body += "]}".utf8
+        return body
     }
 
     static let duplicateBody = (["recorded": true, "duplicate": true] as JSON).bytes
