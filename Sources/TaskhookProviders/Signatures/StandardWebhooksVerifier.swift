@@ -16,7 +16,7 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
     let checksNumberedVersions: Bool
     /// One HMAC per `.hmac` key, its key already absorbed: copying one costs a few bytes, where
     /// starting from the key again costs two SHA-256 blocks and an allocation per callback.
-    private let keyedMACs: [HMAC<SHA256>]
+    private let keyedMACs: [KeyedSHA256]
     private let publicKeys: [Curve25519.Signing.PublicKey]
 
     public init(keys: [StandardWebhooksKey], toleranceSeconds: Int64 = 300) {
@@ -35,11 +35,11 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
         self.keys = keys
         self.toleranceSeconds = toleranceSeconds
         self.keyNote = keyNote
-        var keyedMACs: [HMAC<SHA256>] = []
+        var keyedMACs: [KeyedSHA256] = []
         var publicKeys: [Curve25519.Signing.PublicKey] = []
         for key in keys {
             switch key {
-            case .hmac(let secret): keyedMACs.append(HMAC<SHA256>(key: secret))
+            case .hmac(let secret): keyedMACs.append(KeyedSHA256(key: secret))
             case .ed25519(let publicKey): publicKeys.append(publicKey)
             }
         }
@@ -106,7 +106,7 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
     /// Feeds `mac` the signed content `id.timestamp.body` without copying the body: the short
     /// `id.timestamp.` goes in from a temporary buffer (on the stack when small), the body from
     /// its own storage.
-    static func absorbSignedContent(id: String, timestamp: String, body: [UInt8], into mac: inout HMAC<SHA256>) {
+    static func absorbSignedContent(id: String, timestamp: String, body: [UInt8], into mac: inout KeyedSHA256) {
         let prefixCount = id.utf8.count + timestamp.utf8.count + 2
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefixCount) { prefix in
             // Every element is written before the buffer is read; it holds plain bytes, so
@@ -116,9 +116,9 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
             end += 1
             end = prefix[end...].initialize(fromContentsOf: timestamp.utf8)
             prefix[end] = UInt8(ascii: ".")
-            mac.update(data: UnsafeRawBufferPointer(prefix))
+            mac.update(UnsafeRawBufferPointer(prefix))
         }
-        mac.update(data: body)
+        mac.update(body)
     }
 
     /// `id.timestamp.body` in one array.
