@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
 SWIFT ?= swift
-BUILD_DEPS := libsystemd-dev pkg-config
+BUILD_DEPS := libsystemd-dev libyaml-dev pkg-config
 # nginx-light and openssl: the TLS end-to-end test runs a real nginx in front of taskhookd.
 TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip slowhttptest nginx-light openssl
 # make deb: dpkg-deb, dpkg-shlibdeps and lintian.

@@ -13,7 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
-        .package(url: "https://github.com/jpsim/Yams", "5.0.0"..<"7.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
@@ -25,6 +24,13 @@ let package = Package(
             name: "CSystemd",
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
+        ),
+        // libyaml through pkg-config, the C parser Yams wraps, without Yams's Foundation: only
+        // TaskhookDaemon's ConfigNode may import it (see README, "Why libyaml and not Yams").
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
         ),
         .target(
             name: "TaskhookPosix",
@@ -56,9 +62,8 @@ let package = Package(
             dependencies: [
                 "TaskhookPosix", "TaskhookHTTP", "TaskhookJournal", "TaskhookCore", "TaskhookProviders",
                 "TaskhookState",
-                "TaskhookSystemd",
+                "TaskhookSystemd", "CYAML",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

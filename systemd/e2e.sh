@@ -44,7 +44,7 @@ fail() {
 # under pipefail: this reads to the end.
 contains() { grep "$@" >/dev/null; }
 [ "$(id -u)" -eq 0 ] || cannot_run "needs root (systemd-nspawn)"
-scripts/deps.sh systemd-container debootstrap libsystemd-dev pkg-config dpkg-dev binutils
+scripts/deps.sh systemd-container debootstrap libsystemd-dev libyaml-dev pkg-config dpkg-dev binutils
 if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
   echo "building the container's root file system in $rootfs (once; about a minute)"
   rm -rf "$rootfs"

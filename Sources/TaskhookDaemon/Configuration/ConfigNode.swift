@@ -1,38 +1,84 @@
+import CYAML
 import TaskhookProviders
-import Yams
 
-/// The YAML side of the configuration: a composed document becomes a `Setting` tree, each value
-/// carrying its key path and line, which the rest of the reading (the provider profiles' included)
-/// goes through. Only this file knows the configuration is YAML.
+/// The YAML side of the configuration: libyaml's events for a document become a `Setting` tree,
+/// each value carrying its key path and line, which the rest of the reading (the provider
+/// profiles' included) goes through. Only this file knows the configuration is YAML.
 enum ConfigNode {
-    /// The tree of `node`, whose key path is `path`. A plain empty value, `~` or `null` is a null
-    /// (the same as leaving the key out); a quoted one is a string (`task-id: ""`, the whole document).
-    static func setting(_ node: Node, path: String) throws(ConfigError) -> Setting {
-        let line = node.mark?.line
-        switch node {
-        case .scalar(let scalar):
-            if scalar.style == .plain && (scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null") {
+    /// Nesting beyond this is refused (a configuration needs a handful of levels), so hostile
+    /// text cannot exhaust the stack.
+    static let maximumDepth = 64
+
+    /// The tree of the one document in `yaml`, or nil when there is none (an empty file, or
+    /// only comments).
+    static func document(_ yaml: String) throws(ConfigError) -> Setting? {
+        // libyaml refuses a null input pointer, which an empty string may give.
+        guard !yaml.isEmpty else { return nil }
+        var text = yaml
+        let result = text.withUTF8 { bytes in
+            Result { () throws(ConfigError) -> Setting? in
+                let events = YAMLEvents(bytes)
+                guard case .streamStart = try events.next() else { throw events.unexpected() }
+                switch try events.next() {
+                case .streamEnd: return nil
+                case .documentStart: break
+                default: throw events.unexpected()
+                }
+                let root = try setting(try events.next(), path: "", depth: 0, events: events)
+                guard case .documentEnd = try events.next() else { throw events.unexpected() }
+                if case .documentStart(let line) = try events.next() {
+                    throw ConfigError(path: "", line: line, "not valid YAML: the file holds more than one document")
+                }
+                return root
+            }
+        }
+        return try result.get()
+    }
+
+    /// The tree of the node that `first` starts, whose key path is `path`. A plain empty value,
+    /// `~` or `null` is a null (the same as leaving the key out); a quoted one is a string
+    /// (`task-id: ""`, the whole document).
+    private static func setting(_ first: YAMLEvents.Event, path: String, depth: Int, events: YAMLEvents)
+        throws(ConfigError) -> Setting
+    {
+        switch first {
+        case .scalar(let text, let plain, let line):
+            if plain && (text.isEmpty || text == "~" || text == "null") {
                 return Setting(path: path, line: line, value: .null)
             }
-            return Setting(path: path, line: line, value: .scalar(scalar.string))
-        case .sequence(let sequence):
+            return Setting(path: path, line: line, value: .scalar(text))
+        case .sequenceStart(let line):
+            guard depth < maximumDepth else { throw tooDeep(path: path, line: line) }
             var items: [Setting] = []
-            for (index, item) in sequence.enumerated() { items.append(try setting(item, path: "\(path)[\(index)]")) }
+            while true {
+                let event = try events.next()
+                if case .sequenceEnd = event { break }
+                items.append(try setting(event, path: "\(path)[\(items.count)]", depth: depth + 1, events: events))
+            }
             return Setting(path: path, line: line, value: .list(items))
-        case .mapping(let mapping):
+        case .mappingStart(let line):
+            guard depth < maximumDepth else { throw tooDeep(path: path, line: line) }
             var members: [Setting.Member] = []
-            for (key, value) in mapping {
-                guard let name = key.string else {
-                    throw ConfigError(
-                        path: path, line: key.mark?.line, "a key must be a plain word, not a list or mapping")
+            while true {
+                let key = try events.next()
+                if case .mappingEnd = key { break }
+                guard case .scalar(let name, _, let keyLine) = key else {
+                    throw ConfigError(path: path, line: key.line, "a key must be a plain word, not a list or mapping")
                 }
-                let child = try setting(value, path: path.isEmpty ? name : "\(path).\(name)")
-                members.append(Setting.Member(key: name, line: key.mark?.line, value: child))
+                let child = try setting(
+                    try events.next(), path: path.isEmpty ? name : "\(path).\(name)", depth: depth + 1, events: events)
+                members.append(Setting.Member(key: name, line: keyLine, value: child))
             }
             return Setting(path: path, line: line, value: .mapping(members))
-        case .alias:
+        case .alias(let line):
             throw ConfigError(path: path, line: line, "YAML aliases are not supported here; write the value out")
+        default:
+            throw events.unexpected()
         }
+    }
+
+    private static func tooDeep(path: String, line: Int) -> ConfigError {
+        ConfigError(path: path, line: line, "nested deeper than \(maximumDepth) levels")
     }
 }
 

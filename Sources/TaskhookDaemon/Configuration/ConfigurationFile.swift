@@ -1,7 +1,6 @@
 import TaskhookJournal
 import TaskhookPosix
 import TaskhookProviders
-import Yams
 
 extension DaemonConfiguration {
     /// Reads a YAML configuration. Unknown keys and bad values are errors naming the key's
@@ -10,16 +9,8 @@ extension DaemonConfiguration {
         var configuration = DaemonConfiguration()
         configuration.journal = JournalConfiguration(environment: environment)
         configuration.control = ControlConfiguration(environment: environment)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else { return configuration }
-            root = node
-        } catch let error as YamlError {
-            throw ConfigError(path: "", line: Self.line(of: error), "not valid YAML: \(error)")
-        } catch {
-            throw ConfigError(path: "", line: nil, "not valid YAML: \(error)")
-        }
-        let top = try ConfigNode.setting(root, path: "").requireMapping()
+        guard let root = try ConfigNode.document(yaml) else { return configuration }
+        let top = try root.requireMapping()
         if let listen = top["listen"] {
             configuration.listen = []
             for item in try listen.requireList() {
@@ -69,13 +60,6 @@ extension DaemonConfiguration {
     /// The largest body a delivery record can hold: a frame's 16 MiB less the header limit's
     /// worth of headers and 64 KiB for the route, events and note.
     static let journalBodyCapacity = RecordFrame.maxBodySize - 16 * 1024 - 64 * 1024
-
-    private static func line(of error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: nil
-        }
-    }
 
     private static func readJournal(_ map: SettingsMapping, into journal: inout JournalConfiguration)
         throws(ConfigError)
