@@ -74,15 +74,23 @@ public struct LineLogHandler: LogHandler {
     /// The value as is, or in double quotes (inner ones escaped) when it is empty or holds a
     /// space, a quote or `=`.
     static func appendQuoted(_ value: String, to line: inout [UInt8]) {
+        // A native String's bytes are contiguous: scanned and copied as a buffer, not byte by
+        // byte through the UTF-8 view (five values of every callback's line).
+        if value.utf8.withContiguousStorageIfAvailable({ appendQuoted(bytes: $0, to: &line) }) == nil {
+            appendQuoted(bytes: Array(value.utf8), to: &line)
+        }
+    }
+
+    private static func appendQuoted(bytes value: some Collection<UInt8>, to line: inout [UInt8]) {
         let plain =
             !value.isEmpty
-            && !value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }
+            && !value.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }
         if plain {
-            line.append(contentsOf: value.utf8)
+            line.append(contentsOf: value)
             return
         }
         line.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
+        for byte in value {
             if byte == UInt8(ascii: "\"") { line.append(UInt8(ascii: "\\")) }
             line.append(byte)
         }
