@@ -8,13 +8,45 @@ public struct TaskView: Sendable, Equatable {
         public var time: Int64
         public var applied: Bool
         public var deliveryID: String?
+        /// How it was learnt: `callback`, `observation` (a status read) or `deadline`.
+        public var source: String?
 
-        public init(sequence: Int64, status: String, time: Int64, applied: Bool, deliveryID: String? = nil) {
+        public init(
+            sequence: Int64, status: String, time: Int64, applied: Bool, deliveryID: String? = nil,
+            source: String? = nil
+        ) {
             self.sequence = sequence
             self.status = status
             self.time = time
             self.applied = applied
             self.deliveryID = deliveryID
+            self.source = source
+        }
+    }
+
+    /// What a registration (`taskhook expect`, `submit`) said about the task: how to read its
+    /// status and by when it must end.
+    public struct Expectation: Sendable, Equatable {
+        public var endpoint: String?
+        public var statusURL: String?
+        public var resultURL: String?
+        /// Milliseconds since the epoch, as are the other times.
+        public var deadline: Int64?
+        public var labels: [String: String]
+        public var registration: String?
+        public var registered: Int64?
+
+        public init(
+            endpoint: String? = nil, statusURL: String? = nil, resultURL: String? = nil, deadline: Int64? = nil,
+            labels: [String: String] = [:], registration: String? = nil, registered: Int64? = nil
+        ) {
+            self.endpoint = endpoint
+            self.statusURL = statusURL
+            self.resultURL = resultURL
+            self.deadline = deadline
+            self.labels = labels
+            self.registration = registration
+            self.registered = registered
         }
     }
 
@@ -29,8 +61,14 @@ public struct TaskView: Sendable, Equatable {
     public var firstSeen: Int64?
     public var updated: Int64?
     public var deliveries: [Delivery]?
-    /// The caller's own id for the task, where the provider echoes one (Kling).
+    /// The caller's own id for the task, where the provider echoes one (Kling) or a registration gave one.
     public var externalID: String?
+    /// The key the daemon files it under, `provider:id`.
+    public var key: String?
+    /// When its latest report (or its registration) came, in milliseconds since the epoch.
+    public var lastHeard: Int64?
+    /// nil unless the task was registered as expected.
+    public var expected: Expectation?
 
     public init(
         id: String, known: Bool? = nil, provider: String? = nil, status: String? = nil, terminal: Bool,
