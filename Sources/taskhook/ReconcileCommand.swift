@@ -60,6 +60,10 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Each request's timeout.", valueName: "duration"))
     var requestTimeout = DurationArgument(seconds: 30)
 
+    @Option(
+        help: ArgumentHelp("The backoff after a first failed read, doubled for each next one.", valueName: "duration"))
+    var minBackoff = DurationArgument(seconds: 1)
+
     @Option(help: ArgumentHelp("The longest backoff after failed reads.", valueName: "duration"))
     var maxBackoff = DurationArgument(seconds: 300)
 
@@ -91,8 +95,11 @@ struct ReconcileCommand: AsyncParsableCommand {
         settings.policy.pollInterval = try Self.seconds(pollInterval, "--poll-interval", atLeast: 0.01)
         settings.relistInterval = try Self.seconds(relistInterval, "--relist-interval", atLeast: 0.01)
         settings.policy.requestTimeout = try Self.seconds(requestTimeout, "--request-timeout", atLeast: 0.1)
+        settings.policy.baseBackoff = try Self.seconds(minBackoff, "--min-backoff", atLeast: 0.01)
         settings.policy.maxBackoff = try Self.seconds(maxBackoff, "--max-backoff", atLeast: 0.01)
-        settings.policy.baseBackoff = min(settings.policy.baseBackoff, settings.policy.maxBackoff)
+        guard settings.policy.baseBackoff <= settings.policy.maxBackoff else {
+            throw ValidationError("--min-backoff must not exceed --max-backoff")
+        }
         for period in quietPeriods {
             let seconds = try Self.seconds(period.value, "--quiet-period", atLeast: 0)
             if let vendor = try Self.vendor(period.name, "--quiet-period") {
