@@ -95,7 +95,9 @@ let package = Package(
             dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
         .testTarget(
             name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
-        .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
+        .testTarget(
+            name: "TaskhookStateTests",
+            dependencies: ["TaskhookState", "TaskhookCore", "TaskhookJournal", "TestSupport"]),
         .testTarget(
             name: "TaskhookSystemdTests",
             dependencies: ["TaskhookSystemd", .product(name: "Logging", package: "swift-log")]
