@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TaskhookClient
+import TaskhookState
 
 /// `taskhook expect`: registers a task that was started elsewhere, so that it ends one way or
 /// another: by its callback, by the reconciler reading its status, or failed at its deadline.
@@ -37,28 +38,18 @@ struct ExpectCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where its result is read (fal's queue: the response_url).", valueName: "url"))
     var resultURL: String?
 
-    @Option(
-        help: ArgumentHelp("End it failed if nothing ends it before this: 6h, 2025-01-31T12:00Z.", valueName: "when"))
-    var deadline: DeadlineArgument?
-
-    @Option(
-        name: .customLong("label"),
-        help: ArgumentHelp("A tag of yours, NAME=VALUE (repeatable).", valueName: "name=value"))
-    var labels: [LabelArgument] = []
-
-    @Option(help: ArgumentHelp("Your own id for the task.", valueName: "id"))
-    var externalID: String?
+    @OptionGroup var expectation: ExpectationOptions
 
     @Flag(help: "Print the task as the daemon's JSON.")
     var json = false
 
     @OptionGroup var connection: ControlOptions
 
-    func registration(now: Int64) -> TaskRegistration {
-        TaskRegistration(
+    func registration(now: Int64) -> ExpectRecord {
+        ExpectRecord(
             provider: provider, id: taskID, endpoint: endpoint, statusURL: pollURL, resultURL: resultURL,
-            deadline: deadline?.milliseconds(now: now), labels: labels.map { ($0.name, $0.value) },
-            externalID: externalID)
+            deadline: expectation.deadline?.milliseconds(now: now), labels: expectation.labelList,
+            externalID: expectation.externalID)
     }
 
     func validate() throws {
@@ -73,17 +64,7 @@ struct ExpectCommand: ParsableCommand {
         guard response.status == 200 || response.status == 201 else {
             throw registrationError(response, command: "expect")
         }
-        var output = StandardOutput()
-        if json {
-            output.write(response.text + "\n")
-        } else {
-            guard let task = try? TaskView.parse(response.body) else {
-                printError("taskhook expect: taskhookd answered with JSON this command does not understand")
-                throw ExitStatus.unavailable
-            }
-            output.write(task.summary)
-        }
-        output.flush()
+        try writeTask(response, json: json, command: "expect")
     }
 
     static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }

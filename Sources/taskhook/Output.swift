@@ -51,6 +51,21 @@ func answerError(_ response: ControlResponse, command: String) -> ExitCode {
     }
 }
 
+/// A task answer as `status` prints it: its summary, or with `json` the daemon's JSON.
+func writeTask(_ response: ControlResponse, json: Bool, command: String) throws {
+    var output = StandardOutput()
+    if json {
+        output.write(response.text + "\n")
+    } else {
+        guard let task = try? TaskView.parse(response.body) else {
+            printError("taskhook \(command): taskhookd answered with JSON this command does not understand")
+            throw ExitStatus.unavailable
+        }
+        output.write(task.summary)
+    }
+    output.flush()
+}
+
 /// A refused registration (`POST /v1/tasks`): report it and pick the exit status. 422 is data
 /// the daemon will not take (no route for the provider): 65, as a request breaking a schema.
 func registrationError(_ response: ControlResponse, command: String) -> ExitCode {

@@ -3,6 +3,7 @@ import Foundation
 import TaskhookClient
 import TaskhookCore
 import TaskhookProviders
+import TaskhookState
 
 /// `taskhook submit`: starts a task at a provider, its request checked against the seed schema
 /// before anything is sent, with the callback pointed at this deployment's route.
@@ -60,19 +61,7 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Each request's timeout.", valueName: "duration"))
     var requestTimeout = DurationArgument(seconds: 30)
 
-    @Option(
-        help: ArgumentHelp(
-            "When to give up on the task: it ends failed if no callback or status has ended it by then.",
-            valueName: "duration|time"))
-    var deadline = DeadlineArgument(after: .seconds(6 * 3600))
-
-    @Option(
-        name: .customLong("label"),
-        help: ArgumentHelp("A tag of yours, NAME=VALUE (repeatable).", valueName: "name=value"))
-    var labels: [LabelArgument] = []
-
-    @Option(help: ArgumentHelp("Your own id for the task.", valueName: "id"))
-    var externalID: String?
+    @OptionGroup var expectation: ExpectationOptions
 
     @Flag(help: "Print the smallest request the endpoint accepts, as JSON for --params, and send nothing.")
     var example = false
@@ -88,7 +77,7 @@ struct SubmitCommand: AsyncParsableCommand {
     func validate() throws {
         guard timeout == nil || wait else { throw ValidationError("--timeout goes with --wait") }
         guard requestTimeout.duration > .zero else { throw ValidationError("--request-timeout must be above 0") }
-        if let publicURL, !TaskRegistration.isHTTPURL(publicURL) {
+        if let publicURL, !ExpectRecord.isHTTPURL(publicURL) {
             throw ValidationError("--public-url must be an http:// or https:// URL, not \(publicURL)")
         }
         let endpoint: SeedEndpoint
@@ -103,11 +92,11 @@ struct SubmitCommand: AsyncParsableCommand {
     }
 
     /// The registration made before the provider is called.
-    func registration(for endpoint: SeedEndpoint, now: Int64, id: String? = nil) -> TaskRegistration {
-        TaskRegistration(
+    func registration(for endpoint: SeedEndpoint, now: Int64, id: String? = nil) -> ExpectRecord {
+        ExpectRecord(
             provider: endpoint.provider, registration: id, endpoint: endpoint.rawValue,
-            deadline: deadline.milliseconds(now: now), labels: labels.map { ($0.name, $0.value) },
-            externalID: externalID)
+            deadline: (expectation.deadline ?? Self.defaultDeadline).milliseconds(now: now),
+            labels: expectation.labelList, externalID: expectation.externalID)
     }
 
     func run() async throws {
@@ -135,7 +124,7 @@ struct SubmitCommand: AsyncParsableCommand {
         let registrar = SubmitRegistration(
             control: try connection.endpoint(),
             registration: registration(
-                for: endpoint, now: Self.nowMilliseconds(), id: TaskRegistration.newRegistrationID()))
+                for: endpoint, now: Self.nowMilliseconds(), id: ExpectRecord.newRegistrationID()))
         _ = try registrar.register()
         let task: SubmittedTask
         do {
@@ -172,6 +161,10 @@ struct SubmitCommand: AsyncParsableCommand {
         case .refused, .unreadableAnswer: return ExitStatus.problems
         }
     }
+
+    /// Long enough for a video model's queue on a busy day, short enough that a task lost for good
+    /// is reported the same day.
+    static let defaultDeadline = DeadlineArgument(after: .seconds(6 * 3600))
 
     static func nowMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import TaskhookClient
 import TaskhookProviders
+import TaskhookState
 
 /// A submit's two registrations with taskhookd: before the provider is called (so a callback that
 /// beats the answer, or a submit that dies after it, is never a task nobody expects), then binding
 /// the provider's task id and status URLs to it.
 struct SubmitRegistration {
     let control: ControlEndpoint
-    let registration: TaskRegistration
+    let registration: ExpectRecord
 
     /// Registers, or exits: 69 when taskhookd cannot be reached (nothing is sent to the provider
     /// then), 65 when it refuses (no route for the provider).
@@ -38,7 +39,7 @@ struct SubmitRegistration {
     /// still does not answer leaves the registration to its deadline, and the command to bind by
     /// hand is printed.
     func bind(_ task: SubmittedTask, patience: Duration = .seconds(30)) throws {
-        let binding = TaskRegistration(
+        let binding = ExpectRecord(
             provider: registration.provider, id: task.taskID, registration: registration.registration,
             statusURL: task.statusURL, resultURL: task.resultURL)
         let deadline = ContinuousClock.now + patience

@@ -83,8 +83,6 @@ struct DeadlineArgument: ExpressibleByArgument, Equatable {
         case .at(let time): time
         }
     }
-
-    static var defaultValueDescription: String { "a duration from now (6h, 90m) or a time (2025-01-31T12:00Z)" }
 }
 
 /// `NAME=VALUE` (`--label`): the name is not empty; the value may be, and may hold `=`.

@@ -28,9 +28,7 @@ import Testing
         let deployment = try SimulatedDeployment(simulatorArguments: ["--drop-callbacks"])
         defer { deployment.stop() }
         let id = try deployment.submitFreepik()
-        let waiter = try ChildProcess(
-            DaemonProcess.cli.path,
-            ["wait", "freepik:\(id)", "--timeout", "20s", "--socket", deployment.daemon.controlSocket])
+        let waiter = try deployment.waiter("freepik:\(id)")
         defer { waiter.stop() }
         #expect(
             waiter.wait(timeout: .seconds(25)) == 0, "\(waiter.errorOutput)\n\(deployment.reconcilers[0].errorOutput)")
@@ -57,9 +55,7 @@ import Testing
             reconcilerArguments: ["--quiet-period", "0s", "--poll-interval", "0.05s", "--rate", "100", "--burst", "10"])
         defer { deployment.stop() }
         let id = try deployment.submitFreepik()
-        let waiter = try ChildProcess(
-            DaemonProcess.cli.path,
-            ["wait", "freepik:\(id)", "--timeout", "20s", "--socket", deployment.daemon.controlSocket])
+        let waiter = try deployment.waiter("freepik:\(id)")
         defer { waiter.stop() }
         #expect(waiter.wait(timeout: .seconds(25)) == 0, "\(waiter.errorOutput)")
         #expect(waiter.output == Self.video + id + ".mp4\n")

@@ -115,6 +115,12 @@ final class SimulatedDeployment {
         try DaemonProcess.runCLI(arguments + ["--socket", daemon.controlSocket], timeout: timeout)
     }
 
+    /// `taskhook wait REF` started now, waiting while the test goes on.
+    func waiter(_ ref: String) throws -> ChildProcess {
+        try ChildProcess(
+            DaemonProcess.cli.path, ["wait", ref, "--timeout", "20s", "--socket", daemon.controlSocket])
+    }
+
     /// The task as `taskhook status --json` gives it.
     func task(_ ref: String) throws -> [String: Any] {
         let result = try cli(["status", ref, "--json"])

@@ -26,13 +26,7 @@ public struct PendingRegistration: Sendable, Equatable {
     }
 
     public static func parse(_ body: [UInt8]) throws(ControlError) -> PendingRegistration {
-        do {
-            return try PendingRegistration(json: JSON.parse(body))
-        } catch let error as ViewError {
-            throw error.controlError
-        } catch {
-            throw ViewError("\(error)").controlError
-        }
+        try ViewError.reading(body) { json throws(ViewError) in try PendingRegistration(json: json) }
     }
 }
 
@@ -56,8 +50,7 @@ public struct ObservationAnswer: Sendable, Equatable {
     }
 
     public static func parse(_ body: [UInt8]) throws(ControlError) -> ObservationAnswer {
-        do {
-            let json = try JSON.parse(body)
+        try ViewError.reading(body) { json throws(ViewError) in
             let fields = try JSONFields(json, "the observation answer")
             let word = try fields.required("outcome", fields.string)
             guard let outcome = Outcome(rawValue: word) else {
@@ -65,10 +58,6 @@ public struct ObservationAnswer: Sendable, Equatable {
             }
             guard let task = json["task"] else { throw ViewError("the observation answer has no \"task\"") }
             return ObservationAnswer(outcome: outcome, task: try TaskView(json: task))
-        } catch let error as ViewError {
-            throw error.controlError
-        } catch {
-            throw ViewError("\(error)").controlError
         }
     }
 }
@@ -87,17 +76,13 @@ public struct ExpectedPage: Sendable, Equatable {
     }
 
     public static func parse(_ body: [UInt8]) throws(ControlError) -> ExpectedPage {
-        do {
-            let fields = try JSONFields(try JSON.parse(body), "the expected tasks")
+        try ViewError.reading(body) { json throws(ViewError) in
+            let fields = try JSONFields(json, "the expected tasks")
             var tasks: [TaskView] = []
             for element in try fields.required("tasks", fields.array) { tasks.append(try TaskView(json: element)) }
             var pending: [PendingRegistration] = []
             for element in try fields.array("pending") ?? [] { pending.append(try PendingRegistration(json: element)) }
             return ExpectedPage(tasks: tasks, pending: pending, next: try fields.string("next"))
-        } catch let error as ViewError {
-            throw error.controlError
-        } catch {
-            throw ViewError("\(error)").controlError
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TaskhookCore
 
 extension TaskView {
     /// The task for a person, one labelled line per fact (`taskhook status`).
@@ -14,8 +15,8 @@ extension TaskView {
         if let expected {
             lines.append(("endpoint", expected.endpoint ?? "- (not polled)"))
             if let url = expected.statusURL { lines.append(("status url", url)) }
-            lines.append(("deadline", expected.deadline.map(TimeText.iso(milliseconds:)) ?? "-"))
-            let labels = expected.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            lines.append(("deadline", TimeText.iso(milliseconds: expected.deadline)))
+            let labels = expected.labels.map { "\($0.name)=\($0.value)" }
             if !labels.isEmpty { lines.append(("labels", labels.joined(separator: " "))) }
         }
         let deliveries = (deliveries ?? []).map { delivery in

@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// A task as the control API shows it. At the end of a wait for a task the daemon has never
 /// heard of, only `id`, `known: false` and `terminal: false` are present.
 public struct TaskView: Sendable, Equatable {
@@ -24,32 +26,6 @@ public struct TaskView: Sendable, Equatable {
         }
     }
 
-    /// What a registration (`taskhook expect`, `submit`) said about the task: how to read its
-    /// status and by when it must end.
-    public struct Expectation: Sendable, Equatable {
-        public var endpoint: String?
-        public var statusURL: String?
-        public var resultURL: String?
-        /// Milliseconds since the epoch, as are the other times.
-        public var deadline: Int64?
-        public var labels: [String: String]
-        public var registration: String?
-        public var registered: Int64?
-
-        public init(
-            endpoint: String? = nil, statusURL: String? = nil, resultURL: String? = nil, deadline: Int64? = nil,
-            labels: [String: String] = [:], registration: String? = nil, registered: Int64? = nil
-        ) {
-            self.endpoint = endpoint
-            self.statusURL = statusURL
-            self.resultURL = resultURL
-            self.deadline = deadline
-            self.labels = labels
-            self.registration = registration
-            self.registered = registered
-        }
-    }
-
     public var id: String
     public var known: Bool?
     public var provider: String?
@@ -67,7 +43,8 @@ public struct TaskView: Sendable, Equatable {
     public var key: String?
     /// When its latest report (or its registration) came, in milliseconds since the epoch.
     public var lastHeard: Int64?
-    /// nil unless the task was registered as expected.
+    /// What the job that registered it expects (`taskhook expect`, `submit`); nil for a task only
+    /// a callback told of.
     public var expected: Expectation?
 
     public init(

@@ -1,15 +1,16 @@
 import TaskhookCore
+import TaskhookState
 import Testing
 
 @testable import TaskhookClient
 
-@Suite struct TaskRegistrationTests {
+@Suite struct ExpectRequestTests {
     let now: Int64 = 1_700_000_000_000
 
     @Test func aRegistrationBeforeSubmittingCarriesNoIdAndOnlyTheValuesGiven() {
-        let registration = TaskRegistration(
+        let registration = ExpectRecord(
             provider: "freepik", registration: "r-1", endpoint: "freepik/kling-v2", deadline: now + 1000,
-            labels: [("job", "a"), ("team", "b"), ("job", "c")])
+            labels: ExpectRecord.labels([("job", "a"), ("team", "b"), ("job", "c")]))
         #expect(
             registration.json.text
                 == #"{"provider":"freepik","registration":"r-1","endpoint":"freepik/kling-v2","deadline":1700000001000,"#
@@ -17,50 +18,43 @@ import Testing
         #expect(registration.problems(now: now) == [])
     }
 
-    @Test func aBindingNamesTheTaskItsRegistrationAndWhereItsStatusIs() {
-        let binding = TaskRegistration(
-            provider: "fal", id: "req-1", registration: "r-1", statusURL: "https://q/s", resultURL: "https://q/r")
-        #expect(
-            binding.json.text
-                == #"{"provider":"fal","id":"req-1","registration":"r-1","status_url":"https://q/s","result_url":"https://q/r"}"#
-        )
-    }
-
     @Test(arguments: [
-        (TaskRegistration(provider: "", id: "a"), "the provider \"\" cannot be a provider identity"),
-        (TaskRegistration(provider: "fal:x", id: "a"), "the provider \"fal:x\" cannot be a provider identity"),
-        (TaskRegistration(provider: "fal", id: ""), "\"\" cannot be a task id"),
-        (TaskRegistration(provider: "fal", id: "a/b"), "\"a/b\" cannot be a task id"),
-        (TaskRegistration(provider: "fal", registration: "a b"), "--registration must be 1 to 128 characters"),
+        (ExpectRecord(provider: "", id: "a"), "provider must be 1 to 128 bytes long"),
+        (ExpectRecord(provider: "fal:x", id: "a"), "provider must not contain a colon"),
+        (ExpectRecord(provider: "fal", id: ""), "\"\" cannot be a task id"),
+        (ExpectRecord(provider: "fal", id: "a/b"), "\"a/b\" cannot be a task id"),
+        (ExpectRecord(provider: "fal", registration: "a b"), "registration may hold only letters"),
+        (ExpectRecord(provider: "fal", id: "a", endpoint: "fal/nope"), "--endpoint fal/nope is not a known endpoint"),
         (
-            TaskRegistration(provider: "fal", id: "a", endpoint: "fal/nope"),
-            "--endpoint fal/nope is not a known endpoint"
-        ),
-        (
-            TaskRegistration(provider: "freepik", id: "a", endpoint: "kling/image2video"),
+            ExpectRecord(provider: "freepik", id: "a", endpoint: "kling/image2video"),
             "--endpoint kling/image2video is read by the kling profile, not freepik's"
         ),
-        (TaskRegistration(provider: "fal", id: "a", statusURL: "queue.fal.run/x"), "--poll-url must be an http://"),
-        (TaskRegistration(provider: "fal", id: "a", resultURL: "ftp://h/x"), "--result-url must be an http://"),
-        (TaskRegistration(provider: "fal", id: "a", deadline: 1_700_000_000_000), "--deadline must be in the future"),
-        (TaskRegistration(provider: "fal", id: "a", labels: [("", "x")]), "--label needs a name"),
+        (ExpectRecord(provider: "fal", id: "a", statusURL: "queue.fal.run/x"), "--poll-url must be an http://"),
+        (ExpectRecord(provider: "fal", id: "a", resultURL: "ftp://h/x"), "--result-url must be an http://"),
+        (ExpectRecord(provider: "fal", id: "a", deadline: 1_700_000_000_000), "--deadline must be in the future"),
         (
-            TaskRegistration(provider: "fal", id: "a", labels: (0...32).map { ("k\($0)", "v") }),
-            "at most 32 labels, not 33"
+            ExpectRecord(provider: "fal", id: "a", labels: [Expectation.Label(name: "", value: "x")]),
+            "label \"\": names are 1 to 64 bytes"
         ),
-        (TaskRegistration(provider: "fal", id: "a", externalID: ""), "--external-id cannot be empty"),
+        (
+            ExpectRecord(
+                provider: "fal", id: "a", labels: ExpectRecord.labels((0...32).map { ("k\($0)", "v") })),
+            "labels may have at most 32 members"
+        ),
+        (ExpectRecord(provider: "fal", id: "a", externalID: ""), "external_id must be 1 to 256 bytes long"),
     ])
-    func aValueTheDaemonWouldRefuseIsNamedBeforeAnythingIsSent(_ registration: TaskRegistration, _ problem: String) {
+    func aValueTheDaemonWouldRefuseIsNamedBeforeAnythingIsSent(_ registration: ExpectRecord, _ problem: String) {
         let problems = registration.problems(now: now)
         #expect(problems.count == 1, "\(problems)")
         #expect(problems.first?.hasPrefix(problem) == true, "\(problems)")
     }
 
-    @Test func aNewRegistrationIdIs32HexDigitsAndFreshEachTime() {
-        let ids = (0..<100).map { _ in TaskRegistration.newRegistrationID() }
+    @Test func aNewRegistrationIdIs32HexDigitsAndFreshEachTime() throws {
+        let ids = (0..<100).map { _ in ExpectRecord.newRegistrationID() }
         #expect(Set(ids).count == 100)
-        #expect(
-            ids.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) && TaskRegistration.isRegistrationID($0) })
+        #expect(ids.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) })
+        let registration = ExpectRecord(provider: "fal", registration: ids[0])
+        #expect(try ExpectRecord(json: registration.json) == registration)
     }
 
     @Test func thePendingRegistrationAnswerIsRead() throws {
@@ -100,9 +94,9 @@ import Testing
         #expect(task.lastHeard == 1000)
         #expect(
             task.expected
-                == TaskView.Expectation(
-                    endpoint: "freepik/kling-v2", deadline: 2000, labels: ["job": "x"], registration: "r-1",
-                    registered: 900))
+                == Expectation(
+                    endpoint: "freepik/kling-v2", deadline: 2000, labels: [Expectation.Label(name: "job", value: "x")],
+                    registration: "r-1", registered: 900))
         #expect(task.deliveries?.first?.source == "observation")
         #expect(task.summary.contains("endpoint    freepik/kling-v2\n"))
         #expect(task.summary.contains("labels      job=x\n"))
