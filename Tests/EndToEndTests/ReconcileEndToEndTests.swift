@@ -171,6 +171,43 @@ import Testing
         #expect(waited.output == Self.video + id + ".mp4\n")
     }
 
+    @Test func onePassReadsWhatIsDueAndExitsAndSIGTERMEndsTheContinuousOneCleanly() throws {
+        let deployment = try SimulatedDeployment(simulatorArguments: ["--drop-callbacks"], reconcilerArguments: nil)
+        defer { deployment.stop() }
+        let id = try deployment.submitFreepik()
+        Thread.sleep(forTimeInterval: 0.7)  // past the simulator's 0.5 s to the end
+        let pass = try deployment.cli([
+            "reconcile", "--once", "--key-dir", deployment.keyDirectory, "--base-url", deployment.simulator.baseURL,
+            "--quiet-period", "0s",
+        ])
+        #expect(pass.status == 0, "\(pass.error)")
+        #expect(
+            pass.error.contains("read task=freepik:\(id) endpoint=freepik/kling-v2 outcome=changed status=completed"))
+        #expect(pass.error.contains("info pass done read=1 unread=0"), "\(pass.error)")
+        #expect(try deployment.task("freepik:\(id)")["status"] as? String == "completed")
+        let running = try deployment.startReconciler()
+        Thread.sleep(forTimeInterval: 0.5)
+        running.signal(SIGTERM)
+        #expect(running.wait(timeout: .seconds(10)) == 0, "\(running.errorOutput)")
+        #expect(running.errorOutput.contains("info stopping signal=SIGTERM"), "\(running.errorOutput)")
+    }
+
+    @Test func onePassThatCannotReadATaskExitsOneNamingIt() throws {
+        let deployment = try SimulatedDeployment(
+            simulatorArguments: ["--drop-callbacks", "--faults-on-reads", "--errors", "100"], reconcilerArguments: nil)
+        defer { deployment.stop() }
+        let id = try deployment.submitFreepik()
+        let pass = try deployment.cli([
+            "reconcile", "--once", "--key-dir", deployment.keyDirectory, "--base-url", deployment.simulator.baseURL,
+            "--quiet-period", "0s", "--min-backoff", "0.05s", "--max-backoff", "0.1s",
+        ])
+        #expect(pass.status == 1, "\(pass.error)")
+        #expect(
+            pass.error.contains("could not read freepik:\(id): the provider is unavailable (HTTP 500)"), "\(pass.error)"
+        )
+        #expect(deployment.statusReads(containing: id).count == 3)
+    }
+
     @Test func submitRefusesToCallTheProviderWhenTaskhookdCannotBeReached() throws {
         let deployment = try SimulatedDeployment(reconcilerArguments: nil)
         defer { deployment.stop() }

@@ -149,10 +149,10 @@ public struct Reconciler: Sendable {
         case .providerFailed(let error) where error.isTransient:
             var retryAfter: Double?
             if case .unavailable(_, let after) = error { retryAfter = after }
-            return retry(key, after: retryAfter, because: error.description, now: now, unit: unit)
+            retry(key, after: retryAfter, because: error.description, now: now, unit: unit)
         case .daemonUnavailable(let reason):
             // The daemon's trouble, not the provider's: this task backs off, the provider is not paused.
-            return retry(key, after: nil, because: reason, now: now, unit: unit)
+            retry(key, after: nil, because: reason, now: now, unit: unit)
         case .daemonRefused(status: 404, _):
             // Forgotten by the daemon since it was listed (past its retention): nothing to reconcile.
             forget(key, now: now)
@@ -164,19 +164,17 @@ public struct Reconciler: Sendable {
         return nil
     }
 
-    mutating func retry(_ key: String, after retryAfter: Double?, because reason: String, now: Double, unit: Double)
-        -> Notice?
-    {
+    /// Another read after the backoff; in one pass, only `attemptsPerPass` in all.
+    mutating func retry(_ key: String, after retryAfter: Double?, because reason: String, now: Double, unit: Double) {
         if settings.once {
             attempts[key, default: 0] += 1
             if attempts[key, default: 0] >= settings.attemptsPerPass {
                 unread[key] = reason
                 forget(key, now: now)
-                return nil
+                return
             }
         }
         schedule.finished(key, .failed(retryAfter: retryAfter), now: now, unit: unit)
-        return nil
     }
 
     mutating func giveUp(_ key: String, because reason: String, now: Double) -> Notice {
