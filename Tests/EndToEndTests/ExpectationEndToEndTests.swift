@@ -107,6 +107,10 @@ import Testing
             (try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["kind"] as? String
         }
         #expect(kinds == ["expect", "observation", "delivery"])
+        let metrics = try get(daemon, "/metrics").readResponse().text
+        #expect(metrics.contains(#"taskhook_observations_total{outcome="changed"} 1"#))
+        #expect(metrics.contains(#"taskhook_observations_total{outcome="duplicate"} 1"#))
+        #expect(metrics.contains(#"taskhook_observations_total{outcome="refused"} 3"#))
     }
 
     @Test func aTaskPastItsDeadlineEndsFailedItsWaiterLearnsItAndARestartAgrees() throws {
@@ -121,6 +125,9 @@ import Testing
         #expect(woken["error"] as? String == "deadline: no callback and no status")
         let wait = try DaemonProcess.runCLI(["wait", "freepik:t-3", "--socket", first.controlSocket, "--timeout", "5s"])
         #expect(wait.status == 1)
+        let metrics = try get(first, "/metrics").readResponse().text
+        #expect(metrics.contains("taskhook_deadlines_reached_total 1"))
+        #expect(metrics.contains("taskhook_tasks_awaited 0"))
         // A late callback is kept in the history; the task stays failed.
         #expect(try deliverFreepik(to: first, task: "t-3", status: "COMPLETED", deliveryID: "m3") == 200)
         first.signal(SIGTERM)

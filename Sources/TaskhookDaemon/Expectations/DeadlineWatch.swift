@@ -13,15 +13,17 @@ final class DeadlineWatch {
     private let store: TaskStore
     private let recorder: DeliveryRecorder
     private let logger: Logger
+    private let metrics: DaemonMetrics?
     private let clock: () -> Int64
     /// Deadline records handed to the writer and not yet durable: not journaled twice.
     private var inFlight: Set<DeadlineRecord> = []
     private(set) var reachedCount = 0
 
     init(
-        store: TaskStore, recorder: DeliveryRecorder, logger: Logger,
+        store: TaskStore, recorder: DeliveryRecorder, logger: Logger, metrics: DaemonMetrics? = nil,
         clock: @escaping () -> Int64 = FileSystem.wallClockMilliseconds
     ) {
+        self.metrics = metrics
         self.store = store
         self.recorder = recorder
         self.logger = logger
@@ -52,6 +54,7 @@ final class DeadlineWatch {
             return
         }
         reachedCount += 1
+        metrics?.deadlineReached()
         switch record {
         case .task(let key):
             logger.warning(

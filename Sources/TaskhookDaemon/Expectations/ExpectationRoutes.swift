@@ -23,17 +23,19 @@ final class ExpectationRoutes {
     /// The normalizer of the routes that receive a provider identity's callbacks (nil: none).
     private let normalizer: (String) -> (any PayloadNormalizer)?
     private let clock: () -> Int64
+    private let metrics: DaemonMetrics?
     private let newRegistrationID: () -> String
 
     init(
         store: TaskStore, recorder: DeliveryRecorder, normalizer: @escaping (String) -> (any PayloadNormalizer)?,
-        clock: @escaping () -> Int64 = FileSystem.wallClockMilliseconds,
+        metrics: DaemonMetrics? = nil, clock: @escaping () -> Int64 = FileSystem.wallClockMilliseconds,
         newRegistrationID: @escaping () -> String = ExpectationRoutes.randomRegistrationID
     ) {
         self.store = store
         self.recorder = recorder
         self.normalizer = normalizer
         self.clock = clock
+        self.metrics = metrics
         self.newRegistrationID = newRegistrationID
     }
 
@@ -133,6 +135,7 @@ final class ExpectationRoutes {
         switch store.resolve(reference) {
         case .task(let found): task = found
         case .unknown:
+            metrics?.observation(outcome: "refused")
             responder.respond(ControlRoutes.error(.notFound, "unknown task \(reference)"))
             return
         case .ambiguous(let keys):
@@ -148,12 +151,14 @@ final class ExpectationRoutes {
         let events: [TaskEvent]
         switch ObservationReading.read(body, for: task.key, normalizer: normalizer, now: clock()) {
         case .refused(let reason):
+            metrics?.observation(outcome: "refused")
             responder.respond(ControlRoutes.error(.unprocessableContent, reason))
             return
         case .events(let read):
             events = read
         }
         if store.isDuplicate(events, deliveryID: nil, source: .observation) {
+            metrics?.observation(outcome: "duplicate")
             responder.respond(.json(.ok, Self.observed("duplicate", task).bytes))
             return
         }
@@ -163,13 +168,15 @@ final class ExpectationRoutes {
         var outcomes: [TaskTable.Outcome] = []
         recorder.record(.observation, body: delivery.encoded()) { [store] sequence, time in
             outcomes = store.apply(events, deliveryID: nil, source: .observation, sequence: sequence, time: time)
-        } completion: { [store] outcome in
+        } completion: { [store, metrics] outcome in
             guard case .recorded = outcome, let now = store[task.key] else {
+                metrics?.observation(outcome: "failed")
                 responder.respond(Self.notRecorded(outcome))
                 return
             }
             let word =
                 outcomes.contains { $0.changedTask } ? "changed" : outcomes.contains(.kept) ? "kept" : "duplicate"
+            metrics?.observation(outcome: word)
             responder.respond(.json(.ok, Self.observed(word, now).bytes))
         }
     }

@@ -107,8 +107,9 @@ public final class Daemon {
                     unparsed: rereader.waiting.count)
             }, unparsed: { [unowned rereader] in rereader.waiting })
         control.expectations = ExpectationRoutes(
-            store: store, recorder: recorder, normalizer: { [unowned routes] in routes.normalizer(forProvider: $0) })
-        deadlines = DeadlineWatch(store: store, recorder: recorder, logger: logger)
+            store: store, recorder: recorder, normalizer: { [unowned routes] in routes.normalizer(forProvider: $0) },
+            metrics: metrics)
+        deadlines = DeadlineWatch(store: store, recorder: recorder, logger: logger, metrics: metrics)
         let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in
             "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "
                 + "connections \(server.connectionCount)"
