@@ -184,6 +184,11 @@ if reload_output=$(timeout 20 "${C[@]}" systemctl reload taskhookd.service 2>&1)
   fail "systemctl reload succeeded on a configuration the daemon rejects"
 fi
 echo "  systemctl reload said: $reload_output"
+# journald reads the check's standard error from a stream of its own: give it a moment.
+for _ in $(seq 30); do
+  "${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | contains "/nonexistent/jwks.json" && break
+  sleep 0.1
+done
 "${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | contains "/nonexistent/jwks.json" \
   || fail "systemctl status does not show why the reload failed"
 [ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the service stopped after a rejected reload"
