@@ -22,6 +22,8 @@ public struct SimulationKnobs: Sendable, Equatable {
     public var retryAfter: Int = 1
     /// The `errorAnswers` requests after those are answered 500.
     public var errorAnswers = 0
+    /// The size of each completed task's video.
+    public var videoBytes = 256 * 1024
 
     public init() {}
 }

@@ -108,7 +108,7 @@ final class SimulatedDeployment {
         #expect(result.status == 0, "\(result.error)\n\(deployment.daemon.log)")
         let lines = result.output.split(separator: "\n").map(String.init)
         let taskID = try #require(lines.first)
-        #expect(lines.dropFirst().first == "https://cdn.simulator.invalid/videos/\(taskID).mp4")
+        #expect(lines.dropFirst().first == deployment.simulator.baseURL + "/videos/\(taskID).mp4")
         let callbacks = deployment.logEntries().filter { $0["kind"] as? String == "callback" }
         #expect(callbacks.contains { $0["answer"] as? Int == 200 || $0["answer"] as? Int == 202 }, "\(callbacks)")
     }
