@@ -77,14 +77,25 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["TaskhookPosix", "TaskhookHTTP"], path: "Tests/TestSupport"),
         // The command line's side: the control-API client, the waiter, task views, outbound HTTPS.
         .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders"]),
+        // Actions when a task ends: their configuration, the runner's schedule and ledger, commands, fetch.
+        .target(
+            name: "TaskhookActions",
+            dependencies: [
+                "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TaskhookClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "taskhook",
             dependencies: [
                 "TaskhookClient", "TaskhookSimulator", "TaskhookHTTP", "TaskhookState", "TaskhookJournal",
-                "TaskhookProviders", "TaskhookCore",
+                "TaskhookProviders", "TaskhookCore", "TaskhookActions", "TaskhookSystemd",
                 "TaskhookPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
@@ -95,6 +106,9 @@ let package = Package(
             dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
         .testTarget(
             name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
+        .testTarget(
+            name: "TaskhookActionsTests",
+            dependencies: ["TaskhookActions", "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TestSupport"]),
         .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
         .testTarget(
             name: "TaskhookSystemdTests",
@@ -117,7 +131,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport", "TaskhookClient",
-                "TaskhookProviders",
+                "TaskhookProviders", "TaskhookSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["clients"]

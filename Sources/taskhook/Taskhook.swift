@@ -6,10 +6,10 @@ struct Taskhook: AsyncParsableCommand {
         commandName: "taskhook",
         abstract:
             "taskhook from the command line: start tasks (or simulate a provider), wait for them, look at them, "
-            + "send a signed test callback, fetch keys, read the journal.",
+            + "send a signed test callback, fetch keys, read the journal, act when tasks end.",
         subcommands: [
             SubmitCommand.self, SimulateCommand.self, WaitCommand.self, StatusCommand.self, TasksCommand.self,
-            EventsCommand.self, SendTest.self,
+            EventsCommand.self, OnCommand.self, ActionsCommand.self, SendTest.self,
             JWKSCommand.self,
             JournalCommand.self,
         ])
@@ -21,6 +21,7 @@ enum ExitStatus {
     static let usage = ExitCode(64)
     static let unavailable = ExitCode(69)
     static let ioError = ExitCode(74)
+    static let configuration = ExitCode(78)
     /// As timeout(1) does.
     static let timedOut = ExitCode(124)
 }

@@ -14,7 +14,8 @@ final class SimulatedDeployment {
     private(set) var daemon: DaemonProcess!
     private(set) var simulator: SimulatorProcess!
 
-    init(simulatorArguments: [String] = []) throws {
+    /// `configuration`: more of taskhook.yaml after the routes (an actions: section).
+    init(simulatorArguments: [String] = [], configuration: String = "") throws {
         try FileManager.default.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)
         let falKey = Curve25519.Signing.PrivateKey()
         let x = Self.base64url(falKey.publicKey.rawRepresentation)
@@ -38,7 +39,7 @@ final class SimulatedDeployment {
               - path: /hooks/kling
                 provider: kling
                 token: {file: \(directory)/kling.token}
-            """, to: "taskhook.yaml")
+            """ + "\n" + configuration, to: "taskhook.yaml")
         daemon = try DaemonProcess(arguments: ["--config", directory + "/taskhook.yaml"])
         simulator = try SimulatorProcess(
             arguments: ["--key-dir", keyDirectory, "--log", log] + simulatorArguments)

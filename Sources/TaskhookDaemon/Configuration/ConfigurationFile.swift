@@ -56,6 +56,7 @@ extension DaemonConfiguration {
                 configuration.routes.append(route)
             }
         }
+        _ = top["actions"]  // read by `taskhook actions run`, not by the daemon
         try top.finish()
         return configuration
     }
