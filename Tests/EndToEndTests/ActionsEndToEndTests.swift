@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Glibc
 import TaskhookPosix
 import TaskhookSimulator
 import TestSupport
@@ -24,10 +25,26 @@ final class ActionsDeployment {
                 secret: {value: "\(Self.secret)"}
             """ + "\n" + actions.replacingOccurrences(of: "SCRIPT", with: script.run)
         try configuration.write(toFile: directory + "/taskhook.yaml", atomically: true, encoding: .utf8)
-        daemon = try DaemonProcess(arguments: ["--config", directory + "/taskhook.yaml"])
+        daemon = try startDaemon()
         runner = ActionsRunner(
             configPath: directory + "/taskhook.yaml", stateDirectory: directory + "/state", socket: daemon.controlSocket
         )
+    }
+
+    /// taskhookd on this deployment's configuration, journal and control socket.
+    private func startDaemon() throws -> DaemonProcess {
+        try DaemonProcess(arguments: [
+            "--config", directory + "/taskhook.yaml", "--journal-dir", directory + "/journal", "--control-socket",
+            directory + "/control.sock",
+        ])
+    }
+
+    /// Stops taskhookd (SIGTERM: it drains and exits) and starts it again on the same journal and socket.
+    func restartDaemon() throws {
+        daemon.signal(SIGTERM)
+        _ = daemon.waitForExit()
+        daemon.process.stop()
+        daemon = try startDaemon()
     }
 
     /// A signed Freepik callback for `task`, answered 200.
@@ -91,6 +108,20 @@ final class ActionsDeployment {
         #expect(input["deliveries"] != nil)
         #expect(runner.log.contains("attempt succeeded"))
         #expect(runner.log.contains("task_id=t-1"))
+    }
+
+    @Test func theRunnerReconnectsWhenTaskhookdRestartsAndMissesNothing() throws {
+        let deployment = try ActionsDeployment(actions: "actions:\n  - {name: record, run: SCRIPT}\n")
+        defer { deployment.stop() }
+        let runner = deployment.runner!
+        try runner.start()
+        try deployment.send("t-1")
+        #expect(runner.waitForOutcome(task: "freepik:t-1", action: "record", "succeeded") != nil, "\(runner.log)")
+        try deployment.restartDaemon()
+        try deployment.send("t-2")
+        #expect(runner.waitForOutcome(task: "freepik:t-2", action: "record", "succeeded") != nil, "\(runner.log)")
+        #expect(runner.log.contains("reading taskhookd's events again"))
+        #expect(deployment.script.runs.map(\.task) == ["t-1", "t-2"])
     }
 
     @Test func aFailingCommandIsRetriedWithBackoffAndItsFailureIsListed() throws {
