@@ -109,7 +109,9 @@ let package = Package(
         .testTarget(
             name: "TaskhookActionsTests",
             dependencies: ["TaskhookActions", "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TestSupport"]),
-        .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
+        .testTarget(
+            name: "TaskhookStateTests",
+            dependencies: ["TaskhookState", "TaskhookCore", "TaskhookJournal", "TestSupport"]),
         .testTarget(
             name: "TaskhookSystemdTests",
             dependencies: ["TaskhookSystemd", .product(name: "Logging", package: "swift-log")]

@@ -37,6 +37,14 @@ final class DaemonMetrics {
         uniqueKeysWithValues: TaskStatus.allCases.map {
             ($0, CoreMetrics.Gauge(label: "taskhook_tasks", dimensions: [("status", $0.rawValue)]))
         })
+    /// Expected tasks not yet ended, and registrations not yet bound to a task id.
+    private let awaited = CoreMetrics.Gauge(label: "taskhook_tasks_awaited")
+    private let registrations = CoreMetrics.Gauge(label: "taskhook_registrations_pending")
+    private let observations = Dictionary(
+        uniqueKeysWithValues: ["changed", "kept", "duplicate", "refused", "failed"].map {
+            ($0, CoreMetrics.Counter(label: "taskhook_observations_total", dimensions: [("outcome", $0)]))
+        })
+    private let deadlines = CoreMetrics.Counter(label: "taskhook_deadlines_reached_total")
     /// Renders the Prometheus text, when the backend is Prometheus.
     let registry: PrometheusCollectorRegistry?
 
@@ -55,6 +63,12 @@ final class DaemonMetrics {
         deliveries[key] = counter
         counter.increment()
     }
+
+    /// outcome: changed, kept, duplicate (not journaled), refused (404/422), failed (503).
+    func observation(outcome: String) { observations[outcome]?.increment() }
+
+    /// A task or registration reached its deadline (its record is durable).
+    func deadlineReached() { deadlines.increment() }
 
     func committed(records: Int, syncNanoseconds: UInt64) {
         commits.increment()
@@ -91,6 +105,8 @@ final class DaemonMetrics {
         self.waiters.record(waiters)
         self.subscribers.record(subscribers)
         for (status, gauge) in tasks { gauge.record(table.count(withStatus: status)) }
+        awaited.record(table.awaited.count)
+        registrations.record(table.registrations.count)
         return registry?.emitToBuffer() ?? Array("# metrics backend is not Prometheus\n".utf8)
     }
 }

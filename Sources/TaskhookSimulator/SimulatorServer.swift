@@ -91,15 +91,8 @@ public final class SimulatorServer: HTTPHandler {
             ("kind", "callback"), ("time", .number(String(Self.wallClock()))), ("task", .string(callback.taskID)),
             ("status", .string(callback.status.rawValue)),
         ]
-        Task {
-            do {
-                let (_, response) = try await URLSession.shared.data(for: request)
-                let code = (response as? HTTPURLResponse)?.statusCode ?? 0
-                log(.object(entry + [("answer", .integer(code))]))
-            } catch {
-                log(.object(entry + [("error", .string(error.localizedDescription))]))
-            }
-        }
+        let sending = request
+        Task { await CallbackDelivery.send(sending, entry: entry, log: log) }
     }
 
     static func reason(_ status: Int) -> String {
@@ -116,4 +109,34 @@ public final class SimulatorServer: HTTPHandler {
         default: "Internal Server Error"
         }
     }
+}
+
+/// How the simulator sends a callback.
+enum CallbackDelivery {
+    /// Sends one callback. As the providers do, a callback that got no answer, a 5xx, 408 or
+    /// 429 is sent again after 1, 2 and 4 s (the same delivery id and signature): a daemon
+    /// restarting, or a machine too busy to answer within the timeout, still gets it.
+    static func send(
+        _ request: URLRequest, entry: [(key: String, value: JSON)], log: @Sendable (JSON) -> Void
+    ) async {
+        var attempt = 1
+        while true {
+            var code = 0
+            do {
+                let (_, response) = try await URLSession.shared.data(for: request)
+                code = (response as? HTTPURLResponse)?.statusCode ?? 0
+                log(.object(entry + [("answer", .integer(code)), ("attempt", .integer(attempt))]))
+            } catch {
+                log(.object(entry + [("error", .string(error.localizedDescription)), ("attempt", .integer(attempt))]))
+            }
+            guard isRetried(code), attempt < callbackAttempts else { return }
+            try? await Task.sleep(for: .seconds(1 << (attempt - 1)))
+            attempt += 1
+        }
+    }
+
+    static let callbackAttempts = 4
+
+    /// Whether a callback answered `code` (0: no answer) is sent again.
+    static func isRetried(_ code: Int) -> Bool { code == 0 || code == 408 || code == 429 || code >= 500 }
 }

@@ -42,6 +42,12 @@ final class PublicRoutes: HTTPHandler {
     /// The route configured at `path` (a journaled callback's route), token or not.
     func route(configuredAt path: String) -> WebhookRoute? { routes[path] }
 
+    /// The normalizer that reads a provider identity's callbacks (and its status reads), from any
+    /// route that receives them; nil when no route does.
+    func normalizer(forProvider identity: String) -> (any PayloadNormalizer)? {
+        routes.values.first { $0.provider == identity }?.normalizer
+    }
+
     /// The route for a request path: an exact match, or a token route's path plus its token.
     func route(for path: String) -> WebhookRoute? {
         if let route = routes[path], route.acceptsToken(nil) { return route }
