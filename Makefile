@@ -73,7 +73,7 @@ docs: build
 install: release docs
 	install -D -m 0755 .build/release/taskhookd $(DESTDIR)$(PREFIX)/bin/taskhookd
 	install -D -m 0755 .build/release/taskhook $(DESTDIR)$(PREFIX)/bin/taskhook
-	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service taskhook-jwks.timer taskhook-actions.service; do \
+	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service taskhook-jwks.timer taskhook-reconcile.service taskhook-actions.service; do \
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp 2>/dev/null \
 	    || { install -d $(DESTDIR)$(UNITDIR) && sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp; }; \
 	  mv $(DESTDIR)$(UNITDIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit; \

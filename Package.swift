@@ -76,7 +76,9 @@ let package = Package(
         // A raw HTTP client, a pthread, a taskhookd launcher and in-process responders, for tests only.
         .target(name: "TestSupport", dependencies: ["TaskhookPosix", "TaskhookHTTP"], path: "Tests/TestSupport"),
         // The command line's side: the control-API client, the waiter, task views, outbound HTTPS.
-        .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders"]),
+        .target(
+            name: "TaskhookClient",
+            dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TaskhookState"]),
         // Actions when a task ends: their configuration, the runner's schedule and ledger, commands, fetch.
         .target(
             name: "TaskhookActions",
@@ -103,7 +105,7 @@ let package = Package(
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
         .testTarget(
             name: "TaskhookClientTests",
-            dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
+            dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TaskhookState", "TestSupport"]),
         .testTarget(
             name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
         .testTarget(

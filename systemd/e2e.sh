@@ -7,7 +7,9 @@
 #    with its secret as an encrypted credential, a signed callback answered 200, and `taskhook wait`
 #    run by a user in taskhook-clients (and refused to one who is not); README "Actions": the
 #    runner enabled, a command run for a completed task, its outcome in the journal's fields and
-#    in `taskhook actions list` for taskhook-clients.
+#    in `taskhook actions list` for taskhook-clients; the reconciler's unit with its key as a
+#    credential, and a task submitted to `taskhook simulate` with every callback dropped, ended by
+#    the reconciler polling it, `taskhook submit --wait` printing its video.
 # 2. A configuration the daemon would reject: `systemctl reload` fails, the reason is in the
 #    journal, and the same daemon keeps answering.
 # 3. The service's own behaviour: started by its socket, STATUS text, the optional admin socket
@@ -91,7 +93,7 @@ readme_block() {
     inside && /^```$/ { exit }
     inside { print }' README.md
 }
-for block in install first-route wait actions; do
+for block in install first-route wait actions reconcile; do
   readme_block "$block" >"$work/e2e/$block.sh"
   [ -s "$work/e2e/$block.sh" ] || fail "README.md has no block marked e2e:$block"
 done
@@ -172,6 +174,35 @@ for _ in $(seq 50); do actions_log ACTION=log-video TASK_ID=actions-task-1 OUTCO
 "${C[@]}" systemctl stop taskhook-actions.service
 echo "ok: README actions: the runner (as taskhook-actions) ran the command once for a completed task; outcome in journalctl ACTION= TASK_ID= EXIT_STATUS= and in taskhook actions list for taskhook-clients"
 
+# README: the reconciler, its key as an encrypted credential. Then a task submitted by a job to
+# `taskhook simulate` (a transient unit on 127.0.0.1:8090) whose callbacks are all dropped: only
+# taskhook-reconcile.service, polling the simulator, can end it, and `taskhook wait` must print it.
+in_container "mkdir -p /root/sim-keys && printf '%s' '$secret' >/root/sim-keys/freepik-webhook-secret
+  systemd-run --unit=e2e-simulator --quiet /usr/bin/taskhook simulate --listen 127.0.0.1:8090 \
+    --key-dir /root/sim-keys --drop-callbacks --finish-after 1"
+reconcile_output=$(printf 'simulator\n' | in_container ". /e2e/reconcile.sh" 2>&1) \
+  || { echo "$reconcile_output" >&2; fail "README's reconcile commands failed"; }
+in_container "mkdir -p /etc/systemd/system/taskhook-reconcile.service.d
+  printf '[Service]\nExecStart=\nExecStart=/usr/bin/taskhook reconcile --socket /run/taskhook/control.sock --base-url http://127.0.0.1:8090 --quiet-period 1s --relist-interval 1s\n' \
+    >/etc/systemd/system/taskhook-reconcile.service.d/zz-e2e.conf
+  systemctl daemon-reload && systemctl restart taskhook-reconcile.service"
+[ "$("${C[@]}" systemctl is-active taskhook-reconcile.service)" = active ] \
+  || { "${C[@]}" journalctl -b -u taskhook-reconcile.service --no-pager -n 20 >&2; fail "taskhook-reconcile.service is not running"; }
+submit_output=$("${C[@]}" runuser -u e2e-job -- env FREEPIK_API_KEY=simulator taskhook submit freepik/kling-v2 \
+  --set image=https://example.com/cat.jpg --set duration=5 --base-url http://127.0.0.1:8090 \
+  --public-url http://127.0.0.1:8080 --wait --timeout 60s 2>&1) \
+  || { echo "$submit_output" >&2; "${C[@]}" journalctl -b -u taskhook-reconcile.service --no-pager -n 20 >&2
+    fail "submit --wait under systemd did not complete"; }
+polled=$(head -n 1 <<<"$submit_output")
+grep -q "videos/$polled.mp4" <<<"$submit_output" || fail "submit --wait printed '$submit_output', not the video URL"
+"${C[@]}" journalctl -b -u taskhook-reconcile.service -o cat --no-pager \
+  | contains "read task=freepik:$polled endpoint=freepik/kling-v2 outcome=changed status=completed" \
+  || fail "the reconciler's journal has no read that completed freepik:$polled"
+"${C[@]}" taskhook status "freepik:$polled" | contains "completed (observation)" \
+  || fail "the task did not end by an observation"
+in_container "systemctl stop e2e-simulator.service taskhook-reconcile.service"
+echo "ok: README reconcile: submit -> simulator (callbacks dropped) -> taskhook-reconcile.service polled -> wait printed the video"
+
 # 2. A configuration the daemon would reject: the reload fails, says why, and nothing changes.
 pid=$("${C[@]}" systemctl show -p MainPID --value taskhookd.service)
 in_container "cp /etc/taskhook/taskhook.yaml /root/taskhook.yaml.good
@@ -180,6 +211,11 @@ if reload_output=$(timeout 20 "${C[@]}" systemctl reload taskhookd.service 2>&1)
   fail "systemctl reload succeeded on a configuration the daemon rejects"
 fi
 echo "  systemctl reload said: $reload_output"
+# journald reads the check's standard error from a stream of its own: give it a moment.
+for _ in $(seq 30); do
+  "${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | contains "/nonexistent/jwks.json" && break
+  sleep 0.1
+done
 "${C[@]}" systemctl status taskhookd.service --no-pager -n 20 | contains "/nonexistent/jwks.json" \
   || fail "systemctl status does not show why the reload failed"
 [ "$("${C[@]}" systemctl is-active taskhookd.service)" = active ] || fail "the service stopped after a rejected reload"

@@ -44,14 +44,15 @@ public struct ProviderSimulation: Sendable {
             )
         }
         // Busy and failing answers come first, before authentication, as a front proxy would give them.
-        answered += 1
-        if answered <= knobs.busyAnswers {
+        let exposed = !knobs.faultsOnReadsOnly || request.method == "GET"
+        if exposed { answered += 1 }
+        if exposed, answered <= knobs.busyAnswers {
             let answer = SimulatorAnswer.json(
                 429, ["message": "Too Many Requests"],
                 headers: [Delivery.Header(name: "Retry-After", value: String(knobs.retryAfter))])
             return (answer, [])
         }
-        if answered <= knobs.busyAnswers + knobs.errorAnswers {
+        if exposed, answered <= knobs.busyAnswers + knobs.errorAnswers {
             return (.message(500, "Internal Server Error"), [])
         }
         if request.method == "POST", let endpoint = createEndpoint(request) {

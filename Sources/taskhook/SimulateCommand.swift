@@ -46,6 +46,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Answer the first N API requests 429.") var busy = 0
     @Option(help: "The Retry-After of those answers, in seconds.") var retryAfter = 1
     @Option(help: "Answer the N requests after those 500.") var errors = 0
+    @Flag(help: "Give the --busy and --errors answers to status and result reads only, not to creates.")
+    var faultsOnReads = false
     @Option(help: "The size of each completed task's video, served at /videos/ID.mp4.") var videoBytes = 256 * 1024
 
     func run() throws {
@@ -61,6 +63,7 @@ struct SimulateCommand: ParsableCommand {
         knobs.busyAnswers = busy
         knobs.retryAfter = retryAfter
         knobs.errorAnswers = errors
+        knobs.faultsOnReadsOnly = faultsOnReads
         knobs.videoBytes = max(0, videoBytes)
         let source = APIKeySource(keyDirectory: keyDir, environment: ProcessInfo.processInfo.environment)
         var keys: [String: String] = [:]

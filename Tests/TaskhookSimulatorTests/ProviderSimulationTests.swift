@@ -172,6 +172,19 @@ import Testing
         #expect(simulation.requests.map(\.status) == statuses)
     }
 
+    @Test func faultsOnReadsOnlyLetCreatesThroughAndGoToTheStatusReads() throws {
+        var simulation = simulation {
+            $0.busyAnswers = 1
+            $0.errorAnswers = 1
+            $0.faultsOnReadsOnly = true
+        }
+        let (task, _) = try submit(.freepikKlingV2, &simulation)
+        let read = try SeedEndpoint.freepikKlingV2.readRequest(task.statusURL, credentials: .apiKey("fp"), now: 0)
+        let statuses = (1...3).map { send(read, to: &simulation, at: start + Double($0)).0.status }
+        #expect(statuses == [429, 500, 200])
+        #expect(simulation.requests.map(\.method) == ["POST", "GET", "GET", "GET"])
+    }
+
     @Test func wrongKeysAndThePostPathsOfSharedGetPathsAreRefused() throws {
         var simulation = simulation()
         let (task, _) = try submit(.freepikKlingElementsPro, &simulation)
