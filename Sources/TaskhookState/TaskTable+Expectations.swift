@@ -7,6 +7,8 @@ extension TaskTable {
         case registered(Registration)
         /// The task is now expected; `created`: the table did not know it before.
         case expected(TrackedTask, created: Bool)
+        /// The registration was withdrawn (dropped before its deadline).
+        case withdrawn(String)
         /// The same registration or expectation again: nothing changed.
         case unchanged
     }
@@ -23,6 +25,10 @@ extension TaskTable {
         advance(to: sequence)
         guard let id = record.id else {
             guard let registrationID = record.registration else { return .unchanged }
+            if record.withdrawn {
+                return registrations.removeValue(forKey: registrationID) == nil
+                    ? .unchanged : .withdrawn(registrationID)
+            }
             let earlier = registrations[registrationID]
             let registration = Registration(
                 id: registrationID, provider: record.provider, externalID: record.externalID ?? earlier?.externalID,

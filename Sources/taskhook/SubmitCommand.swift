@@ -132,7 +132,10 @@ struct SubmitCommand: AsyncParsableCommand {
                 request, timeout: Double(requestTimeout.duration.milliseconds) / 1000)
             task = try endpoint.readCreateAnswer(status: answer.status, body: Array(answer.body), baseURL: baseURL)
         } catch {
-            // The registration stays until its deadline, when taskhookd drops it with a warning.
+            // Refused (or busy, 429/5xx): no task was started, so nothing is expected. Unreachable
+            // or unreadable, the provider may have started one whose id we never learned: the
+            // registration then stays until its deadline, when taskhookd drops it with a warning.
+            if !error.mayHaveStartedTask { registrar.withdraw() }
             throw Self.failure(error)
         }
         print(task.taskID)

@@ -34,6 +34,20 @@ struct SubmitRegistration {
         }
     }
 
+    /// Withdraws the registration after the provider refused the task, so taskhookd does not keep
+    /// it until its deadline and then warn of a submit that died. Best effort: a registration that
+    /// cannot be withdrawn now is still dropped at its deadline.
+    func withdraw() {
+        var withdrawal = ExpectRecord(provider: registration.provider, registration: registration.registration)
+        withdrawal.withdrawn = true
+        guard let response = try? ControlConnection.post(control, ControlTarget.expect, body: withdrawal.json.bytes),
+            response.status == 200 || response.status == 201
+        else {
+            printError("taskhook submit: the registration stays until its deadline (it could not be withdrawn now)")
+            return
+        }
+    }
+
     /// Binds the provider's task to the registration. The task is running at the provider by now,
     /// so a daemon that is restarting is given `patience` (retried with a doubling pause); one that
     /// still does not answer leaves the registration to its deadline, and the command to bind by

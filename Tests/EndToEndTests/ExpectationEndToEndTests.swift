@@ -140,15 +140,21 @@ import Testing
 
     @Test func badRegistrationsAreRefusedNamingTheProblem() throws {
         let daemon = try DaemonProcess(arguments: try arguments)
-        let unknownProvider = try post(daemon, "/v1/tasks", #"{"provider":"replicate","id":"x"}"#)
+        let unknownProvider = try post(daemon, "/v1/tasks", #"{"provider":"acme","id":"x"}"#)
         #expect(unknownProvider.status == 422)
-        #expect(unknownProvider.text.contains("replicate"))
+        #expect(unknownProvider.text.contains("acme"))
+        // A built-in provider without a route (tasks only ever polled, as seed 004's) is taken.
+        #expect(try post(daemon, "/v1/tasks", #"{"provider":"fal","id":"polled-only"}"#).status == 201)
         #expect(try post(daemon, "/v1/tasks", "not json").status == 400)
         let past = try post(daemon, "/v1/tasks", #"{"provider":"freepik","id":"x","deadline":1000}"#)
         #expect(past.status == 400)
         #expect(past.text.contains("deadline"))
         let unbound = try post(daemon, "/v1/tasks", #"{"provider":"freepik","id":"x","registration":"never"}"#)
         #expect(unbound.status == 404)
+        #expect(try post(daemon, "/v1/tasks", #"{"provider":"freepik","registration":"gone"}"#).status == 201)
+        let withdrawal = #"{"provider":"freepik","registration":"gone","withdrawn":true}"#
+        #expect(try post(daemon, "/v1/tasks", withdrawal).status == 200)
+        #expect(try post(daemon, "/v1/tasks", withdrawal).status == 404)
         let put = try TestClient(.unix(path: daemon.controlSocket))
         try put.send("PUT /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         #expect(try put.readResponse().status == 405)

@@ -221,8 +221,23 @@ import Testing
     @Test func aRegistrationTaskhookdRefusesIsExitSixtyFiveAndTheProviderIsNotCalled() throws {
         let deployment = try SimulatedDeployment(reconcilerArguments: nil)
         defer { deployment.stop() }
-        let result = try deployment.cli(["expect", "replicate", "p-1"])
+        let result = try deployment.cli(["expect", "acme", "p-1"])
         #expect(result.status == 65, "\(result.error)")
         #expect(result.error.contains("refused the registration"), "\(result.error)")
+    }
+
+    @Test func aCreateTheProviderRefusesWithdrawsItsRegistration() throws {
+        // The simulator answers the create 429: no task was started, so nothing stays expected.
+        let deployment = try SimulatedDeployment(simulatorArguments: ["--busy", "1"], reconcilerArguments: nil)
+        defer { deployment.stop() }
+        let result = try deployment.submit(
+            "freepik/kling-v2", route: "/hooks/freepik", ["image=https://example.com/cat.jpg", "duration=5"],
+            wait: false)
+        #expect(result.status == 69, "\(result.error)")
+        let expected = try controlGet(deployment.daemon, "/v1/expected").readResponse()
+        let page = try JSONSerialization.jsonObject(with: Data(expected.body)) as? [String: Any]
+        #expect((page?["pending"] as? [Any])?.isEmpty == true, "\(expected.text)")
+        let dump = try DaemonProcess.runCLI(["journal", "dump", "--dir", deployment.journal])
+        #expect(dump.output.contains(#""withdrawn":true"#), "\(dump.output)")
     }
 }

@@ -110,6 +110,20 @@ import Testing
         #expect(table.lastSequence == 2)
     }
 
+    @Test func aWithdrawnRegistrationIsDroppedAtOnce() throws {
+        var table = TaskTable()
+        table.expect(ExpectRecord(provider: "fal", registration: "r9", deadline: 50), sequence: 1, time: 1)
+        var withdrawal = ExpectRecord(provider: "fal", registration: "r9")
+        withdrawal.withdrawn = true
+        #expect(table.expect(withdrawal, sequence: 2, time: 2) == .withdrawn("r9"))
+        #expect(table.registrations.isEmpty)
+        #expect(table.expect(withdrawal, sequence: 3, time: 3) == .unchanged)
+        #expect(try ExpectRecord(decoding: withdrawal.encoded) == withdrawal)
+        #expect(throws: ExpectRecord.Problem.self) {
+            try ExpectRecord(json: ["provider": "fal", "id": "t", "registration": "r9", "withdrawn": true])
+        }
+    }
+
     @Test func retentionKeepsATaskAJobStillAwaits() {
         var table = TaskTable()
         table.expect(ExpectRecord(provider: "freepik", id: "t1", deadline: 1_000_000), sequence: 1, time: 1)

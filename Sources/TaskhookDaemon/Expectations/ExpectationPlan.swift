@@ -24,6 +24,13 @@ enum ExpectationPlan {
     {
         var record = request
         let defaultDeadline = now + TaskTable.defaultDeadlineMilliseconds
+        if record.withdrawn, let registrationID = record.registration {
+            guard let earlier = table.registrations[registrationID], earlier.provider == record.provider else {
+                return .refused(.notFound, "unknown registration \(registrationID) of provider \(record.provider)")
+            }
+            let answer: JSON = ["registration": .string(registrationID), "withdrawn": true]
+            return .journal(Planned(record: record, isNew: false) { _ in answer })
+        }
         guard let id = record.id else {
             let registrationID = record.registration ?? newRegistrationID()
             record.registration = registrationID

@@ -97,7 +97,8 @@ final class ExpectationRoutes {
             responder.respond(
                 ControlRoutes.error(
                     .unprocessableContent,
-                    "no configured route receives provider \(record.provider)'s callbacks; add one under routes:"))
+                    "unknown provider \(record.provider): neither a built-in profile "
+                        + "(\(ProviderProfiles.names.sorted().joined(separator: ", "))) nor a configured route's name"))
             return
         }
         let now = clock()

@@ -42,10 +42,13 @@ final class PublicRoutes: HTTPHandler {
     /// The route configured at `path` (a journaled callback's route), token or not.
     func route(configuredAt path: String) -> WebhookRoute? { routes[path] }
 
-    /// The normalizer that reads a provider identity's callbacks (and its status reads), from any
-    /// route that receives them; nil when no route does.
+    /// The normalizer that reads a provider identity's status reads (and its callbacks): a
+    /// route's that receives them, else the built-in profile of that name, for tasks only ever
+    /// polled (seed 004's aggregator has no webhook, so a deployment using only it has no fal
+    /// route); nil for a name neither knows (a `standard-webhooks` route's `name:` not configured).
     func normalizer(forProvider identity: String) -> (any PayloadNormalizer)? {
         routes.values.first { $0.provider == identity }?.normalizer
+            ?? ProviderProfiles.named(identity).map { $0.init() }
     }
 
     /// The route for a request path: an exact match, or a token route's path plus its token.

@@ -19,6 +19,8 @@ public struct ExpectRecord: Sendable, Equatable {
     public var deadline: Int64?
     public var labels: [Expectation.Label]
     public var externalID: String?
+    /// The registration is withdrawn (the provider refused the task it was made for).
+    public var withdrawn = false
 
     public init(
         provider: String, id: String? = nil, registration: String? = nil, endpoint: String? = nil,
@@ -44,7 +46,7 @@ public struct ExpectRecord: Sendable, Equatable {
 
     static let members: Set<String> = [
         "provider", "id", "registration", "endpoint", "status_url", "result_url", "deadline", "labels",
-        "external_id",
+        "external_id", "withdrawn",
     ]
     public static let maxLabels = 32
 
@@ -75,6 +77,14 @@ public struct ExpectRecord: Sendable, Equatable {
             self.deadline = deadline
         }
         labels = try Self.labels(json["labels"])
+        if let value = json["withdrawn"], !value.isNull {
+            guard let flag = value.bool else { throw Problem("withdrawn must be true or false") }
+            guard !flag || (id == nil && registration != nil) else {
+                throw Problem(
+                    "withdrawn takes a registration and no id: only a registration not yet bound is withdrawn")
+            }
+            withdrawn = flag
+        }
     }
 
     /// The JSON of the request and the record.
@@ -89,6 +99,7 @@ public struct ExpectRecord: Sendable, Equatable {
         if let deadline { members.append(("deadline", .integer(deadline))) }
         if !labels.isEmpty { members.append(("labels", .object(labels.map { ($0.name, .string($0.value)) }))) }
         add("external_id", externalID)
+        if withdrawn { members.append(("withdrawn", true)) }
         return .object(members)
     }
 
