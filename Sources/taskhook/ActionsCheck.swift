@@ -1,5 +1,6 @@
 import ArgumentParser
 import TaskhookActions
+import TaskhookClient
 
 /// `taskhook actions check`: reads the actions as `actions run` would, and says what runs when.
 struct ActionsCheck: ParsableCommand {
@@ -24,7 +25,7 @@ struct ActionsCheck: ParsableCommand {
             case .fetch(let directory): work = "fetch into \(directory)"
             }
             output.write(
-                "  \(action.name): on \(on)\(providers): \(work) (timeout \(action.timeout), retries \(action.retry.retries))\n"
+                "  \(action.name): on \(on)\(providers): \(work) (timeout \(TimeText.elapsed(action.timeout)), retries \(action.retry.retries))\n"
             )
         }
         output.flush()

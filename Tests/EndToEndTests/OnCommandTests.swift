@@ -40,3 +40,30 @@ import Testing
         #expect(missing.status == 127, "\(missing)")
     }
 }
+
+/// `taskhook actions check` and `list` without a runner: what an operator sees first.
+@Suite struct ActionsCommandTests {
+    @Test func checkSaysWhatRunsWhenOrNamesTheMistakeAndListNeedsAStateDirectory() throws {
+        let directory = DaemonProcess.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let good = directory + "/good.yaml"
+        try
+            "actions:\n  - {name: a, on: any, run: [/bin/true], timeout: 30s}\n  - {name: b, fetch: {directory: \(directory)/v}}\n"
+            .write(toFile: good, atomically: true, encoding: .utf8)
+        let checked = try DaemonProcess.runCLI(["actions", "check", "--config", good])
+        #expect(checked.status == 0, "\(checked)")
+        #expect(checked.output.contains("a: on canceled,completed,failed: run /bin/true (timeout 30s, retries 0)"))
+        #expect(checked.output.contains("b: on completed: fetch into \(directory)/v (timeout 10m00s, retries 5)"))
+        let bad = directory + "/bad.yaml"
+        try "listen: [\"127.0.0.1:8080\"]\nactions:\n  - {name: a, run: [/nonexistent/notify]}\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try DaemonProcess.runCLI(["actions", "check", "--config", bad])
+        #expect(refused.status == 78)
+        #expect(refused.error.contains("action a: /nonexistent/notify is not an executable file"), "\(refused)")
+        let none = try DaemonProcess.runCLI(["actions", "run", "--config", directory + "/missing.yaml"])
+        #expect(none.status == 78)
+        let list = try DaemonProcess.runCLI(["actions", "list", "--state-dir", directory + "/nowhere"])
+        #expect(list.status == 66)
+        #expect(list.error.contains("no state directory"))
+    }
+}
