@@ -26,7 +26,7 @@ let package = Package(
             providers: [.apt(["libsystemd-dev"])]
         ),
         // libyaml through pkg-config, the C parser Yams wraps, without Yams's Foundation: only
-        // TaskhookDaemon's ConfigNode may import it (see README, "Why libyaml and not Yams").
+        // TaskhookYAML may import it (see README, "Why libyaml and not Yams").
         .systemLibrary(
             name: "CYAML",
             pkgConfig: "yaml-0.1",
@@ -51,6 +51,8 @@ let package = Package(
             name: "TaskhookProviders",
             dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A configuration file's YAML (libyaml's events) as the Setting tree taskhookd and the actions runner read.
+        .target(name: "TaskhookYAML", dependencies: ["CYAML", "TaskhookProviders"]),
         // The seed endpoints' APIs as a local provider: tasks on a clock, signed callbacks, misbehaviour knobs.
         .target(
             name: "TaskhookSimulator",
@@ -62,7 +64,7 @@ let package = Package(
             dependencies: [
                 "TaskhookPosix", "TaskhookHTTP", "TaskhookJournal", "TaskhookCore", "TaskhookProviders",
                 "TaskhookState",
-                "TaskhookSystemd", "CYAML",
+                "TaskhookSystemd", "TaskhookYAML",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,14 +86,24 @@ let package = Package(
         .target(
             name: "TaskhookClient",
             dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TaskhookState"]),
+        // Actions when a task ends: their configuration, the runner's schedule and ledger, commands, fetch.
+        .target(
+            name: "TaskhookActions",
+            dependencies: [
+                "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TaskhookClient", "TaskhookYAML",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "taskhook",
             dependencies: [
                 "TaskhookClient", "TaskhookSimulator", "TaskhookHTTP", "TaskhookState", "TaskhookJournal",
-                "TaskhookProviders", "TaskhookCore",
+                "TaskhookProviders", "TaskhookCore", "TaskhookActions", "TaskhookSystemd",
                 "TaskhookPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
@@ -103,6 +115,9 @@ let package = Package(
         .testTarget(
             name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
         .testTarget(
+            name: "TaskhookActionsTests",
+            dependencies: ["TaskhookActions", "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TestSupport"]),
+        .testTarget(
             name: "TaskhookStateTests",
             dependencies: ["TaskhookState", "TaskhookCore", "TaskhookJournal", "TestSupport"]),
         .testTarget(
@@ -111,6 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore", "TestSupport"]),
+        .testTarget(name: "TaskhookYAMLTests", dependencies: ["TaskhookYAML", "TaskhookProviders"]),
         .testTarget(
             name: "TaskhookJournalTests",
             dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookState"]),
@@ -126,7 +142,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport", "TaskhookClient",
-                "TaskhookProviders",
+                "TaskhookProviders", "TaskhookSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["clients"]

@@ -185,7 +185,7 @@ for harness in "${harnesses[@]}"; do
   executable="$scratch/$harness-fuzzer"
   echo "linking $executable …" >&2
   # lld (from the toolchain) because gold prints a warning for each of ASan's ~170 local
-  # helper symbols; libsystemd, libyaml and libstdc++ for TaskhookSystemd's, ConfigNode's and
+  # helper symbols; libsystemd, libyaml and libstdc++ for TaskhookSystemd's, TaskhookYAML's and
   # BoringSSL's objects.
   swiftc -use-ld=lld -sanitize=fuzzer,address -parse-as-library -swift-version 6 -Onone -g \
     -module-name "$(basename "$source" .swift)" -I "$bin/Modules" "${modulemaps[@]}" \

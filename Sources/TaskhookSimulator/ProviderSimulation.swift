@@ -34,6 +34,15 @@ public struct ProviderSimulation: Sendable {
     }
 
     mutating func route(_ request: SimulatorRequest, now: Double) -> (SimulatorAnswer, [ScheduledCallback]) {
+        // Result videos come from the CDN's host in reality: no API key, and no busy answers.
+        if request.method == "GET", let taskID = SimulatedVideo.taskID(path: request.path) {
+            guard let task = tasks[taskID], status(of: task, at: now) == .completed else {
+                return (.message(404, "no video for \(taskID)"), [])
+            }
+            return (
+                SimulatedVideo.answer(request, bytes: SimulatedVideo.bytes(taskID: taskID, count: knobs.videoBytes)), []
+            )
+        }
         // Busy and failing answers come first, before authentication, as a front proxy would give them.
         let exposed = !knobs.faultsOnReadsOnly || request.method == "GET"
         if exposed { answered += 1 }

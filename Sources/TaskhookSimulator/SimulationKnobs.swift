@@ -25,6 +25,8 @@ public struct SimulationKnobs: Sendable, Equatable {
     /// Busy and failing answers go to status and result reads (GETs) only: creates succeed, so a
     /// reconciler's backoff can be watched on tasks that exist.
     public var faultsOnReadsOnly = false
+    /// The size of each completed task's video.
+    public var videoBytes = 256 * 1024
 
     public init() {}
 }

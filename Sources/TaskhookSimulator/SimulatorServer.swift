@@ -46,7 +46,9 @@ public final class SimulatorServer: HTTPHandler {
                 body: request.body),
             now: now)
         if let recorded = simulation.requests.last { log(["kind": "request", "request": recorded.json]) }
-        var fields = HTTPFields([("Content-Type", "application/json")])
+        // JSON unless the answer says otherwise (a video).
+        var fields = HTTPFields(
+            answer.headers.contains { $0.name == "Content-Type" } ? [] : [("Content-Type", "application/json")])
         for header in answer.headers { fields.append(name: header.name, value: header.value) }
         responder.respond(
             Response(status: HTTPStatus(answer.status, Self.reason(answer.status)), headers: fields, body: answer.body))
@@ -96,10 +98,12 @@ public final class SimulatorServer: HTTPHandler {
     static func reason(_ status: Int) -> String {
         switch status {
         case 200: "OK"
+        case 206: "Partial Content"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 416: "Range Not Satisfiable"
         case 422: "Unprocessable Entity"
         case 429: "Too Many Requests"
         default: "Internal Server Error"

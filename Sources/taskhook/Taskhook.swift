@@ -7,11 +7,11 @@ struct Taskhook: AsyncParsableCommand {
         abstract:
             "taskhook from the command line: start tasks (or simulate a provider), register tasks started "
             + "elsewhere, reconcile them by polling, wait for them, look at them, send a signed test callback, "
-            + "fetch keys, read the journal.",
+            + "fetch keys, read the journal, act when tasks end.",
         subcommands: [
             SubmitCommand.self, ExpectCommand.self, ReconcileCommand.self, SimulateCommand.self, WaitCommand.self,
             StatusCommand.self, TasksCommand.self,
-            EventsCommand.self, SendTest.self,
+            EventsCommand.self, OnCommand.self, ActionsCommand.self, SendTest.self,
             JWKSCommand.self,
             JournalCommand.self,
         ])
@@ -25,6 +25,7 @@ enum ExitStatus {
     static let dataError = ExitCode(65)
     static let unavailable = ExitCode(69)
     static let ioError = ExitCode(74)
+    static let configuration = ExitCode(78)
     /// As timeout(1) does.
     static let timedOut = ExitCode(124)
 }

@@ -9,8 +9,6 @@ import Testing
 /// busy providers, deadlines and a reconciler killed mid-read. Timings are the tests' own (a task
 /// quiet for 0.3 s is read), so each runs in a few seconds.
 @Suite struct ReconcileEndToEndTests {
-    static let video = "https://cdn.simulator.invalid/videos/"
-
     /// The task's deliveries that changed it to `status`.
     func applied(_ task: [String: Any], _ status: String) -> [[String: Any]] {
         ((task["deliveries"] as? [[String: Any]]) ?? []).filter {
@@ -32,7 +30,7 @@ import Testing
         defer { waiter.stop() }
         #expect(
             waiter.wait(timeout: .seconds(25)) == 0, "\(waiter.errorOutput)\n\(deployment.reconcilers[0].errorOutput)")
-        #expect(waiter.output == Self.video + id + ".mp4\n")
+        #expect(waiter.output == deployment.simulator.baseURL + "/videos/" + id + ".mp4\n")
         let task = try deployment.task("freepik:\(id)")
         #expect(task["status"] as? String == "completed")
         let completions = applied(task, "completed")
@@ -58,7 +56,7 @@ import Testing
         let waiter = try deployment.waiter("freepik:\(id)")
         defer { waiter.stop() }
         #expect(waiter.wait(timeout: .seconds(25)) == 0, "\(waiter.errorOutput)")
-        #expect(waiter.output == Self.video + id + ".mp4\n")
+        #expect(waiter.output == deployment.simulator.baseURL + "/videos/" + id + ".mp4\n")
         // Let the other side's report (and the repeated callbacks) arrive too.
         Thread.sleep(forTimeInterval: 0.5)
         let task = try deployment.task("freepik:\(id)")
@@ -168,7 +166,7 @@ import Testing
         try deployment.startReconciler(["--quiet-period", "0s"])
         let waited = try deployment.cli(["wait", "fal:\(id)", "--timeout", "20s"])
         #expect(waited.status == 0, "\(waited.error)")
-        #expect(waited.output == Self.video + id + ".mp4\n")
+        #expect(waited.output == deployment.simulator.baseURL + "/videos/" + id + ".mp4\n")
     }
 
     @Test func onePassReadsWhatIsDueAndExitsAndSIGTERMEndsTheContinuousOneCleanly() throws {

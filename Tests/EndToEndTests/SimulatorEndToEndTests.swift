@@ -16,8 +16,9 @@ final class SimulatedDeployment {
     private(set) var reconcilers: [ChildProcess] = []
     var journal: String { directory + "/journal" }
 
-    /// `reconcilerArguments` nil: no reconciler (`startReconciler` starts one later).
-    init(simulatorArguments: [String] = [], reconcilerArguments: [String]? = []) throws {
+    /// `reconcilerArguments` nil: no reconciler (`startReconciler` starts one later). `configuration`:
+    /// more of taskhook.yaml after the routes (an actions: section).
+    init(simulatorArguments: [String] = [], reconcilerArguments: [String]? = [], configuration: String = "") throws {
         try FileManager.default.createDirectory(atPath: keyDirectory, withIntermediateDirectories: true)
         let falKey = Curve25519.Signing.PrivateKey()
         let x = Self.base64url(falKey.publicKey.rawRepresentation)
@@ -41,7 +42,7 @@ final class SimulatedDeployment {
               - path: /hooks/kling
                 provider: kling
                 token: {file: \(directory)/kling.token}
-            """, to: "taskhook.yaml")
+            """ + "\n" + configuration, to: "taskhook.yaml")
         daemon = try DaemonProcess(arguments: ["--config", directory + "/taskhook.yaml", "--journal-dir", journal])
         simulator = try SimulatorProcess(
             arguments: ["--key-dir", keyDirectory, "--log", log] + simulatorArguments)
@@ -180,7 +181,7 @@ final class SimulatedDeployment {
         #expect(result.status == 0, "\(result.error)\n\(deployment.daemon.log)")
         let lines = result.output.split(separator: "\n").map(String.init)
         let taskID = try #require(lines.first)
-        #expect(lines.dropFirst().first == "https://cdn.simulator.invalid/videos/\(taskID).mp4")
+        #expect(lines.dropFirst().first == deployment.simulator.baseURL + "/videos/\(taskID).mp4")
         let callbacks = deployment.logEntries().filter { $0["kind"] as? String == "callback" }
         if endpoint.hasPrefix("aggregator/") {
             #expect(callbacks.isEmpty)

@@ -103,6 +103,13 @@ import Testing
                 == "routes[0].path")
     }
 
+    @Test func theActionsSectionIsTaskhookActionsRunsAndTheDaemonLeavesItAlone() throws {
+        let configuration = try parse(
+            "actions:\n  - {name: a, run: [/bin/true], anything: 1}\nlisten: [\"127.0.0.1:9\"]\n")
+        #expect(configuration.listen == [.ipv4(address: "127.0.0.1", port: 9)])
+        #expect(error("actionz: []\n")?.path == "actionz")
+    }
+
     @Test func anUnknownKeyIsAnErrorNamingItsPathAndLine() {
         let e = error("journal:\n  directory: /x\n  synch: always\n")
         #expect(e?.path == "journal.synch")

@@ -96,7 +96,8 @@ import Testing
         }
         #expect(events.map(\.status) == [.completed])
         #expect(events.first?.taskID == task.taskID)
-        #expect(events.first?.results.first == ProviderSimulation.resultURL(task.taskID))
+        #expect(events.first?.results.first == simulation.resultURL(task.taskID))
+        #expect(simulation.resultURL(task.taskID) == base + "/videos/\(task.taskID).mp4")
     }
 
     @Test(arguments: SeedEndpoint.allCases)

@@ -1,6 +1,7 @@
 import TaskhookJournal
 import TaskhookPosix
 import TaskhookProviders
+import TaskhookYAML
 
 extension DaemonConfiguration {
     /// Reads a YAML configuration. Unknown keys and bad values are errors naming the key's
@@ -9,7 +10,7 @@ extension DaemonConfiguration {
         var configuration = DaemonConfiguration()
         configuration.journal = JournalConfiguration(environment: environment)
         configuration.control = ControlConfiguration(environment: environment)
-        guard let root = try ConfigNode.document(yaml) else { return configuration }
+        guard let root = try YAMLSettings.document(yaml) else { return configuration }
         let top = try root.requireMapping()
         if let listen = top["listen"] {
             configuration.listen = []
@@ -47,6 +48,7 @@ extension DaemonConfiguration {
                 configuration.routes.append(route)
             }
         }
+        _ = top["actions"]  // read by `taskhook actions run`, not by the daemon
         try top.finish()
         return configuration
     }

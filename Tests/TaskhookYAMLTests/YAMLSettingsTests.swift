@@ -1,10 +1,9 @@
 import TaskhookProviders
+import TaskhookYAML
 import Testing
 
-@testable import TaskhookDaemon
-
 /// The YAML reader on its own: libyaml's events become a `Setting` tree with paths and lines.
-@Suite struct ConfigNodeTests {
+@Suite struct YAMLSettingsTests {
     /// `{key@line: value}`, `[items]`, `'scalar'@line path`, `~` for null: structure, lines and paths.
     func render(_ setting: Setting) -> String {
         switch setting.value {
@@ -16,11 +15,11 @@ import Testing
         }
     }
 
-    func tree(_ yaml: String) throws -> String? { try ConfigNode.document(yaml).map(render) }
+    func tree(_ yaml: String) throws -> String? { try YAMLSettings.document(yaml).map(render) }
 
-    func failure(_ yaml: String) -> ConfigError? {
+    func failure(_ yaml: String) -> SettingError? {
         do {
-            _ = try ConfigNode.document(yaml)
+            _ = try YAMLSettings.document(yaml)
             return nil
         } catch {
             return error
@@ -85,12 +84,12 @@ import Testing
 
     @Test func nestingIsBounded() throws {
         let deep =
-            String(repeating: "[", count: ConfigNode.maximumDepth + 1)
-            + String(repeating: "]", count: ConfigNode.maximumDepth + 1)
-        #expect(failure(deep)?.message == "nested deeper than \(ConfigNode.maximumDepth) levels")
+            String(repeating: "[", count: YAMLSettings.maximumDepth + 1)
+            + String(repeating: "]", count: YAMLSettings.maximumDepth + 1)
+        #expect(failure(deep)?.message == "nested deeper than \(YAMLSettings.maximumDepth) levels")
         let allowed =
-            String(repeating: "[", count: ConfigNode.maximumDepth)
-            + String(repeating: "]", count: ConfigNode.maximumDepth)
+            String(repeating: "[", count: YAMLSettings.maximumDepth)
+            + String(repeating: "]", count: YAMLSettings.maximumDepth)
         #expect(try tree(allowed) != nil)
     }
 

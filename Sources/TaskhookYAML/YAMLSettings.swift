@@ -1,22 +1,23 @@
 import CYAML
 import TaskhookProviders
 
-/// The YAML side of the configuration: libyaml's events for a document become a `Setting` tree,
-/// each value carrying its key path and line, which the rest of the reading (the provider
-/// profiles' included) goes through. Only this file knows the configuration is YAML.
-enum ConfigNode {
+/// A configuration file's YAML as a `Setting` tree: libyaml's events for its one document, each
+/// value carrying its key path and line, which the rest of the reading (taskhookd's keys, the
+/// provider profiles', `taskhook actions`' section) goes through. Only this module knows the
+/// configuration is YAML.
+public enum YAMLSettings {
     /// Nesting beyond this is refused (a configuration needs a handful of levels), so hostile
     /// text cannot exhaust the stack.
-    static let maximumDepth = 64
+    public static let maximumDepth = 64
 
     /// The tree of the one document in `yaml`, or nil when there is none (an empty file, or
     /// only comments).
-    static func document(_ yaml: String) throws(ConfigError) -> Setting? {
+    public static func document(_ yaml: String) throws(SettingError) -> Setting? {
         // libyaml refuses a null input pointer, which an empty string may give.
         guard !yaml.isEmpty else { return nil }
         var text = yaml
         let result = text.withUTF8 { bytes in
-            Result { () throws(ConfigError) -> Setting? in
+            Result { () throws(SettingError) -> Setting? in
                 let events = YAMLEvents(bytes)
                 guard case .streamStart = try events.next() else { throw events.unexpected() }
                 switch try events.next() {
@@ -27,7 +28,7 @@ enum ConfigNode {
                 let root = try setting(try events.next(), path: "", depth: 0, events: events)
                 guard case .documentEnd = try events.next() else { throw events.unexpected() }
                 if case .documentStart(let line) = try events.next() {
-                    throw ConfigError(path: "", line: line, "not valid YAML: the file holds more than one document")
+                    throw SettingError(path: "", line: line, "not valid YAML: the file holds more than one document")
                 }
                 return root
             }
@@ -39,7 +40,7 @@ enum ConfigNode {
     /// `~` or `null` is a null (the same as leaving the key out); a quoted one is a string
     /// (`task-id: ""`, the whole document).
     private static func setting(_ first: YAMLEvents.Event, path: String, depth: Int, events: YAMLEvents)
-        throws(ConfigError) -> Setting
+        throws(SettingError) -> Setting
     {
         switch first {
         case .scalar(let text, let plain, let line):
@@ -63,7 +64,7 @@ enum ConfigNode {
                 let key = try events.next()
                 if case .mappingEnd = key { break }
                 guard case .scalar(let name, _, let keyLine) = key else {
-                    throw ConfigError(path: path, line: key.line, "a key must be a plain word, not a list or mapping")
+                    throw SettingError(path: path, line: key.line, "a key must be a plain word, not a list or mapping")
                 }
                 let child = try setting(
                     try events.next(), path: path.isEmpty ? name : "\(path).\(name)", depth: depth + 1, events: events)
@@ -71,35 +72,13 @@ enum ConfigNode {
             }
             return Setting(path: path, line: line, value: .mapping(members))
         case .alias(let line):
-            throw ConfigError(path: path, line: line, "YAML aliases are not supported here; write the value out")
+            throw SettingError(path: path, line: line, "YAML aliases are not supported here; write the value out")
         default:
             throw events.unexpected()
         }
     }
 
-    private static func tooDeep(path: String, line: Int) -> ConfigError {
-        ConfigError(path: path, line: line, "nested deeper than \(maximumDepth) levels")
-    }
-}
-
-extension Setting {
-    /// `1048576`, `64KiB`, `1MiB`, `2GiB` (also KB/MB/GB as powers of 1000).
-    func requireSize() throws(ConfigError) -> Int {
-        guard let text = string, let parsed = Self.size(text) else {
-            throw error("expected a size such as 16KiB, 1MiB or a number of bytes")
-        }
-        return parsed
-    }
-
-    static func size(_ text: String) -> Int? {
-        let digits = text.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let count = Int(digits) else { return nil }
-        let units: [Substring: Int] = [
-            "": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "KB": 1000, "MB": 1_000_000,
-            "GB": 1_000_000_000,
-        ]
-        guard let unit = units[text.dropFirst(digits.count)] else { return nil }
-        let (value, overflow) = count.multipliedReportingOverflow(by: unit)
-        return overflow ? nil : value
+    private static func tooDeep(path: String, line: Int) -> SettingError {
+        SettingError(path: path, line: line, "nested deeper than \(maximumDepth) levels")
     }
 }

@@ -1,11 +1,12 @@
 import CYAML
+import TaskhookProviders
 
 /// libyaml's parser over a configuration's text, one event at a time (Yams wraps the same C
 /// parser, but needs Foundation, which was a third of taskhookd's idle memory).
 ///
 /// The parser lives on the heap and is never moved: libyaml keeps a pointer to it inside it
 /// (its read handler's data). It reads `text` in place, so `text` must outlive the reader;
-/// `ConfigNode.document` keeps both inside one `withUTF8`.
+/// `YAMLSettings.document` keeps both inside one `withUTF8`.
 final class YAMLEvents {
     enum Event {
         case streamStart, streamEnd
@@ -47,7 +48,7 @@ final class YAMLEvents {
         parser.deallocate()
     }
 
-    func next() throws(ConfigError) -> Event {
+    func next() throws(SettingError) -> Event {
         var raw = yaml_event_t()
         guard yaml_parser_parse(parser, &raw) == 1 else { throw failure() }
         defer { yaml_event_delete(&raw) }
@@ -73,24 +74,24 @@ final class YAMLEvents {
     }
 
     /// An event out of the order libyaml promises; never seen, but not worth a crash.
-    func unexpected() -> ConfigError {
-        ConfigError(path: "", line: lastLine, "not valid YAML: the parser's events are out of order")
+    func unexpected() -> SettingError {
+        SettingError(path: "", line: lastLine, "not valid YAML: the parser's events are out of order")
     }
 
     /// What libyaml says is wrong, and where: `did not find expected ',' or ']' (while parsing
     /// a flow sequence started at line 1)`.
-    private func failure() -> ConfigError {
+    private func failure() -> SettingError {
         let state = parser.pointee
         let problem = state.problem.map { String(cString: $0) } ?? "the parser ran out of memory"
         if state.error == YAML_READER_ERROR {
             // Bad UTF-8 or a control character: libyaml knows the byte, not the line.
-            return ConfigError(path: "", line: nil, "not valid YAML: \(problem) at byte \(state.problem_offset)")
+            return SettingError(path: "", line: nil, "not valid YAML: \(problem) at byte \(state.problem_offset)")
         }
         var message = "not valid YAML: \(problem)"
         if let context = state.context {
             message += " (\(String(cString: context)) at line \(state.context_mark.line + 1))"
         }
         let line = state.error == YAML_MEMORY_ERROR ? nil : Int(state.problem_mark.line) + 1
-        return ConfigError(path: "", line: line, message)
+        return SettingError(path: "", line: line, message)
     }
 }
