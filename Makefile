@@ -1,6 +1,6 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what is missing.
 SWIFT ?= swift
-BUILD_DEPS := libsystemd-dev pkg-config
+BUILD_DEPS := libsystemd-dev libyaml-dev pkg-config
 # nginx-light and openssl: the TLS end-to-end test runs a real nginx in front of taskhookd.
 TEST_DEPS := $(BUILD_DEPS) systemd curl python3 python3-pip slowhttptest nginx-light openssl
 # make deb: dpkg-deb, dpkg-shlibdeps and lintian.
@@ -68,11 +68,12 @@ docs: build
 
 # Binaries, units, sysusers file, the installed configuration (no routes; not overwritten), the
 # documented examples, man pages and completions. Then (README "Under systemd"): systemd-sysusers;
-# systemctl daemon-reload; systemctl enable --now taskhookd.socket taskhookd-control.socket.
+# systemctl daemon-reload; systemctl enable --now taskhookd.socket taskhookd-control.socket
+# (and taskhook-actions.service once the configuration has actions: README "Actions").
 install: release docs
 	install -D -m 0755 .build/release/taskhookd $(DESTDIR)$(PREFIX)/bin/taskhookd
 	install -D -m 0755 .build/release/taskhook $(DESTDIR)$(PREFIX)/bin/taskhook
-	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service taskhook-jwks.timer; do \
+	for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service taskhook-jwks.timer taskhook-reconcile.service taskhook-actions.service; do \
 	  sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp 2>/dev/null \
 	    || { install -d $(DESTDIR)$(UNITDIR) && sed 's|/usr/local/bin/|$(PREFIX)/bin/|' systemd/$$unit > $(DESTDIR)$(UNITDIR)/$$unit.tmp; }; \
 	  mv $(DESTDIR)$(UNITDIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit; \

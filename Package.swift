@@ -13,7 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
-        .package(url: "https://github.com/jpsim/Yams", "6.0.0"..<"7.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
@@ -25,6 +24,13 @@ let package = Package(
             name: "CSystemd",
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
+        ),
+        // libyaml through pkg-config, the C parser Yams wraps, without Yams's Foundation: only
+        // TaskhookYAML may import it (see README, "Why libyaml and not Yams").
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
         ),
         .target(
             name: "TaskhookPosix",
@@ -45,6 +51,8 @@ let package = Package(
             name: "TaskhookProviders",
             dependencies: ["TaskhookCore", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // A configuration file's YAML (libyaml's events) as the Setting tree taskhookd and the actions runner read.
+        .target(name: "TaskhookYAML", dependencies: ["CYAML", "TaskhookProviders"]),
         // The seed endpoints' APIs as a local provider: tasks on a clock, signed callbacks, misbehaviour knobs.
         .target(
             name: "TaskhookSimulator",
@@ -56,9 +64,8 @@ let package = Package(
             dependencies: [
                 "TaskhookPosix", "TaskhookHTTP", "TaskhookJournal", "TaskhookCore", "TaskhookProviders",
                 "TaskhookState",
-                "TaskhookSystemd",
+                "TaskhookSystemd", "TaskhookYAML",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -76,15 +83,27 @@ let package = Package(
         // A raw HTTP client, a pthread, a taskhookd launcher and in-process responders, for tests only.
         .target(name: "TestSupport", dependencies: ["TaskhookPosix", "TaskhookHTTP"], path: "Tests/TestSupport"),
         // The command line's side: the control-API client, the waiter, task views, outbound HTTPS.
-        .target(name: "TaskhookClient", dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders"]),
+        .target(
+            name: "TaskhookClient",
+            dependencies: ["TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TaskhookState"]),
+        // Actions when a task ends: their configuration, the runner's schedule and ledger, commands, fetch.
+        .target(
+            name: "TaskhookActions",
+            dependencies: [
+                "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TaskhookClient", "TaskhookYAML",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "taskhook",
             dependencies: [
                 "TaskhookClient", "TaskhookSimulator", "TaskhookHTTP", "TaskhookState", "TaskhookJournal",
-                "TaskhookProviders", "TaskhookCore",
+                "TaskhookProviders", "TaskhookCore", "TaskhookActions", "TaskhookSystemd",
                 "TaskhookPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "TaskhookPosixTests", dependencies: ["TaskhookPosix", "TestSupport"]),
@@ -92,16 +111,22 @@ let package = Package(
         .testTarget(name: "TaskhookCoreTests", dependencies: ["TaskhookCore"]),
         .testTarget(
             name: "TaskhookClientTests",
-            dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TestSupport"]),
+            dependencies: ["TaskhookClient", "TaskhookCore", "TaskhookPosix", "TaskhookState", "TestSupport"]),
         .testTarget(
             name: "TaskhookSimulatorTests", dependencies: ["TaskhookSimulator", "TaskhookProviders", "TaskhookCore"]),
-        .testTarget(name: "TaskhookStateTests", dependencies: ["TaskhookState", "TaskhookCore"]),
+        .testTarget(
+            name: "TaskhookActionsTests",
+            dependencies: ["TaskhookActions", "TaskhookCore", "TaskhookPosix", "TaskhookProviders", "TestSupport"]),
+        .testTarget(
+            name: "TaskhookStateTests",
+            dependencies: ["TaskhookState", "TaskhookCore", "TaskhookJournal", "TestSupport"]),
         .testTarget(
             name: "TaskhookSystemdTests",
             dependencies: ["TaskhookSystemd", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "TaskhookProvidersTests", dependencies: ["TaskhookProviders", "TaskhookCore", "TestSupport"]),
+        .testTarget(name: "TaskhookYAMLTests", dependencies: ["TaskhookYAML", "TaskhookProviders"]),
         .testTarget(
             name: "TaskhookJournalTests",
             dependencies: ["TaskhookJournal", "TaskhookCore", "TaskhookPosix", "TaskhookState"]),
@@ -117,7 +142,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "taskhookd", "taskhook", "TaskhookPosix", "TaskhookCore", "TestSupport", "TaskhookClient",
-                "TaskhookProviders",
+                "TaskhookProviders", "TaskhookSimulator",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             exclude: ["clients"]

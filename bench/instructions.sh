@@ -15,7 +15,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-scripts/deps.sh valgrind python3 libsystemd-dev pkg-config
+scripts/deps.sh valgrind python3 libsystemd-dev libyaml-dev pkg-config
 count=${BENCH_COUNT:-2000}
 baseline=${BENCH_BASELINE:-200}
 if [ $# -eq 0 ]; then

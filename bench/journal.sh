@@ -19,7 +19,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-scripts/deps.sh wrk libsystemd-dev pkg-config python3
+scripts/deps.sh wrk libsystemd-dev libyaml-dev pkg-config python3
 
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   swift build -c release --product taskhookd

@@ -17,7 +17,7 @@ cd "$root"
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 
-scripts/deps.sh wrk nginx-light libsystemd-dev pkg-config
+scripts/deps.sh wrk nginx-light libsystemd-dev libyaml-dev pkg-config
 
 # The default .build in release, so `make release` and `make bench` share one build.
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then

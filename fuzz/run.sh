@@ -32,7 +32,7 @@ cd "$root"
 # libFuzzer, ASan, lld and llvm-symbolizer all ship with the Swift toolchain (/opt/swift), so
 # no Debian package is needed for fuzzing itself; these are the package's build dependencies
 # (what `make deps` installs), so that running this script alone works like `make fuzz`.
-scripts/deps.sh libsystemd-dev pkg-config
+scripts/deps.sh libsystemd-dev libyaml-dev pkg-config
 
 scratch=.build-fuzz
 # A SwiftPM executable target cannot be the harness (libFuzzer provides main and the link
@@ -65,7 +65,7 @@ modulemaps=()
 while IFS= read -r -d '' map; do modulemaps+=(-Xcc "-fmodule-map-file=$map"); done \
   < <(find "$bin" -maxdepth 2 -name module.modulemap -print0; \
       find "$scratch/checkouts" Sources -path '*/include/module.modulemap' -print0; \
-      find Sources/CSystemd -name module.modulemap -print0)
+      find Sources/CSystemd Sources/CYAML -name module.modulemap -print0)
 
 # A journal segment's frames start after a 4 KiB header page and each batch ends on a page
 # boundary, so that harness needs longer inputs to reach a second and third batch.
@@ -185,10 +185,11 @@ for harness in "${harnesses[@]}"; do
   executable="$scratch/$harness-fuzzer"
   echo "linking $executable …" >&2
   # lld (from the toolchain) because gold prints a warning for each of ASan's ~170 local
-  # helper symbols; libsystemd and libstdc++ for TaskhookSystemd's and BoringSSL's objects.
+  # helper symbols; libsystemd, libyaml and libstdc++ for TaskhookSystemd's, TaskhookYAML's and
+  # BoringSSL's objects.
   swiftc -use-ld=lld -sanitize=fuzzer,address -parse-as-library -swift-version 6 -Onone -g \
     -module-name "$(basename "$source" .swift)" -I "$bin/Modules" "${modulemaps[@]}" \
-    "$source" "${objects[@]}" -lsystemd -lstdc++ -o "$executable"
+    "$source" "${objects[@]}" -lsystemd -lyaml -lstdc++ -o "$executable"
 
   dictionary "$harness" >"$work/$harness.dict"
   kept=fuzz/out/corpus/$harness

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -21,6 +22,8 @@ const int CLINUX_EPOLL_CTL_DEL = EPOLL_CTL_DEL;
 const int CLINUX_MSG_NOSIGNAL = MSG_NOSIGNAL;
 
 int clinux_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int clinux_pipe(int fds[2], int nonblocking) { return pipe2(fds, O_CLOEXEC | (nonblocking ? O_NONBLOCK : 0)); }
 
 int clinux_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event ev;

@@ -9,7 +9,12 @@ import TaskhookState
 /// backend). Counters are made once and kept: making one per event would take the factory's
 /// lock on the hot path.
 final class DaemonMetrics {
-    private var deliveries: [String: CoreMetrics.Counter] = [:]
+    private var deliveries: [DeliveryOutcome: CoreMetrics.Counter] = [:]
+    /// A key of two Strings: joining them into one would cost an allocation per callback.
+    private struct DeliveryOutcome: Hashable {
+        var provider: String
+        var outcome: String
+    }
     private var answers: [Int: CoreMetrics.Counter] = [:]
     private var answered: [Int: UInt64] = [:]
     private let commits = CoreMetrics.Counter(label: "taskhook_journal_commits_total")
@@ -37,6 +42,14 @@ final class DaemonMetrics {
         uniqueKeysWithValues: TaskStatus.allCases.map {
             ($0, CoreMetrics.Gauge(label: "taskhook_tasks", dimensions: [("status", $0.rawValue)]))
         })
+    /// Expected tasks not yet ended, and registrations not yet bound to a task id.
+    private let awaited = CoreMetrics.Gauge(label: "taskhook_tasks_awaited")
+    private let registrations = CoreMetrics.Gauge(label: "taskhook_registrations_pending")
+    private let observations = Dictionary(
+        uniqueKeysWithValues: ["changed", "kept", "duplicate", "refused", "failed"].map {
+            ($0, CoreMetrics.Counter(label: "taskhook_observations_total", dimensions: [("outcome", $0)]))
+        })
+    private let deadlines = CoreMetrics.Counter(label: "taskhook_deadlines_reached_total")
     /// Renders the Prometheus text, when the backend is Prometheus.
     let registry: PrometheusCollectorRegistry?
 
@@ -45,7 +58,7 @@ final class DaemonMetrics {
     /// outcome: recorded, duplicate, unparsed, rejected (401), failed (503), reread (an unparsed
     /// callback a profile now reads, applied).
     func delivery(provider: String, outcome: String) {
-        let key = provider + "\u{1F}" + outcome
+        let key = DeliveryOutcome(provider: provider, outcome: outcome)
         if let counter = deliveries[key] {
             counter.increment()
             return
@@ -55,6 +68,12 @@ final class DaemonMetrics {
         deliveries[key] = counter
         counter.increment()
     }
+
+    /// outcome: changed, kept, duplicate (not journaled), refused (404/422), failed (503).
+    func observation(outcome: String) { observations[outcome]?.increment() }
+
+    /// A task or registration reached its deadline (its record is durable).
+    func deadlineReached() { deadlines.increment() }
 
     func committed(records: Int, syncNanoseconds: UInt64) {
         commits.increment()
@@ -91,6 +110,8 @@ final class DaemonMetrics {
         self.waiters.record(waiters)
         self.subscribers.record(subscribers)
         for (status, gauge) in tasks { gauge.record(table.count(withStatus: status)) }
+        awaited.record(table.awaited.count)
+        registrations.record(table.registrations.count)
         return registry?.emitToBuffer() ?? Array("# metrics backend is not Prometheus\n".utf8)
     }
 }

@@ -7,7 +7,8 @@ public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     private let label: String
-    private let output: LineLogOutput
+    /// Internal so `DeliveryLog` can format its lines straight into it.
+    let output: LineLogOutput
 
     public init(label: String, output: LineLogOutput = .standardError) {
         self.label = label
@@ -26,19 +27,42 @@ public struct LineLogHandler: LogHandler {
         }
         var line: [UInt8] = []
         line.reserveCapacity(192)
-        for byte in event.level.rawValue.utf8 {
-            line.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
-        }
-        line.append(UInt8(ascii: " "))
-        line.append(contentsOf: event.message.description.utf8)
+        Self.appendStart(level: event.level, message: event.message.description, to: &line)
         for (key, value) in all.sorted(by: { $0.key < $1.key }) {
-            line.append(UInt8(ascii: " "))
-            line.append(contentsOf: key.utf8)
-            line.append(UInt8(ascii: "="))
-            Self.appendQuoted(value.description, to: &line)
+            Self.appendField(key, value.description, to: &line)
         }
         line.append(UInt8(ascii: "\n"))
         output.write(line, urgent: event.level >= .warning)
+    }
+
+    /// `LEVEL message`, the start of every line.
+    static func appendStart(level: Logger.Level, message: String, to line: inout [UInt8]) {
+        for byte in level.rawValue.utf8 {
+            line.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 32 : byte)
+        }
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: message.utf8)
+    }
+
+    /// ` key=value`, the value quoted when it must be.
+    static func appendField(_ key: String, _ value: String, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: key.utf8)
+        line.append(UInt8(ascii: "="))
+        appendQuoted(value, to: &line)
+    }
+
+    /// ` key=123`: a number needs no quoting, nor a String to be written.
+    static func appendField(_ key: String, _ value: UInt64, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: " "))
+        line.append(contentsOf: key.utf8)
+        line.append(UInt8(ascii: "="))
+        var unit: UInt64 = 1
+        while value / unit >= 10 { unit *= 10 }
+        repeat {
+            line.append(UInt8(ascii: "0") + UInt8(value / unit % 10))
+            unit /= 10
+        } while unit > 0
     }
 
     static func quoted(_ value: String) -> String {
@@ -50,15 +74,23 @@ public struct LineLogHandler: LogHandler {
     /// The value as is, or in double quotes (inner ones escaped) when it is empty or holds a
     /// space, a quote or `=`.
     static func appendQuoted(_ value: String, to line: inout [UInt8]) {
+        // A native String's bytes are contiguous: scanned and copied as a buffer, not byte by
+        // byte through the UTF-8 view (five values of every callback's line).
+        if value.utf8.withContiguousStorageIfAvailable({ appendQuoted(bytes: $0, to: &line) }) == nil {
+            appendQuoted(bytes: Array(value.utf8), to: &line)
+        }
+    }
+
+    private static func appendQuoted(bytes value: some Collection<UInt8>, to line: inout [UInt8]) {
         let plain =
             !value.isEmpty
-            && !value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }
+            && !value.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }
         if plain {
-            line.append(contentsOf: value.utf8)
+            line.append(contentsOf: value)
             return
         }
         line.append(UInt8(ascii: "\""))
-        for byte in value.utf8 {
+        for byte in value {
             if byte == UInt8(ascii: "\"") { line.append(UInt8(ascii: "\\")) }
             line.append(byte)
         }
@@ -107,8 +139,15 @@ public final class LineLogOutput: @unchecked Sendable {
     }
 
     func write(_ line: [UInt8], urgent: Bool) {
+        writeLine(urgent: urgent) { $0.append(contentsOf: line) }
+    }
+
+    /// Appends one line that `format` writes straight into the waiting lines, so a line logged
+    /// per callback needs no array of its own. `format` runs with the lock held: it must only
+    /// append the line (ending in a newline), never log.
+    func writeLine(urgent: Bool, _ format: (inout [UInt8]) -> Void) {
         lock.withLock {
-            buffer.append(contentsOf: line)
+            format(&buffer)
             if !holding || urgent || buffer.count >= Self.limit { writeBuffer() }
         }
     }

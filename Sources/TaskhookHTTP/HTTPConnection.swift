@@ -106,8 +106,10 @@ final class HTTPConnection {
         dispatching = true
         defer { dispatching = false }
         var next: ConnectionState.Event? = event
-        while !isClosed, let current = next ?? (queued.isEmpty ? nil : queued.removeFirst()) {
-            switch current {
+        // `take()` and `consume` move each event (a head, or a whole request) along instead of
+        // copying it, which would retain and release every String and array in it.
+        while !isClosed, let current = next.take() ?? (queued.isEmpty ? nil : queued.removeFirst()) {
+            switch consume current {
             case .head(let head):
                 // A new head means the previous request was answered: its body's share is free,
                 // even when that answer came later and started this request (pipelining).

@@ -74,15 +74,31 @@ enum HTTPGrammar {
         b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z") ? b & ~0x20 : b
     }
 
-    /// ASCII case-insensitive equality, without allocating.
-    static func equalsIgnoringCase(_ a: String, _ b: StaticString) -> Bool {
-        let bBytes = UnsafeBufferPointer(start: b.utf8Start, count: b.utf8CodeUnitCount)
-        var i = 0
-        for byte in a.utf8 {
-            guard i < bBytes.count, lower(byte) == lower(bBytes[i]) else { return false }
+    /// Whether `bytes` spell `text` exactly (a lower-cased field name against a known one).
+    static func equals(_ bytes: ArraySlice<UInt8>, _ text: StaticString) -> Bool {
+        guard bytes.count == text.utf8CodeUnitCount else { return false }
+        var i = bytes.startIndex
+        for k in 0..<text.utf8CodeUnitCount {
+            guard bytes[i] == text.utf8Start[k] else { return false }
             i += 1
         }
-        return i == bBytes.count
+        return true
+    }
+
+    /// Whether `bytes` equal `text` ignoring ASCII case, without allocating.
+    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ text: StaticString) -> Bool {
+        equalsIgnoringCase(bytes, UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Whether `bytes` equal `text` ignoring ASCII case, without allocating.
+    static func equalsIgnoringCase(_ bytes: ArraySlice<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == text.count else { return false }
+        var i = bytes.startIndex
+        for byte in text {
+            guard lower(bytes[i]) == lower(byte) else { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Splits a list-valued field (`#element`) on commas, trimming OWS; empty elements are kept
@@ -97,20 +113,22 @@ enum HTTPGrammar {
     }
 
     /// Host = uri-host [ ":" port ], where uri-host is an IP-literal or a reg-name/IPv4 address.
-    static func isValidHost(_ value: String) -> Bool {
-        let bytes = Array(value.utf8)
+    static func isValidHost(_ value: String) -> Bool { isValidHost(Array(value.utf8)[...]) }
+
+    /// Host = uri-host [ ":" port ], where uri-host is an IP-literal or a reg-name/IPv4 address.
+    static func isValidHost(_ bytes: ArraySlice<UInt8>) -> Bool {
         if bytes.isEmpty { return true }  // allowed when the target URI has no authority
-        var hostEnd = bytes.count
-        if bytes[0] == UInt8(ascii: "[") {
+        var hostEnd = bytes.endIndex
+        if bytes[bytes.startIndex] == UInt8(ascii: "[") {
             guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
-            let inner = bytes[1..<close]
+            let inner = bytes[(bytes.startIndex + 1)..<close]
             guard !inner.isEmpty,
                 inner.allSatisfy({ hexValue($0) != nil || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
             else { return false }
             hostEnd = close + 1
         } else {
             if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) { hostEnd = colon }
-            var i = 0
+            var i = bytes.startIndex
             while i < hostEnd {
                 let b = bytes[i]
                 if b == UInt8(ascii: "%") {
@@ -120,19 +138,31 @@ enum HTTPGrammar {
                     i += 3
                     continue
                 }
-                let regName =
-                    (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
-                    || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-                    || isDigit(b) || "-._~!$&'()*+,;=".utf8.contains(b)
-                guard regName else { return false }
+                guard isRegNameChar(b) else { return false }
                 i += 1
             }
         }
-        if hostEnd < bytes.count {
+        if hostEnd < bytes.endIndex {
             guard bytes[hostEnd] == UInt8(ascii: ":") else { return false }
             let port = bytes[(hostEnd + 1)...]
             guard port.count <= 5, port.allSatisfy(isDigit) else { return false }
         }
         return true
+    }
+
+    /// unreserved / sub-delims (RFC 3986), the characters of a reg-name besides pct-encoded.
+    @inline(__always)
+    private static func isRegNameChar(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"),
+            UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            return true
+        default:
+            return false
+        }
     }
 }

@@ -105,7 +105,7 @@ public struct RequestParser: Sendable {
                     startBody(head.framing)
                     return (.head(head), consumed)
                 }
-                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]), into: &fields)
+                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]))
 
             case .fixedBody(let remaining):
                 guard !rest.isEmpty else { return (.needMore, consumed) }
@@ -152,8 +152,8 @@ public struct RequestParser: Sendable {
                     reset()
                     return (.end(trailers: trailers), consumed)
                 }
-                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]), into: &fields)
-                let name = fields.fields[fields.count - 1].name
+                try parseFieldLine(UnsafeBufferPointer(rebasing: rest[..<length]))
+                let name = fields[fields.count - 1].name
                 if Self.forbiddenTrailers.contains(name) {
                     throw .bad("trailer field \(name) is not allowed: it controls framing or routing")
                 }
@@ -325,9 +325,9 @@ public struct RequestParser: Sendable {
 
     // MARK: Field lines
 
-    private func parseFieldLine(_ line: UnsafeBufferPointer<UInt8>, into fields: inout HTTPFields)
-        throws(HTTPParseError)
-    {
+    /// Appends the line's field to `fields`. Mutating rather than taking `&fields`: passing a
+    /// property inout to a method of the same value makes Swift copy the whole parser per line.
+    private mutating func parseFieldLine(_ line: UnsafeBufferPointer<UInt8>) throws(HTTPParseError) {
         if HTTPGrammar.isWhitespace(line[0]) {
             throw .bad("obsolete line folding (a field line starting with whitespace) is not allowed")
         }
@@ -345,18 +345,16 @@ public struct RequestParser: Sendable {
         while i < n, HTTPGrammar.isWhitespace(line[i]) { i += 1 }
         var end = n
         while end > i, HTTPGrammar.isWhitespace(line[end - 1]) { end -= 1 }
-        let name = String(unsafeUninitializedCapacity: nameEnd) { out in
-            for k in 0..<nameEnd { out[k] = HTTPGrammar.lower(line[k]) }
-            return nameEnd
-        }
+        let name = UnsafeBufferPointer(rebasing: line[..<nameEnd])
         for k in i..<end where !HTTPGrammar.isFieldValueChar(line[k]) {
-            throw .bad("field \(name) contains the control character \(Self.hex(line[k]))")
+            let lowercased = String(decoding: name.map(HTTPGrammar.lower), as: UTF8.self)
+            throw .bad("field \(lowercased) contains the control character \(Self.hex(line[k]))")
         }
         guard fields.count < limits.maxHeaderCount else {
             throw HTTPParseError(.requestHeaderFieldsTooLarge, "more than \(limits.maxHeaderCount) header fields")
         }
-        fields.appendLowercased(
-            name: name, value: String(decoding: UnsafeBufferPointer(rebasing: line[i..<end]), as: UTF8.self))
+        // Copied into the fields' one buffer: the input this line is in is dropped once consumed.
+        fields.append(lowercasing: name, value: UnsafeBufferPointer(rebasing: line[i..<end]))
     }
 
     /// Fields a trailer section must not carry (RFC 9110 §6.5.1): framing, routing, controls.
@@ -368,19 +366,22 @@ public struct RequestParser: Sendable {
     // MARK: Head semantics
 
     private func makeHead() throws(HTTPParseError) -> RequestHead {
-        var hosts: [String] = []
+        var hostCount = 0
+        var host: ArraySlice<UInt8> = []
         var contentLength: UInt64?
         var codings: [Substring] = []
         var sawTransferEncoding = false
         var connectionTokens: [String] = []
         var expectations: [Substring] = []
 
+        // By bytes: the common values (one Host, one plain Content-Length, `Connection: close`)
+        // are read in place; only list-valued fields become Strings to be split.
         for field in fields {
-            switch field.name {
-            case "host":
-                hosts.append(field.value)
-            case "content-length":
-                if let value = Self.plainDigits(field.value) {
+            if field.hasName("host") {
+                hostCount += 1
+                if hostCount == 1 { host = field.valueBytes }
+            } else if field.hasName("content-length") {
+                if let value = Self.plainDigits(field.valueBytes) {
                     // The common case: one plain number, no list to split.
                     if let existing = contentLength, existing != value {
                         throw .bad("conflicting Content-Length values (\(existing) and \(value))")
@@ -395,32 +396,30 @@ public struct RequestParser: Sendable {
                     }
                     contentLength = value
                 }
-            case "transfer-encoding":
+            } else if field.hasName("transfer-encoding") {
                 sawTransferEncoding = true
                 codings += HTTPGrammar.listElements(field.value).filter { !$0.isEmpty }
-            case "connection":
-                if HTTPGrammar.equalsIgnoringCase(field.value, "close") {
+            } else if field.hasName("connection") {
+                if HTTPGrammar.equalsIgnoringCase(field.valueBytes, "close") {
                     connectionTokens.append("close")
-                } else if HTTPGrammar.equalsIgnoringCase(field.value, "keep-alive") {
+                } else if HTTPGrammar.equalsIgnoringCase(field.valueBytes, "keep-alive") {
                     connectionTokens.append("keep-alive")
                 } else {
                     connectionTokens += HTTPGrammar.listElements(field.value).map { $0.lowercased() }
                 }
-            case "expect":
+            } else if field.hasName("expect") {
                 expectations += HTTPGrammar.listElements(field.value).filter { !$0.isEmpty }
-            default:
-                break
             }
         }
 
         switch version {
         case .http11:
-            guard !hosts.isEmpty else { throw .bad("HTTP/1.1 request without a Host header") }
-            guard hosts.count == 1 else { throw .bad("more than one Host header") }
+            guard hostCount > 0 else { throw .bad("HTTP/1.1 request without a Host header") }
+            guard hostCount == 1 else { throw .bad("more than one Host header") }
         case .http10:
-            guard hosts.count <= 1 else { throw .bad("more than one Host header") }
+            guard hostCount <= 1 else { throw .bad("more than one Host header") }
         }
-        if let host = hosts.first, !HTTPGrammar.isValidHost(host) { throw .bad("invalid Host header") }
+        if hostCount == 1, !HTTPGrammar.isValidHost(host) { throw .bad("invalid Host header") }
 
         let framing: BodyFraming
         if sawTransferEncoding {
@@ -463,10 +462,10 @@ public struct RequestParser: Sendable {
     }
 
     /// A value of 1 to 18 digits and nothing else, or nil (then the general path decides).
-    private static func plainDigits(_ value: String) -> UInt64? {
+    private static func plainDigits(_ value: ArraySlice<UInt8>) -> UInt64? {
         var result: UInt64 = 0
         var count = 0
-        for b in value.utf8 {
+        for b in value {
             guard HTTPGrammar.isDigit(b), count < 18 else { return nil }
             result = result * 10 + UInt64(b - UInt8(ascii: "0"))
             count += 1

@@ -24,8 +24,11 @@ public struct Response: Sendable, Equatable {
 
     /// A JSON response from already-encoded bytes.
     public static func json(_ status: HTTPStatus, _ body: [UInt8]) -> Response {
-        Response(status: status, headers: HTTPFields([("Content-Type", "application/json")]), body: body)
+        Response(status: status, headers: jsonHeaders, body: body)
     }
+
+    /// Made once: every callback is answered with it.
+    private static let jsonHeaders = HTTPFields([("Content-Type", "application/json")])
 }
 
 /// A request whose body has been read completely.

@@ -10,41 +10,40 @@ public enum ResponseWriter {
         into out: inout [UInt8], contentLength: Bool = true
     ) {
         out.reserveCapacity(out.count + 160 + response.body.count)
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        append("HTTP/1.1 ", to: &out)
         appendDecimal(response.status.code, to: &out)
         out.append(HTTPGrammar.sp)
         out.append(contentsOf: response.status.reasonPhrase.utf8)
-        out.append(contentsOf: crlf)
-        for field in response.headers.fields {
-            let name = field.name
+        append("\r\n", to: &out)
+        for field in response.headers {
             // The writer owns the framing and connection fields; a handler cannot smuggle them in.
-            if name == "content-length" || name == "connection" || name == "transfer-encoding" || name == "date"
-                || name == "server"
+            if field.hasName("content-length") || field.hasName("connection") || field.hasName("transfer-encoding")
+                || field.hasName("date") || field.hasName("server")
             {
                 continue
             }
-            appendCanonical(name, to: &out)
-            out.append(contentsOf: ": ".utf8)
+            appendCanonical(field.nameBytes, to: &out)
+            append(": ", to: &out)
             // A value may not carry CR or LF (response splitting): they become spaces.
-            for byte in field.value.utf8 {
+            for byte in field.valueBytes {
                 out.append(byte == HTTPGrammar.cr || byte == HTTPGrammar.lf ? HTTPGrammar.sp : byte)
             }
-            out.append(contentsOf: crlf)
+            append("\r\n", to: &out)
         }
         if contentLength {
-            out.append(contentsOf: "Content-Length: ".utf8)
+            append("Content-Length: ", to: &out)
             appendDecimal(response.body.count, to: &out)
-            out.append(contentsOf: crlf)
+            append("\r\n", to: &out)
         }
-        out.append(contentsOf: "Date: ".utf8)
+        append("Date: ", to: &out)
         out.append(contentsOf: date.utf8)
-        out.append(contentsOf: "\r\nServer: taskhookd\r\n".utf8)
+        append("\r\nServer: taskhookd\r\n", to: &out)
         if !keepAlive {
-            out.append(contentsOf: "Connection: close\r\n".utf8)
+            append("Connection: close\r\n", to: &out)
         } else if requestVersion == .http10 {
-            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            append("Connection: keep-alive\r\n", to: &out)
         }
-        out.append(contentsOf: crlf)
+        append("\r\n", to: &out)
         if !omitBody { out.append(contentsOf: response.body) }
     }
 
@@ -58,25 +57,30 @@ public enum ResponseWriter {
     }
 
     public static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-    private static let crlf: [UInt8] = [HTTPGrammar.cr, HTTPGrammar.lf]
+
+    /// A literal's bytes in one copy: appending a String's UTF-8 view goes through the generic
+    /// sequence path, which cost about as much as the rest of an answer's head.
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
 
     /// `content-type` → `Content-Type`.
-    static func appendCanonical(_ name: String, to out: inout [UInt8]) {
+    static func appendCanonical(_ name: ArraySlice<UInt8>, to out: inout [UInt8]) {
         var upper = true
-        for byte in name.utf8 {
+        for byte in name {
             out.append(upper ? HTTPGrammar.upper(byte) : byte)
             upper = byte == UInt8(ascii: "-")
         }
     }
 
+    /// `value` (not negative) in decimal, most significant digit first, so nothing is reversed.
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        let start = out.count
-        var v = value
+        var unit = 1
+        while value / unit >= 10 { unit *= 10 }
         repeat {
-            out.append(UInt8(ascii: "0") + UInt8(v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
+            out.append(UInt8(ascii: "0") + UInt8(value / unit % 10))
+            unit /= 10
+        } while unit > 0
     }
 }
 

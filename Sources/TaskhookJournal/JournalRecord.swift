@@ -5,13 +5,17 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case delivery = 1
     /// An authenticated callback whose body could not be understood: kept, never thrown away.
     case unparsed = 2
-    /// A job registered interest in a task.
+    /// A job registered a task it started (or is about to start), and what it expects of it.
     case expect = 3
     /// A checkpoint covering every record up to the sequence in its body was written.
     case checkpoint = 4
     /// Task retention: the tasks last heard of before the time in its body were forgotten. A
     /// record, so a table rebuilt from the journal forgets exactly what the running one did.
     case forget = 5
+    /// What a status read of a task found (`taskhook reconcile`), applied like a callback.
+    case observation = 6
+    /// An expected task (or registration) reached its deadline with no terminal news.
+    case deadline = 7
 
     public var description: String {
         switch self {
@@ -20,6 +24,8 @@ public enum RecordKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .expect: "expect"
         case .checkpoint: "checkpoint"
         case .forget: "forget"
+        case .observation: "observation"
+        case .deadline: "deadline"
         }
     }
 }

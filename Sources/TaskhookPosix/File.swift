@@ -18,10 +18,13 @@ public final class File {
         return File(path: path, descriptor: Descriptor(owning: fd))
     }
 
-    /// Opens for writing at explicit offsets (pwrite), creating it (mode 0600) if `create`.
-    public static func openForWriting(_ path: String, create: Bool) throws(SyscallError) -> File {
+    /// Opens for writing at explicit offsets (pwrite), creating it (with `mode`, less the umask)
+    /// if `create`.
+    public static func openForWriting(_ path: String, create: Bool, mode: mode_t = 0o600) throws(SyscallError)
+        -> File
+    {
         let flags = O_WRONLY | O_CLOEXEC | (create ? O_CREAT : 0)
-        let fd = try syscall("open(\(path))") { open(path, flags, 0o600) }
+        let fd = try syscall("open(\(path))") { open(path, flags, mode) }
         return File(path: path, descriptor: Descriptor(owning: fd))
     }
 
@@ -140,6 +143,12 @@ public enum FileSystem {
     /// Whether this process may write to `path` (access(2) with W_OK).
     public static func isWritable(_ path: String) -> Bool { access(path, W_OK) == 0 }
 
+    /// Whether `path` is a regular file this process may execute.
+    public static func isExecutable(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
     /// fsync of a directory, so a file created, renamed or removed in it survives a crash.
     public static func syncDirectory(_ path: String) throws(SyscallError) {
         let fd = try syscall("open(\(path))") { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
@@ -190,11 +199,14 @@ public enum FileSystem {
     }
 
     /// Writes `bytes` to `path` so that readers see the old file or the new one, never a mix:
-    /// a temporary file beside it, synced, renamed over it, and the directory synced.
-    public static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(SyscallError) {
+    /// a temporary file beside it (created with `mode`, less the umask), synced, renamed over it,
+    /// and the directory synced.
+    public static func replaceAtomically(_ path: String, with bytes: [UInt8], mode: mode_t = 0o600)
+        throws(SyscallError)
+    {
         let temporary = path + ".tmp-\(getpid())"
         do {
-            let file = try File.openForWriting(temporary, create: true)
+            let file = try File.openForWriting(temporary, create: true, mode: mode)
             defer { file.close() }
             try file.truncate(to: 0)
             try file.write(bytes, at: 0)

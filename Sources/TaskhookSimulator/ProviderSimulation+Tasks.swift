@@ -11,7 +11,8 @@ extension ProviderSimulation {
         return age >= knobs.startAfter ? .inProgress : .created
     }
 
-    static func resultURL(_ taskID: String) -> String { "https://cdn.simulator.invalid/videos/\(taskID).mp4" }
+    /// Where the task's video is served: the simulator itself (`SimulatedVideo`), once it has completed.
+    func resultURL(_ taskID: String) -> String { baseURL + SimulatedVideo.pathPrefix + taskID + SimulatedVideo.suffix }
 
     mutating func create(_ endpoint: SeedEndpoint, _ request: SimulatorRequest, now: Double)
         -> (SimulatorAnswer, [ScheduledCallback])
@@ -90,7 +91,7 @@ extension ProviderSimulation {
 
     func callbackBody(_ taskID: String, provider: String, status: TaskStatus) -> [UInt8]? {
         guard let profile = ProviderProfiles.named(provider)?.init() else { return nil }
-        return try? profile.testBody(taskID: taskID, status: status, resultURL: Self.resultURL(taskID))
+        return try? profile.testBody(taskID: taskID, status: status, resultURL: resultURL(taskID))
     }
 
     /// The task id a GET reads, and whether it reads fal's result rather than its status.
@@ -117,7 +118,7 @@ extension ProviderSimulation {
             if isResult {
                 switch status {
                 case .completed:
-                    return .json(200, ["video": ["url": .string(Self.resultURL(taskID)), "content_type": "video/mp4"]])
+                    return .json(200, ["video": ["url": .string(resultURL(taskID)), "content_type": "video/mp4"]])
                 case .failed:
                     return .json(422, ["detail": [["loc": ["body", "image_url"], "msg": "the simulated failure"]]])
                 default: return .json(400, ["detail": "Request is still in progress"])

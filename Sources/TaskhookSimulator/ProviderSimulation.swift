@@ -34,15 +34,25 @@ public struct ProviderSimulation: Sendable {
     }
 
     mutating func route(_ request: SimulatorRequest, now: Double) -> (SimulatorAnswer, [ScheduledCallback]) {
+        // Result videos come from the CDN's host in reality: no API key, and no busy answers.
+        if request.method == "GET", let taskID = SimulatedVideo.taskID(path: request.path) {
+            guard let task = tasks[taskID], status(of: task, at: now) == .completed else {
+                return (.message(404, "no video for \(taskID)"), [])
+            }
+            return (
+                SimulatedVideo.answer(request, bytes: SimulatedVideo.bytes(taskID: taskID, count: knobs.videoBytes)), []
+            )
+        }
         // Busy and failing answers come first, before authentication, as a front proxy would give them.
-        answered += 1
-        if answered <= knobs.busyAnswers {
+        let exposed = !knobs.faultsOnReadsOnly || request.method == "GET"
+        if exposed { answered += 1 }
+        if exposed, answered <= knobs.busyAnswers {
             let answer = SimulatorAnswer.json(
                 429, ["message": "Too Many Requests"],
                 headers: [Delivery.Header(name: "Retry-After", value: String(knobs.retryAfter))])
             return (answer, [])
         }
-        if answered <= knobs.busyAnswers + knobs.errorAnswers {
+        if exposed, answered <= knobs.busyAnswers + knobs.errorAnswers {
             return (.message(500, "Internal Server Error"), [])
         }
         if request.method == "POST", let endpoint = createEndpoint(request) {

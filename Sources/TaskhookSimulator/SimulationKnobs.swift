@@ -22,6 +22,11 @@ public struct SimulationKnobs: Sendable, Equatable {
     public var retryAfter: Int = 1
     /// The `errorAnswers` requests after those are answered 500.
     public var errorAnswers = 0
+    /// Busy and failing answers go to status and result reads (GETs) only: creates succeed, so a
+    /// reconciler's backoff can be watched on tasks that exist.
+    public var faultsOnReadsOnly = false
+    /// The size of each completed task's video.
+    public var videoBytes = 256 * 1024
 
     public init() {}
 }

@@ -46,7 +46,9 @@ public final class SimulatorServer: HTTPHandler {
                 body: request.body),
             now: now)
         if let recorded = simulation.requests.last { log(["kind": "request", "request": recorded.json]) }
-        var fields = HTTPFields([("Content-Type", "application/json")])
+        // JSON unless the answer says otherwise (a video).
+        var fields = HTTPFields(
+            answer.headers.contains { $0.name == "Content-Type" } ? [] : [("Content-Type", "application/json")])
         for header in answer.headers { fields.append(name: header.name, value: header.value) }
         responder.respond(
             Response(status: HTTPStatus(answer.status, Self.reason(answer.status)), headers: fields, body: answer.body))
@@ -89,27 +91,52 @@ public final class SimulatorServer: HTTPHandler {
             ("kind", "callback"), ("time", .number(String(Self.wallClock()))), ("task", .string(callback.taskID)),
             ("status", .string(callback.status.rawValue)),
         ]
-        Task {
-            do {
-                let (_, response) = try await URLSession.shared.data(for: request)
-                let code = (response as? HTTPURLResponse)?.statusCode ?? 0
-                log(.object(entry + [("answer", .integer(code))]))
-            } catch {
-                log(.object(entry + [("error", .string(error.localizedDescription))]))
-            }
-        }
+        let sending = request
+        Task { await CallbackDelivery.send(sending, entry: entry, log: log) }
     }
 
     static func reason(_ status: Int) -> String {
         switch status {
         case 200: "OK"
+        case 206: "Partial Content"
         case 400: "Bad Request"
         case 401: "Unauthorized"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
+        case 416: "Range Not Satisfiable"
         case 422: "Unprocessable Entity"
         case 429: "Too Many Requests"
         default: "Internal Server Error"
         }
     }
+}
+
+/// How the simulator sends a callback.
+enum CallbackDelivery {
+    /// Sends one callback. As the providers do, a callback that got no answer, a 5xx, 408 or
+    /// 429 is sent again after 1, 2 and 4 s (the same delivery id and signature): a daemon
+    /// restarting, or a machine too busy to answer within the timeout, still gets it.
+    static func send(
+        _ request: URLRequest, entry: [(key: String, value: JSON)], log: @Sendable (JSON) -> Void
+    ) async {
+        var attempt = 1
+        while true {
+            var code = 0
+            do {
+                let (_, response) = try await URLSession.shared.data(for: request)
+                code = (response as? HTTPURLResponse)?.statusCode ?? 0
+                log(.object(entry + [("answer", .integer(code)), ("attempt", .integer(attempt))]))
+            } catch {
+                log(.object(entry + [("error", .string(error.localizedDescription)), ("attempt", .integer(attempt))]))
+            }
+            guard isRetried(code), attempt < callbackAttempts else { return }
+            try? await Task.sleep(for: .seconds(1 << (attempt - 1)))
+            attempt += 1
+        }
+    }
+
+    static let callbackAttempts = 4
+
+    /// Whether a callback answered `code` (0: no answer) is sent again.
+    static func isRetried(_ code: Int) -> Bool { code == 0 || code == 408 || code == 429 || code >= 500 }
 }

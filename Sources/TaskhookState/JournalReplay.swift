@@ -79,14 +79,33 @@ public enum JournalReplay {
         -> [(TaskEvent, TaskTable.Outcome)]
     {
         table.advance(to: record.sequence)
-        if record.kind == .forget {
+        switch record.kind {
+        case .forget:
             guard let cutoff = forgetCutoff(record.body) else {
                 throw .inconsistent("record \(record.sequence) is not a readable forget record")
             }
             table.forgetTasks(lastHeardBefore: cutoff)
             return []
+        case .expect:
+            do {
+                table.expect(try ExpectRecord(decoding: record.body), sequence: record.sequence, time: record.time)
+            } catch {
+                throw .inconsistent("record \(record.sequence) is not a readable expect record: \(error)")
+            }
+            return []
+        case .deadline:
+            guard let deadline = DeadlineRecord(decoding: record.body) else {
+                throw .inconsistent("record \(record.sequence) is not a readable deadline record")
+            }
+            guard let outcome = table.reachDeadline(deadline, sequence: record.sequence, time: record.time),
+                case .task(let key) = deadline
+            else { return [] }
+            return [(TaskTable.deadlineEvent(key), outcome)]
+        case .delivery, .observation:
+            break
+        case .unparsed, .checkpoint:
+            return []
         }
-        guard record.kind == .delivery else { return [] }
         var reader = ByteReader(record.body)
         let decoded: (deliveryID: String?, events: [TaskEvent], rereads: Delivery.Reread?)
         do {
@@ -96,8 +115,12 @@ public enum JournalReplay {
         }
         let sequence = decoded.rereads?.sequence ?? record.sequence
         let time = decoded.rereads?.time ?? record.time
+        let source: TrackedTask.Report.Source = record.kind == .observation ? .observation : .callback
         return decoded.events.map { event in
-            (event, table.apply(event, deliveryID: decoded.deliveryID, sequence: sequence, time: time))
+            (
+                event,
+                table.apply(event, deliveryID: decoded.deliveryID, source: source, sequence: sequence, time: time)
+            )
         }
     }
 

@@ -32,30 +32,52 @@ public final class TaskStore {
 
     // MARK: Changes
 
-    /// Applies the events of one durable record, then tells the listeners of each change and
-    /// wakes the waiters of each task it ended. Returns each event's outcome, in order.
+    /// Applies the events of one durable record (a callback's, or a status read's), then tells
+    /// the listeners of each change and wakes the waiters of each task it ended. Returns each
+    /// event's outcome, in order.
     @discardableResult
-    public func apply(_ events: [TaskEvent], deliveryID: String?, sequence: UInt64, time: Int64)
-        -> [TaskTable.Outcome]
-    {
+    public func apply(
+        _ events: [TaskEvent], deliveryID: String?, source: TrackedTask.Report.Source = .callback, sequence: UInt64,
+        time: Int64
+    ) -> [TaskTable.Outcome] {
         table.advance(to: sequence)
         var outcomes: [TaskTable.Outcome] = []
         outcomes.reserveCapacity(events.count)
         for event in events {
-            let outcome = table.apply(event, deliveryID: deliveryID, sequence: sequence, time: time)
+            let outcome = table.apply(event, deliveryID: deliveryID, source: source, sequence: sequence, time: time)
             outcomes.append(outcome)
-            guard outcome.changedTask, let task = table[event.key] else { continue }
-            if let report = task.reports.last {
-                for listener in listeners { listener(task, report) }
-            }
-            // Most tasks have no waiter: the registry is asked only for a task that just ended.
-            // A waiter named it `provider:id`, or by its bare id before any task had that id.
-            guard task.isTerminal else { continue }
-            for name in [task.key.description, task.id] where waiters.hasWaiters(for: name) {
-                for waiter in waiters.take(task: name) { waiter.taskEnded(task) }
-            }
+            announce(outcome, of: event.key)
         }
         return outcomes
+    }
+
+    /// Applies a durable `expect` record.
+    @discardableResult
+    public func expect(_ record: ExpectRecord, sequence: UInt64, time: Int64) -> TaskTable.ExpectOutcome {
+        table.expect(record, sequence: sequence, time: time)
+    }
+
+    /// Applies a durable `deadline` record: the task ends failed (its waiters are woken), or the
+    /// registration is dropped.
+    @discardableResult
+    public func reachDeadline(_ record: DeadlineRecord, sequence: UInt64, time: Int64) -> TaskTable.Outcome? {
+        let outcome = table.reachDeadline(record, sequence: sequence, time: time)
+        if let outcome, case .task(let key) = record { announce(outcome, of: key) }
+        return outcome
+    }
+
+    /// Tells the listeners of a change and, when it ended the task, wakes its waiters.
+    private func announce(_ outcome: TaskTable.Outcome, of key: TaskKey) {
+        guard outcome.changedTask, let task = table[key] else { return }
+        if let report = task.reports.last {
+            for listener in listeners { listener(task, report) }
+        }
+        // Most tasks have no waiter: the registry is asked only for a task that just ended.
+        // A waiter named it `provider:id`, or by its bare id before any task had that id.
+        guard task.isTerminal else { return }
+        for name in [task.key.description, task.id] where waiters.hasWaiters(for: name) {
+            for waiter in waiters.take(task: name) { waiter.taskEnded(task) }
+        }
     }
 
     /// Notes a durable record that carried no event (an unparsed callback, a checkpoint).
@@ -69,9 +91,11 @@ public final class TaskStore {
         table.forgetTasks(lastHeardBefore: time, inShard: shard, recordedBefore: sequence)
     }
 
-    /// Whether every event of a delivery was applied before (the delivery is a duplicate).
-    public func isDuplicate(_ events: [TaskEvent], deliveryID: String?) -> Bool {
-        !events.isEmpty && events.allSatisfy { table.isDuplicate($0, deliveryID: deliveryID) }
+    /// Whether every event of a delivery (or status read) was applied before: a duplicate.
+    public func isDuplicate(
+        _ events: [TaskEvent], deliveryID: String?, source: TrackedTask.Report.Source = .callback
+    ) -> Bool {
+        !events.isEmpty && events.allSatisfy { table.isDuplicate($0, deliveryID: deliveryID, source: source) }
     }
 
     // MARK: Listeners and waiters

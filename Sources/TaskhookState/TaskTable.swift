@@ -43,6 +43,13 @@ public struct TaskTable: Sendable, Equatable {
     /// How many tasks each provider identity has: a bare id is looked up once per identity, so
     /// resolving one costs a few lookups, not a pass over every task.
     public internal(set) var providers: [String: Int] = [:]
+    /// Registrations made before their provider was called, by registration id, until bound to a
+    /// task id or dropped at their deadline.
+    public internal(set) var registrations: [String: Registration] = [:]
+    /// The expected tasks that have not ended: what the reconciler reads and whose deadlines are
+    /// watched. Small (the tasks in flight), so a pass over it is cheap where one over the
+    /// table would not be.
+    public internal(set) var awaited: Set<TaskKey> = []
     /// The highest journal sequence applied (events or otherwise).
     public internal(set) var lastSequence: UInt64 = 0
     /// How many tasks have each status (in `TaskStatus.allCases` order), kept as tasks change
@@ -95,9 +102,11 @@ public struct TaskTable: Sendable, Equatable {
     }
 
     /// Whether applying `event` would change nothing because its delivery was applied before.
-    public func isDuplicate(_ event: TaskEvent, deliveryID: String?) -> Bool {
+    public func isDuplicate(_ event: TaskEvent, deliveryID: String?, source: TrackedTask.Report.Source = .callback)
+        -> Bool
+    {
         guard let task = tasks[event.key] else { return false }
-        return Self.contains(task, event, Self.normalized(deliveryID))
+        return Self.contains(task, event, Self.normalized(deliveryID), source)
     }
 
     private static func normalized(_ deliveryID: String?) -> String? {
@@ -105,7 +114,14 @@ public struct TaskTable: Sendable, Equatable {
         return deliveryID
     }
 
-    private static func contains(_ task: TrackedTask, _ event: TaskEvent, _ deliveryID: String?) -> Bool {
+    /// A callback with a delivery id is a repeat of one with that id; one without, of a report
+    /// of the same status without one (an observation's included). A status read repeats any
+    /// report of its status, a callback's too: polling a task the callbacks already told of, or
+    /// polling it again, records nothing.
+    private static func contains(
+        _ task: TrackedTask, _ event: TaskEvent, _ deliveryID: String?, _ source: TrackedTask.Report.Source
+    ) -> Bool {
+        if source == .observation { return task.reports.contains { $0.status == event.status } }
         if let deliveryID { return task.reports.contains { $0.deliveryID == deliveryID } }
         return task.reports.contains { $0.deliveryID == nil && $0.status == event.status }
     }
@@ -116,7 +132,10 @@ public struct TaskTable: Sendable, Equatable {
     }
 
     @discardableResult
-    public mutating func apply(_ event: TaskEvent, deliveryID: String?, sequence: UInt64, time: Int64) -> Outcome {
+    public mutating func apply(
+        _ event: TaskEvent, deliveryID: String?, source: TrackedTask.Report.Source = .callback, sequence: UInt64,
+        time: Int64
+    ) -> Outcome {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
         let key = event.key
@@ -128,11 +147,11 @@ public struct TaskTable: Sendable, Equatable {
                     reports: [
                         TrackedTask.Report(
                             sequence: sequence, status: event.status, time: time, applied: true,
-                            deliveryID: deliveryID)
+                            deliveryID: deliveryID, source: source)
                     ], externalID: event.externalID))
             return .created
         }
-        if Self.contains(task, event, deliveryID) { return .duplicate }
+        if Self.contains(task, event, deliveryID, source) { return .duplicate }
         // The caller's id, once known, stays: a later report without it does not erase it.
         if let external = event.externalID { task.externalID = external }
         let previous = task.status
@@ -141,7 +160,8 @@ public struct TaskTable: Sendable, Equatable {
         let applies = event.status.rank > previous.rank || (event.status.rank == previous.rank && !previous.isTerminal)
         task.reports.append(
             TrackedTask.Report(
-                sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID))
+                sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID,
+                source: source))
         guard applies else {
             tasks[key] = task
             return .kept
@@ -152,6 +172,7 @@ public struct TaskTable: Sendable, Equatable {
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
         task.updated = time
+        if task.isTerminal { awaited.remove(key) }
         tasks[key] = task
         return .changed(from: previous)
     }
@@ -162,11 +183,13 @@ public struct TaskTable: Sendable, Equatable {
         guard tasks.updateValue(task, forKey: key) == nil else { return }
         providers[key.provider, default: 0] += 1
         adjustCount(task.status, by: 1)
+        if task.isAwaited { awaited.insert(key) }
     }
 
     /// Forgets every task last heard of (its latest delivery) before `time`, Unix milliseconds,
     /// as journal retention forgets the segments that held its records; returns how many. A
-    /// later delivery for a forgotten task starts it afresh.
+    /// later delivery for a forgotten task starts it afresh. A task a job still awaits is kept:
+    /// its deadline ends it first.
     @discardableResult
     public mutating func forgetTasks(lastHeardBefore time: Int64) -> Int {
         var forgotten = 0
@@ -184,7 +207,7 @@ public struct TaskTable: Sendable, Equatable {
         -> Int
     {
         let forgotten = tasks.removeAll(inShard: shard) {
-            $0.lastHeard < time && ($0.reports.last?.sequence ?? 0) < sequence
+            $0.lastHeard < time && ($0.reports.last?.sequence ?? 0) < sequence && !$0.isAwaited
         }
         for task in forgotten {
             adjustCount(task.status, by: -1)
@@ -196,7 +219,7 @@ public struct TaskTable: Sendable, Equatable {
 
     /// Whether one shard holds a task last heard of before `time` (read-only).
     public func hasTask(lastHeardBefore time: Int64, inShard shard: Int) -> Bool {
-        tasks.shard(shard).values.contains { $0.lastHeard < time }
+        tasks.shard(shard).values.contains { $0.lastHeard < time && !$0.isAwaited }
     }
 
     public static var shardCount: Int { ShardedDictionary<TaskKey, TrackedTask>.shardCount }

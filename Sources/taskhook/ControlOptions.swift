@@ -56,4 +56,14 @@ struct ControlOptions: ParsableArguments {
             throw ExitStatus.unavailable
         }
     }
+
+    /// One POST of a JSON body; exits 69 (with the reason) if taskhookd does not answer.
+    func post(_ target: String, body: [UInt8], command: String) throws -> ControlResponse {
+        do {
+            return try ControlConnection.post(try endpoint(), target, body: body)
+        } catch let error as ControlError {
+            printError("taskhook \(command): \(error)")
+            throw ExitStatus.unavailable
+        }
+    }
 }

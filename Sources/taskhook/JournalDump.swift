@@ -13,7 +13,9 @@ struct JournalDump: ParsableCommand {
             address: the proxy's, or the client's a trusted proxy forwarded), task_id, status, \
             results, error, applied (whether it changed the task: false for a late or repeated report), body \
             (the raw callback body as text; body_base64 instead when it is not UTF-8). \
-            A delivery with several events prints one line per event; an unparsed one has a note instead.
+            A delivery with several events prints one line per event; an unparsed one has a note instead. \
+            An observation (a status read by taskhook reconcile) prints as a delivery does; expect and \
+            deadline records print their members (provider, id, registration, endpoint, deadline, …).
             """)
 
     @OptionGroup var options: JournalDirectoryOption
@@ -47,7 +49,7 @@ struct JournalDump: ParsableCommand {
             ("kind", .string(record.kind.description)),
         ]
         switch record.kind {
-        case .delivery, .unparsed:
+        case .delivery, .unparsed, .observation:
             guard let delivery = try? Delivery(decoding: record.body) else {
                 return [.object(head + [("error", "unreadable delivery body")])]
             }
@@ -78,8 +80,14 @@ struct JournalDump: ParsableCommand {
             var covered: UInt64 = 0
             for (i, byte) in record.body.prefix(8).enumerated() { covered |= UInt64(byte) << (8 * UInt64(i)) }
             return [.object(head + [("covers", .integer(covered))])]
-        case .expect:
-            return [.object(head + [("body", .string(String(decoding: record.body, as: UTF8.self)))])]
+        case .expect, .deadline:
+            // Their bodies are JSON objects (`ExpectRecord`, `DeadlineRecord`): shown as such.
+            guard case .object(let members)? = try? JSON.parse(record.body) else {
+                return [.object(head + [("body", .string(String(decoding: record.body, as: UTF8.self)))])]
+            }
+            let outcome: [(String, JSON)] =
+                record.kind == .deadline && !outcomes.isEmpty ? [("applied", .bool(outcomes[0].changedTask))] : []
+            return [.object(head + members.map { ($0.key, $0.value) } + outcome)]
         case .forget:
             return [
                 .object(

@@ -51,6 +51,36 @@ func answerError(_ response: ControlResponse, command: String) -> ExitCode {
     }
 }
 
+/// A task answer as `status` prints it: its summary, or with `json` the daemon's JSON.
+func writeTask(_ response: ControlResponse, json: Bool, command: String) throws {
+    var output = StandardOutput()
+    if json {
+        output.write(response.text + "\n")
+    } else {
+        guard let task = try? TaskView.parse(response.body) else {
+            printError("taskhook \(command): taskhookd answered with JSON this command does not understand")
+            throw ExitStatus.unavailable
+        }
+        output.write(task.summary)
+    }
+    output.flush()
+}
+
+/// A refused registration (`POST /v1/tasks`): report it and pick the exit status. 422 is data
+/// the daemon will not take (no route for the provider): 65, as a request breaking a schema.
+func registrationError(_ response: ControlResponse, command: String) -> ExitCode {
+    switch response.status {
+    case 422:
+        printError("taskhook \(command): taskhookd refused the registration: \(response.message)")
+        return ExitStatus.dataError
+    case 404, 409:
+        printError("taskhook \(command): \(response.message)")
+        return ExitStatus.problems
+    default:
+        return answerError(response, command: command)
+    }
+}
+
 /// A line on standard error that rewrites itself (`\r`, erase to end of line), shown only when
 /// standard error is a terminal: nothing of it reaches a pipe or a log file.
 final class StatusLine {

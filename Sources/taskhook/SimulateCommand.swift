@@ -19,7 +19,9 @@ struct SimulateCommand: ParsableCommand {
             --key-dir, $CREDENTIALS_DIRECTORY or the environment (FREEPIK_API_KEY, …), "simulator" for any \
             not found. Freepik callbacks are signed with freepik-webhook-secret (default \
             "simulator-webhook-secret"), fal's with the private JWK fal-private-jwk (default: a new key); the \
-            public half is served at /.well-known/jwks.json for taskhook jwks fetch. The first line on \
+            public half is served at /.well-known/jwks.json for taskhook jwks fetch. A completed task's \
+            result URL is its video on the simulator itself, /videos/ID.mp4 (the same bytes for an id every \
+            time; Range requests answered 206). The first line on \
             standard output is "listening on http://HOST:PORT"; --log gets every request and callback as \
             one JSON object a line, with its time.
             """)
@@ -44,6 +46,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Answer the first N API requests 429.") var busy = 0
     @Option(help: "The Retry-After of those answers, in seconds.") var retryAfter = 1
     @Option(help: "Answer the N requests after those 500.") var errors = 0
+    @Flag(help: "Give the --busy and --errors answers to status and result reads only, not to creates.")
+    var faultsOnReads = false
+    @Option(help: "The size of each completed task's video, served at /videos/ID.mp4.") var videoBytes = 256 * 1024
 
     func run() throws {
         var knobs = SimulationKnobs()
@@ -58,6 +63,8 @@ struct SimulateCommand: ParsableCommand {
         knobs.busyAnswers = busy
         knobs.retryAfter = retryAfter
         knobs.errorAnswers = errors
+        knobs.faultsOnReadsOnly = faultsOnReads
+        knobs.videoBytes = max(0, videoBytes)
         let source = APIKeySource(keyDirectory: keyDir, environment: ProcessInfo.processInfo.environment)
         var keys: [String: String] = [:]
         for kind in [CredentialKind.freepikAPIKey, .falKey, .bearerToken, .klingAccessKeyPair] {

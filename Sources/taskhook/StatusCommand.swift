@@ -26,17 +26,7 @@ struct StatusCommand: ParsableCommand {
         let response = try connection.get(ControlTarget.task(id), command: "status")
         switch response.status {
         case 200:
-            var output = StandardOutput()
-            if json {
-                output.write(response.text + "\n")
-            } else {
-                guard let task = try? TaskView.parse(response.body) else {
-                    printError("taskhook status: taskhookd answered with JSON this command does not understand")
-                    throw ExitStatus.unavailable
-                }
-                output.write(task.summary)
-            }
-            output.flush()
+            try writeTask(response, json: json, command: "status")
         case 404:
             printError("taskhook status: taskhookd has no task \(id) (no callback for it has arrived)")
             throw ExitStatus.problems

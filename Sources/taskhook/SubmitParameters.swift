@@ -30,7 +30,7 @@ enum SubmitParameters {
 
     static func typed(_ text: String, name: String, shape: ValueShape?) throws -> JSON {
         switch shape {
-        case .string?, nil: return .string(text)
+        case .string?, .uri?, nil: return .string(text)
         case .number?, .integer?, .array?, .object?:
             guard let value = try? JSON.parse(Array(text.utf8)) else {
                 throw ValidationError("--set \(name)=\(text): the value is not JSON (\(name) is not text)")
@@ -41,11 +41,7 @@ enum SubmitParameters {
 
     static func credentials(for endpoint: SeedEndpoint, from keys: APIKeySource) throws -> ProviderCredentials {
         do {
-            if endpoint.credential == .klingAccessKeyPair {
-                return .accessKeyPair(
-                    accessKey: try keys.read("kling-access-key"), secretKey: try keys.read("kling-secret-key"))
-            }
-            return .apiKey(try keys.read(endpoint.credential.secretNames[0]))
+            return try keys.credentials(for: endpoint)
         } catch {
             throw ValidationError("\(endpoint.rawValue): \(error)")
         }

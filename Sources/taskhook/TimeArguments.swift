@@ -12,6 +12,17 @@ struct DurationArgument: ExpressibleByArgument {
         self.duration = duration
     }
 
+    init(seconds: Int64) { duration = .seconds(seconds) }
+
+    /// How help shows a default: `30s`, `5m`.
+    var defaultValueDescription: String {
+        let milliseconds = duration.milliseconds
+        for (suffix, scale) in Self.units.reversed() where milliseconds % Int64(scale) == 0 && milliseconds > 0 {
+            return "\(milliseconds / Int64(scale))\(suffix)"
+        }
+        return "0s"
+    }
+
     static let units: [(suffix: String, milliseconds: Double)] = [
         ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000),
     ]
@@ -40,6 +51,49 @@ struct DurationArgument: ExpressibleByArgument {
         // Up to ten years; beyond that "no limit" is what was meant.
         guard value.isFinite, value >= 0, value <= 315_360_000_000 else { return nil }
         return .milliseconds(Int64(value.rounded()))
+    }
+}
+
+/// A deadline on the command line: a duration from now (`6h`, `90m`, `1d`, or seconds) or a time
+/// (`2025-01-31T12:00:00Z`, `2025-01-31 12:00`; UTC unless an offset is given).
+struct DeadlineArgument: ExpressibleByArgument, Equatable {
+    enum Kind: Equatable {
+        case after(Duration)
+        case at(milliseconds: Int64)
+    }
+
+    var kind: Kind
+
+    init?(argument: String) {
+        if let duration = DurationArgument.parse(argument) {
+            kind = .after(duration)
+        } else if let time = TimeArgument.parseISO8601(argument.trimmingCharacters(in: .whitespaces)) {
+            kind = .at(milliseconds: time)
+        } else {
+            return nil
+        }
+    }
+
+    init(after duration: Duration) { kind = .after(duration) }
+
+    /// Milliseconds since the epoch, counted from `now` (milliseconds) for a duration.
+    func milliseconds(now: Int64) -> Int64 {
+        switch kind {
+        case .after(let duration): now + duration.milliseconds
+        case .at(let time): time
+        }
+    }
+}
+
+/// `NAME=VALUE` (`--label`): the name is not empty; the value may be, and may hold `=`.
+struct LabelArgument: ExpressibleByArgument {
+    var name: String
+    var value: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else { return nil }
+        name = String(argument[..<equals])
+        value = String(argument[argument.index(after: equals)...])
     }
 }
 

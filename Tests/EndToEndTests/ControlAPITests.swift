@@ -16,11 +16,7 @@ import Testing
         try deliverFreepik(to: daemon, task: task, status: status, deliveryID: "msg_\(id)")
     }
 
-    func get(_ daemon: DaemonProcess, _ target: String) throws -> TestClient {
-        let client = try TestClient(.unix(path: daemon.controlSocket))
-        try client.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        return client
-    }
+    func get(_ daemon: DaemonProcess, _ target: String) throws -> TestClient { try controlGet(daemon, target) }
 
     func json(_ response: TestResponse) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]

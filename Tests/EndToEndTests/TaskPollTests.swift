@@ -41,7 +41,7 @@ import Testing
         }
         let text = String(decoding: body, as: UTF8.self)
         #expect(text.contains(#""status":"OK""#))
-        #expect(text.contains("https://cdn.simulator.invalid/videos/\(task.taskID).mp4"))
+        #expect(text.contains(simulator.baseURL + "/videos/\(task.taskID).mp4"))
     }
 
     @Test func aBusyProviderIsATransientFailureCarryingItsRetryAfter() async throws {

@@ -46,3 +46,10 @@ func deliverFreepik(to daemon: DaemonProcess, task: String, status: String, deli
     try client.send(freepikCallback(task: task, status: status, deliveryID: deliveryID))
     return try client.readResponse().status
 }
+
+/// Sends a GET on the daemon's control socket; the answer is read from the returned client.
+func controlGet(_ daemon: DaemonProcess, _ target: String) throws -> TestClient {
+    let client = try TestClient(.unix(path: daemon.controlSocket))
+    try client.send("GET \(target) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+    return client
+}

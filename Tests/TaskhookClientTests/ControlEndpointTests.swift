@@ -67,3 +67,20 @@ import Testing
         }
     }
 }
+
+@Suite struct ControlRequestTests {
+    @Test func aPostCarriesItsJSONBodyWithItsLength() {
+        let endpoint = ControlEndpoint(socketPath: "/s")
+        let body = Array(#"{"provider":"fal"}"#.utf8)
+        #expect(
+            String(decoding: endpoint.request("POST", ControlTarget.expect, body: body), as: UTF8.self)
+                == "POST /v1/tasks HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 18\r\nConnection: close\r\n\r\n{\"provider\":\"fal\"}")
+    }
+
+    @Test func theReconcilersTargetsAreEncoded() {
+        #expect(ControlTarget.observations("fal:a b") == "/v1/tasks/fal%3Aa%20b/observations")
+        #expect(ControlTarget.expected(limit: 500, after: nil) == "/v1/expected?limit=500")
+        #expect(ControlTarget.expected(limit: 2, after: "fal:x/y") == "/v1/expected?limit=2&after=fal%3Ax%2Fy")
+    }
+}

@@ -124,4 +124,28 @@ import Testing
         #expect(schedule.next(now: 32) == .idle)
         #expect(schedule.isEmpty)
     }
+
+    @Test func postponingPushesAnEarlierReadBackButKeepsALaterBackoff() {
+        var schedule = PollSchedule(policy: policy())
+        schedule.add("t", provider: "fal", due: 10)
+        schedule.postpone("t", until: 20)
+        #expect(schedule.due("t") == 20)
+        schedule.postpone("t", until: 15)
+        #expect(schedule.due("t") == 20)
+        schedule.postpone("unknown", until: 15)
+        #expect(!schedule.contains("unknown"))
+    }
+
+    @Test func aRemovedTaskIsNotReadAndItsReadUnderWayStillReports() {
+        var schedule = PollSchedule(policy: policy())
+        schedule.add("a", provider: "fal", now: 0)
+        schedule.add("b", provider: "fal", now: 0)
+        #expect(schedule.next(now: 0) == .read("a"))
+        schedule.remove("a")
+        schedule.remove("b")
+        #expect(schedule.next(now: 0) == .idle)
+        schedule.finished("a", .running, now: 1, unit: 0)
+        #expect(schedule.inFlight.isEmpty)
+        #expect(schedule.isEmpty)
+    }
 }

@@ -31,10 +31,11 @@ import Testing
         #expect(try replayed(JournalDirectory(path: Self.path, fileSystem: crashed)).map(\.body) == bodies)
     }
 
-    /// Appends each body as a batch of its own and waits until it is acknowledged.
+    /// Appends each body as a batch of its own and waits until it is acknowledged. Its records
+    /// are of a kind whose body the start does not read (`checkpoint` markers), so any bytes do.
     func appendEach(_ writer: GroupCommitWriter, _ bodies: [[UInt8]]) {
         for body in bodies {
-            _ = writer.append(kind: .expect, time: 1, body: body)
+            _ = writer.append(kind: .checkpoint, time: 1, body: body)
             _ = completions(writer, count: 1)
         }
     }
@@ -86,7 +87,7 @@ import Testing
         let checkpointPath = Self.path + "/" + Checkpoint.fileName(covering: 29)
         disk.place(checkpointPath, bytes)
         var segment = Segment.header(firstSequence: 30, formatVersion: 1)
-        RecordFrame.encode(record(30, kind: .expect), into: &segment)
+        RecordFrame.encode(record(30, kind: .checkpoint), into: &segment)
         disk.place(Self.path + "/" + Segment.fileName(firstSequence: 30), segment)
 
         #expect {
@@ -119,7 +120,9 @@ import Testing
         let writer = try writer(disk)
         appendEach(writer, [Array("acknowledged".utf8)])
         // Ten records of 1,000 bytes (25 bytes of framing each): one batch over three pages.
-        for i in 0..<10 { _ = writer.stage(kind: .expect, time: 2, body: [UInt8](repeating: UInt8(i), count: 1000)) }
+        for i in 0..<10 {
+            _ = writer.stage(kind: .checkpoint, time: 2, body: [UInt8](repeating: UInt8(i), count: 1000))
+        }
         writer.submit()
         _ = completions(writer, count: 10)
         writer.close()
@@ -168,7 +171,7 @@ import Testing
         let disk = SimulatedDisk()
         let writer = try writer(disk)
         disk.inject(SimulatedDisk.Fault(operation: .syncDirectory))
-        _ = writer.append(kind: .expect, time: 1, body: [1])
+        _ = writer.append(kind: .checkpoint, time: 1, body: [1])
         let failed = completions(writer, count: 1)
         #expect(failed.allSatisfy { if case .failed = $0 { true } else { false } })
         appendEach(writer, [[2]])
@@ -191,7 +194,7 @@ import Testing
         let disk = SimulatedDisk()
         try disk.createDirectories(Self.path)
         var segment = Segment.header(firstSequence: 1, formatVersion: 1)
-        for sequence: UInt64 in 1...5 { RecordFrame.encode(record(sequence, kind: .expect), into: &segment) }
+        for sequence: UInt64 in 1...5 { RecordFrame.encode(record(sequence, kind: .checkpoint), into: &segment) }
         segment += [9, 0, 0]  // a torn tail recovery would cut off
         let segmentPath = Self.path + "/" + Segment.fileName(firstSequence: 1)
         disk.place(segmentPath, segment)

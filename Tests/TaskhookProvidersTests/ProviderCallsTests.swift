@@ -193,4 +193,32 @@ import Testing
                             error: "Invalid status code: 422 (body.prompt: field required)")
                     ], note: nil))
     }
+
+    @Test func pollURLsAreBuiltFromTheTaskIdAtEachModelsGetPathOrFalsQueue() {
+        #expect(
+            SeedEndpoint.freepikKlingElementsPro.pollURLs(taskID: "t1", baseURL: "http://sim/")
+                == SubmittedTask(taskID: "t1", statusURL: "http://sim/v1/ai/image-to-video/kling-elements/t1"))
+        #expect(
+            SeedEndpoint.aggregatorKlingV25TurboPro.pollURLs(taskID: "r 1", baseURL: "https://agg.example")
+                == SubmittedTask(
+                    taskID: "r 1", statusURL: "https://agg.example/fal-ai/kling-video/requests/r%201/status",
+                    resultURL: "https://agg.example/fal-ai/kling-video/requests/r%201"))
+    }
+
+    @Test func eachEndpointsVendorIsTheAccountItsCallsCountAgainst() {
+        #expect(
+            SeedEndpoint.allCases.map(\.vendor) == [
+                "freepik", "freepik", "freepik", "freepik", "fal", "aggregator", "kling",
+            ])
+    }
+
+    @Test(arguments: [
+        ("https://hooks.example.com/hooks/freepik", true), ("http://127.0.0.1:8080/hooks/kling/t0k", true),
+        ("https://h.example/p?q=a%20b#f", true), ("urn:isbn:0451450523", true),
+        ("hooks.example.com/hooks/freepik", false), ("https://h.example/a b", false), ("https://h/%zz", false),
+        ("://h", false), ("https:", false), ("1http://h", false), ("https://h/\u{e9}", false),
+    ])
+    func aWebhookURLMustBeAnAbsoluteURI(_ text: String, _ valid: Bool) {
+        #expect(ValueShape.isAbsoluteURI(text) == valid)
+    }
 }

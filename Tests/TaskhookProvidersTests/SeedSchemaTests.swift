@@ -54,6 +54,8 @@ import Testing
                 set(endpoint, "negative_prompt", longText, rule: "must be at most 2500 characters, not 2501"),
                 set(endpoint, "image", 7, rule: "must be a string, not a number"),
                 set(endpoint, "seed", 42, rule: "is not a field of this request"),
+                set(endpoint, "webhook_url", "hooks.example.com/x", rule: "must be an absolute URI"),
+                set(endpoint, "webhook_url", 1, rule: "must be a string, not a number"),
             ]
         }
         list.append(drop(.freepikKlingV2, "image"))
@@ -68,6 +70,7 @@ import Testing
             set(elements, "prompt", longText, rule: "must be at most 2500 characters"),
             set(elements, "negative_prompt", longText, rule: "must be at most 2500 characters"),
             set(elements, "cfg_scale", .number("0.5"), rule: "is not a field of this request"),
+            set(elements, "webhook_url", "https://h/a b", rule: "must be an absolute URI"),
         ]
         let std = SeedEndpoint.freepikKlingV21Std
         list += [
@@ -174,6 +177,7 @@ import Testing
         case .string(let maxLength, let oneOf):
             [.bool(true)] + (maxLength.map { [.string(String(repeating: "a", count: $0 + 1))] } ?? [])
                 + (oneOf.map { [.string($0.joined() + "x")] } ?? [])
+        case .uri: [.bool(true), "no-scheme/path"]
         case .number(let range):
             ["text"] + (range.map { [.number(String($0.upperBound + 1)), .number(String($0.lowerBound - 1))] } ?? [])
         case .integer: [.number("0.5"), "1"]
@@ -194,6 +198,7 @@ import Testing
     static func sample(_ shape: ValueShape) -> JSON {
         switch shape {
         case .string(_, let oneOf): .string(oneOf?.first ?? "x")
+        case .uri: "https://example.com/x"
         case .number: .number("0.5")
         case .integer: 1
         case .array: []

@@ -1,3 +1,4 @@
+import Crypto
 import Testing
 
 @testable import TaskhookProviders
@@ -260,6 +261,41 @@ import Testing
         #expect(
             verifier.verify(Fixtures.vectorA(signature: "v1a," + A.signature.dropFirst(3)))
                 == VerificationFailure("no v1a signature matched (1 tried; 1 of the wrong length)"))
+    }
+}
+
+@Suite struct SignedContentTests {
+    // The MAC is fed `id.timestamp.` from a temporary buffer (on the heap past a few KiB, so the
+    // long id takes that path) and the body from its own storage: the same code as in one piece.
+    @Test(arguments: ["", "msg_1", "é\u{301}-ü", String(repeating: "x", count: 20_000)])
+    func theMACOverThePiecesIsTheMACOverTheWholeSignedContent(id: String) {
+        let key = SymmetricKey(data: Array("a key of some length".utf8))
+        let body = Array(#"{"task_id":"t","status":"COMPLETED"}"#.utf8)
+        var pieces = KeyedSHA256(key: key)
+        StandardWebhooksVerifier.absorbSignedContent(id: id, timestamp: "1614265330", body: body, into: &pieces)
+        let whole = StandardWebhooksVerifier.signedContent(id: id, timestamp: "1614265330", body: body)
+        #expect(whole == Array("\(id).1614265330.".utf8) + body)
+        #expect(Array(pieces.finalize()) == Array(HMAC<SHA256>.authenticationCode(for: whole, using: key)))
+    }
+}
+
+@Suite struct KeyedSHA256Tests {
+    // Keys shorter than a block, of a block, and longer (hashed first); messages fed whole or
+    // cut anywhere: always swift-crypto's HMAC.
+    @Test(arguments: [0, 1, 31, 32, 63, 64, 65, 100, 200])
+    func itIsHMACSHA256(keyLength: Int) {
+        let key = SymmetricKey(data: (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) })
+        let keyed = KeyedSHA256(key: key)
+        for length in [0, 1, 55, 56, 64, 119, 400] {
+            let message = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ keyLength) }
+            let expected = Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
+            for cut in Set([0, length / 3, length]) {
+                var mac = keyed
+                mac.update(Array(message[..<cut]))
+                message[cut...].withUnsafeBytes { mac.update($0) }
+                #expect(Array(mac.finalize()) == expected, "key \(keyLength) message \(length) cut \(cut)")
+            }
+        }
     }
 }
 

@@ -96,7 +96,8 @@ import Testing
         }
         #expect(events.map(\.status) == [.completed])
         #expect(events.first?.taskID == task.taskID)
-        #expect(events.first?.results.first == ProviderSimulation.resultURL(task.taskID))
+        #expect(events.first?.results.first == simulation.resultURL(task.taskID))
+        #expect(simulation.resultURL(task.taskID) == base + "/videos/\(task.taskID).mp4")
     }
 
     @Test(arguments: SeedEndpoint.allCases)
@@ -169,6 +170,19 @@ import Testing
         #expect(statuses == [429, 429, 500, 200])
         #expect(simulation.requests.map(\.time) == [start, start + 1, start + 2, start + 3])
         #expect(simulation.requests.map(\.status) == statuses)
+    }
+
+    @Test func faultsOnReadsOnlyLetCreatesThroughAndGoToTheStatusReads() throws {
+        var simulation = simulation {
+            $0.busyAnswers = 1
+            $0.errorAnswers = 1
+            $0.faultsOnReadsOnly = true
+        }
+        let (task, _) = try submit(.freepikKlingV2, &simulation)
+        let read = try SeedEndpoint.freepikKlingV2.readRequest(task.statusURL, credentials: .apiKey("fp"), now: 0)
+        let statuses = (1...3).map { send(read, to: &simulation, at: start + Double($0)).0.status }
+        #expect(statuses == [429, 500, 200])
+        #expect(simulation.requests.map(\.method) == ["POST", "GET", "GET", "GET"])
     }
 
     @Test func wrongKeysAndThePostPathsOfSharedGetPathsAreRefused() throws {

@@ -17,37 +17,19 @@ public final class ChildProcess: @unchecked Sendable {
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil
     ) throws {
         directory = DaemonProcess.temporaryDirectory()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, directory + "/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, directory + "/stderr", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group (pgid = its pid), default signal handling, nothing blocked.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var none = sigset_t()
-        sigemptyset(&none)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let environment = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        var child: pid_t = 0
-        let status = Self.withCStrings([executable] + arguments) { argv in
-            Self.withCStrings(environment) { envp in
-                posix_spawnp(&child, executable, &actions, &attributes, argv, envp)
-            }
-        }
-        guard status == 0 else {
+        do {
+            // Its own process group (pgid = its pid), default signal handling, nothing blocked.
+            pid =
+                try Subprocess.spawn(
+                    [executable] + arguments, environment: environment, input: false,
+                    output: .files(standardOutput: directory + "/stdout", standardError: directory + "/stderr"),
+                    ownProcessGroup: true
+                ).pid
+        } catch {
             try? FileManager.default.removeItem(atPath: directory)
-            throw TestClientError("cannot start \(executable): \(String(cString: strerror(status)))")
+            throw TestClientError("cannot start \(executable): \(error.errno)")
         }
-        pid = child
     }
 
     /// Runs a command to its end: its exit status, standard output and error. One still running
@@ -65,12 +47,6 @@ public final class ChildProcess: @unchecked Sendable {
     deinit {
         stop()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
-        let pointers = strings.map { strdup($0) } + [nil]
-        defer { for pointer in pointers { free(pointer) } }
-        return body(pointers)
     }
 
     /// Everything it wrote to standard output so far.

@@ -40,7 +40,7 @@ strip --strip-unneeded --remove-section=.comment --remove-section=.note "$pkg/us
 
 install -d "$pkg/lib/systemd/system"
 for unit in taskhookd.service taskhookd.socket taskhookd-control.socket taskhookd-admin.socket taskhook-jwks.service \
-  taskhook-jwks.timer; do
+  taskhook-jwks.timer taskhook-reconcile.service taskhook-actions.service; do
   sed 's|/usr/local/bin/|/usr/bin/|' "systemd/$unit" >"$pkg/lib/systemd/system/$unit"
   chmod 0644 "$pkg/lib/systemd/system/$unit"
 done

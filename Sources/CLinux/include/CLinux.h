@@ -38,6 +38,10 @@ int clinux_accept4(int fd, struct sockaddr *addr, socklen_t *len);
 int clinux_socket(int domain, int type);
 extern const int CLINUX_MSG_NOSIGNAL;
 
+// pipes
+/// pipe2(2) with O_CLOEXEC, and O_NONBLOCK on both ends when `nonblocking`.
+int clinux_pipe(int fds[2], int nonblocking);
+
 // CRC-32C (Castagnoli), with the SSE4.2 instruction where the CPU has it.
 uint32_t clinux_crc32c(uint32_t crc, const void *data, size_t length);
 

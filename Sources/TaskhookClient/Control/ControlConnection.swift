@@ -1,7 +1,7 @@
 import Glibc
 import TaskhookPosix
 
-/// One `GET` on a connection of its own (`Connection: close`): the tiny blocking HTTP/1.1
+/// One request on a connection of its own (`Connection: close`): the tiny blocking HTTP/1.1
 /// client for the control socket, which URLSession cannot reach. Connections can be
 /// multiplexed on `descriptor` (epoll), then finished with `readAvailable`.
 public final class ControlConnection {
@@ -12,8 +12,10 @@ public final class ControlConnection {
     /// otherwise hold the command for the kernel's SYN retries, about two minutes).
     public static let connectTimeout = Duration.seconds(10)
 
-    /// Connects and sends the request.
-    public init(_ endpoint: ControlEndpoint, target: String) throws(ControlError) {
+    /// Connects and sends the request (a GET, or `method` with a JSON `body`).
+    public init(_ endpoint: ControlEndpoint, target: String, method: String = "GET", body: [UInt8]? = nil)
+        throws(ControlError)
+    {
         self.target = target
         let address = try endpoint.address()
         do {
@@ -26,7 +28,7 @@ public final class ControlConnection {
             throw .unreachable(reason)
         }
         do {
-            try socket.writeAll(endpoint.requestHead(target))
+            try socket.writeAll(endpoint.request(method, target, body: body))
         } catch {
             socket.close()
             throw .broken("taskhookd at \(endpoint) closed the connection (\(error.errno))")
@@ -75,6 +77,13 @@ public final class ControlConnection {
         throws(ControlError) -> ControlResponse
     {
         try ControlConnection(endpoint, target: target).response(timeout: timeout)
+    }
+
+    /// One POST of a JSON `body`, start to finish.
+    public static func post(
+        _ endpoint: ControlEndpoint, _ target: String, body: [UInt8], timeout: Duration = .seconds(30)
+    ) throws(ControlError) -> ControlResponse {
+        try ControlConnection(endpoint, target: target, method: "POST", body: body).response(timeout: timeout)
     }
 
     private func ready(timeoutMilliseconds: Int32) throws(ControlError) -> Bool {

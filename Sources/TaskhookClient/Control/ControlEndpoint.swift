@@ -91,10 +91,14 @@ public struct ControlEndpoint: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A GET of `target` on a connection of its own, bytes ready to send.
-    public func requestHead(_ target: String) -> [UInt8] {
-        var head = "GET \(pathPrefix)\(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
+    public func requestHead(_ target: String) -> [UInt8] { request("GET", target) }
+
+    /// A request on a connection of its own, bytes ready to send: with a body, a JSON one.
+    public func request(_ method: String, _ target: String, body: [UInt8]? = nil) -> [UInt8] {
+        var head = "\(method) \(pathPrefix)\(target) HTTP/1.1\r\nHost: \(hostHeader)\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "Connection: close\r\n\r\n"
-        return Array(head.utf8)
+        return Array(head.utf8) + (body ?? [])
     }
 }

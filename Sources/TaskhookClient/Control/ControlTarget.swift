@@ -17,4 +17,15 @@ public enum ControlTarget {
     public static func events(since: UInt64, follow: Bool, task: String?) -> String {
         "/v1/events?since=\(since)&follow=\(follow)" + (task.map { "&task=\($0.percentEncoded)" } ?? "")
     }
+
+    /// Where expected tasks are registered (`taskhook expect`, `submit`): POST.
+    public static let expect = "/v1/tasks"
+
+    /// Where a status read's finding about `ref` (`provider:id`) is handed over: POST.
+    public static func observations(_ ref: String) -> String { "/v1/tasks/\(ref.percentEncoded)/observations" }
+
+    /// A page of the expected, non-terminal tasks the reconciler polls.
+    public static func expected(limit: Int, after cursor: String?) -> String {
+        "/v1/expected?limit=\(limit)" + (cursor.map { "&after=\($0.percentEncoded)" } ?? "")
+    }
 }

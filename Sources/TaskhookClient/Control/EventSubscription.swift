@@ -19,6 +19,12 @@ public final class EventSubscription {
             endpoint, target: ControlTarget.events(since: since, follow: follow, task: task))
     }
 
+    /// Whether the daemon has answered with the stream: from then on, every change is sent.
+    public var isStreaming: Bool { streaming }
+
+    /// The connection's socket, to wait for with other descriptors (poll) before `next(timeout: .zero)`.
+    public var descriptor: Int32 { connection.descriptor }
+
     /// The next events, waiting at most `timeout` (nil: for ever; empty when it ran out); nil
     /// at the end of the stream. Throws `Refused` for an answer other than 200, `ControlError`
     /// when the connection fails.

@@ -43,9 +43,33 @@ public struct PollSchedule: Sendable {
 
     /// Adds a task to read from `now` on (again: its timing is kept).
     public mutating func add(_ key: String, provider: String, now: Double) {
+        add(key, provider: provider, due: now)
+    }
+
+    /// Adds a task to read from `due` on (again: its timing is kept).
+    public mutating func add(_ key: String, provider: String, due: Double) {
         guard tasks[key] == nil else { return }
-        tasks[key] = Entry(provider: provider, due: now)
+        tasks[key] = Entry(provider: provider, due: due)
         order.append(key)
+    }
+
+    public func contains(_ key: String) -> Bool { tasks[key] != nil }
+
+    /// When `key` is read next (a backoff included), nil if it is not scheduled.
+    public func due(_ key: String) -> Double? { tasks[key]?.due }
+
+    /// Reads `key` no sooner than `time`: news of it came from elsewhere (a callback), so its quiet
+    /// period starts again. An earlier due time is pushed back, a later one (a backoff) kept.
+    public mutating func postpone(_ key: String, until time: Double) {
+        guard var entry = tasks[key], entry.due < time else { return }
+        entry.due = time
+        tasks[key] = entry
+    }
+
+    /// Forgets `key` (it ended, or is no longer expected); a read in flight still reports.
+    public mutating func remove(_ key: String) {
+        guard tasks.removeValue(forKey: key) != nil else { return }
+        order.removeAll { $0 == key }
     }
 
     /// The next read to start, or how long to wait for one.

@@ -16,16 +16,12 @@ public struct TaskPage: Sendable, Equatable {
     }
 
     public static func parse(_ body: [UInt8]) throws(ControlError) -> TaskPage {
-        do {
-            let fields = try JSONFields(try JSON.parse(body), "the task listing")
+        try ViewError.reading(body) { json throws(ViewError) in
+            let fields = try JSONFields(json, "the task listing")
             let elements = try fields.required("tasks", fields.array)
             var tasks: [TaskView] = []
             for element in elements { tasks.append(try TaskView(json: element)) }
             return TaskPage(tasks: tasks, json: elements.map(\.text), next: try fields.string("next"))
-        } catch let error as ViewError {
-            throw error.controlError
-        } catch {
-            throw ViewError("\(error)").controlError
         }
     }
 }

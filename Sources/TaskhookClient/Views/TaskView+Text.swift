@@ -1,4 +1,5 @@
 import Foundation
+import TaskhookCore
 
 extension TaskView {
     /// The task for a person, one labelled line per fact (`taskhook status`).
@@ -11,8 +12,16 @@ extension TaskView {
         lines.append(("error", error ?? "-"))
         lines.append(("first seen", firstSeen.map(TimeText.iso(milliseconds:)) ?? "-"))
         lines.append(("updated", updated.map(TimeText.iso(milliseconds:)) ?? "-"))
+        if let expected {
+            lines.append(("endpoint", expected.endpoint ?? "- (not polled)"))
+            if let url = expected.statusURL { lines.append(("status url", url)) }
+            lines.append(("deadline", TimeText.iso(milliseconds: expected.deadline)))
+            let labels = expected.labels.map { "\($0.name)=\($0.value)" }
+            if !labels.isEmpty { lines.append(("labels", labels.joined(separator: " "))) }
+        }
         let deliveries = (deliveries ?? []).map { delivery in
             "#\(delivery.sequence) \(TimeText.iso(milliseconds: delivery.time)) \(delivery.status)"
+                + (delivery.source.flatMap { $0 == "callback" ? nil : " (\($0))" } ?? "")
                 + (delivery.deliveryID.map { " id=\($0)" } ?? "") + (delivery.applied ? "" : " (not applied)")
         }
         lines.append(("deliveries", deliveries.first ?? "-"))

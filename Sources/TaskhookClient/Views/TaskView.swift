@@ -1,3 +1,5 @@
+import TaskhookCore
+
 /// A task as the control API shows it. At the end of a wait for a task the daemon has never
 /// heard of, only `id`, `known: false` and `terminal: false` are present.
 public struct TaskView: Sendable, Equatable {
@@ -8,13 +10,19 @@ public struct TaskView: Sendable, Equatable {
         public var time: Int64
         public var applied: Bool
         public var deliveryID: String?
+        /// How it was learnt: `callback`, `observation` (a status read) or `deadline`.
+        public var source: String?
 
-        public init(sequence: Int64, status: String, time: Int64, applied: Bool, deliveryID: String? = nil) {
+        public init(
+            sequence: Int64, status: String, time: Int64, applied: Bool, deliveryID: String? = nil,
+            source: String? = nil
+        ) {
             self.sequence = sequence
             self.status = status
             self.time = time
             self.applied = applied
             self.deliveryID = deliveryID
+            self.source = source
         }
     }
 
@@ -29,8 +37,15 @@ public struct TaskView: Sendable, Equatable {
     public var firstSeen: Int64?
     public var updated: Int64?
     public var deliveries: [Delivery]?
-    /// The caller's own id for the task, where the provider echoes one (Kling).
+    /// The caller's own id for the task, where the provider echoes one (Kling) or a registration gave one.
     public var externalID: String?
+    /// The key the daemon files it under, `provider:id`.
+    public var key: String?
+    /// When its latest report (or its registration) came, in milliseconds since the epoch.
+    public var lastHeard: Int64?
+    /// What the job that registered it expects (`taskhook expect`, `submit`); nil for a task only
+    /// a callback told of.
+    public var expected: Expectation?
 
     public init(
         id: String, known: Bool? = nil, provider: String? = nil, status: String? = nil, terminal: Bool,

@@ -153,10 +153,27 @@ extension JSON {
         }
     }
 
+    /// `s` as a JSON string literal appended to bytes (answers written without a tree).
+    public static func appendQuoted(_ s: String, to out: inout [UInt8]) {
+        guard needsEscaping(s) else {
+            out.append(UInt8(ascii: "\""))
+            out += s.utf8
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        var quoted = ""
+        quote(s, into: &quoted)
+        out += quoted.utf8
+    }
+
+    /// Most strings (ids, URLs, statuses) need no escaping: they can be appended whole.
+    private static func needsEscaping(_ s: String) -> Bool {
+        s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 })
+    }
+
     static func quote(_ s: String, into out: inout String) {
         out += "\""
-        // Most strings (ids, URLs, statuses) need no escaping: append them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+        if !needsEscaping(s) {
             out += s
             out += "\""
             return

@@ -50,6 +50,8 @@ public struct JSONParser {
             index += 1
             return .object(members)
         }
+        // Callback objects hold a few members: room for them at once, not by doubling from one.
+        members.reserveCapacity(4)
         while true {
             guard next == UInt8(ascii: "\"") else { throw expected("a member name in double quotes") }
             let key = try parseString()
@@ -98,16 +100,21 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = index
         index += 1
-        // Most strings hold no escape: found whole, they become a String in one copy.
-        var end = index
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                defer { index = end + 1 }
-                return String(decoding: bytes[index..<end], as: UTF8.self)
+        // Most strings hold no escape: found whole, they become a String in one copy. Scanned
+        // through the buffer: indexing the array costs a bounds check per byte, and a body's
+        // strings are most of its bytes.
+        let end = bytes.withUnsafeBufferPointer { buffer in
+            var end = index
+            while end < buffer.count {
+                let byte = buffer[end]
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+                end += 1
             }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
-            end += 1
+            return end
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            defer { index = end + 1 }
+            return String(decoding: bytes[index..<end], as: UTF8.self)
         }
         var utf8 = Array(bytes[index..<end])
         index = end

@@ -1,7 +1,7 @@
 import TaskhookJournal
 import TaskhookPosix
 import TaskhookProviders
-import Yams
+import TaskhookYAML
 
 extension DaemonConfiguration {
     /// Reads a YAML configuration. Unknown keys and bad values are errors naming the key's
@@ -10,18 +10,8 @@ extension DaemonConfiguration {
         var configuration = DaemonConfiguration()
         configuration.journal = JournalConfiguration(environment: environment)
         configuration.control = ControlConfiguration(environment: environment)
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: yaml) else { return configuration }
-            root = node
-        } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
-            throw Self.duplicateKeys(duplicates, line: context.mark.line)
-        } catch let error as YamlError {
-            throw ConfigError(path: "", line: Self.line(of: error), "not valid YAML: \(error)")
-        } catch {
-            throw ConfigError(path: "", line: nil, "not valid YAML: \(error)")
-        }
-        let top = try ConfigNode.setting(root, path: "").requireMapping()
+        guard let root = try YAMLSettings.document(yaml) else { return configuration }
+        let top = try root.requireMapping()
         if let listen = top["listen"] {
             configuration.listen = []
             for item in try listen.requireList() {
@@ -58,6 +48,7 @@ extension DaemonConfiguration {
                 configuration.routes.append(route)
             }
         }
+        _ = top["actions"]  // read by `taskhook actions run`, not by the daemon
         try top.finish()
         return configuration
     }
@@ -71,30 +62,6 @@ extension DaemonConfiguration {
     /// The largest body a delivery record can hold: a frame's 16 MiB less the header limit's
     /// worth of headers and 64 KiB for the route, events and note.
     static let journalBodyCapacity = RecordFrame.maxBodySize - 16 * 1024 - 64 * 1024
-
-    /// A key given twice in one mapping. Yams names the line of the first of its sorted keys,
-    /// but keys that are not strictly ordered (the same text in two YAML types, `1` and `"1"`,
-    /// or a list or mapping as a key) tie, and the tie is broken by the order of a dictionary,
-    /// which Swift seeds afresh for every dictionary: the same file would be refused once with
-    /// one line and once with another. So the keys are sorted here, and a line is given only
-    /// when it is certain.
-    static func duplicateKeys(_ keys: [String], line: Int) -> ConfigError {
-        let names = keys.sorted()
-        let certain = Set(names).count == names.count && !names.contains("<uncovertable>")
-        let listed = names.map { "'\($0)'" }.joined(separator: ", ")
-        return ConfigError(
-            path: "", line: certain ? line : nil,
-            names.count == 1
-                ? "the key \(listed) is given more than once in one mapping"
-                : "the keys \(listed) are each given more than once in one mapping")
-    }
-
-    private static func line(of error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        default: nil
-        }
-    }
 
     private static func readJournal(_ map: SettingsMapping, into journal: inout JournalConfiguration)
         throws(ConfigError)

@@ -12,6 +12,8 @@ import TaskhookState
 ///                                   "terminal": false; the task need not be known yet
 ///     GET /v1/tasks?status=&provider=&external=&since=&limit=&after=   a page of tasks
 ///     GET /v1/unparsed              authentic callbacks no profile reads yet (see `UnparsedListing`)
+///     POST /v1/tasks, POST /v1/tasks/{ref}/observations, GET /v1/expected
+///                                   expected tasks and status reads (see `ExpectationRoutes`)
 ///     GET /v1/events                Server-Sent Events of task changes (see `EventStream`)
 ///     GET /metrics                  Prometheus text
 ///     GET /healthz
@@ -38,7 +40,7 @@ final class ControlRoutes: HTTPHandler {
     /// Longest wait a request may ask for.
     static let maxWaitSeconds = 3600
 
-    private let store: TaskStore
+    let store: TaskStore
     private let loop: EventLoop
     private var stopping = false
     let events: EventStream
@@ -46,6 +48,8 @@ final class ControlRoutes: HTTPHandler {
     private let metricsText: () -> [UInt8]
     /// The callbacks still unparsed (the daemon's re-reader holds them).
     private let unparsed: () -> [UnparsedCallback]
+    /// Registrations and status reads (nil: answered 404, as in tests of the reading side).
+    var expectations: ExpectationRoutes?
 
     init(
         store: TaskStore, loop: EventLoop, events: EventStream, metricsText: @escaping () -> [UInt8],
@@ -59,6 +63,7 @@ final class ControlRoutes: HTTPHandler {
     }
 
     func decide(_ head: RequestHead, connection: ConnectionInfo) -> HeadDecision {
+        if expectations != nil, let decision = ExpectationRoutes.decide(head) { return decision }
         guard
             head.path == "/healthz" || head.path == "/v1/tasks" || head.path.hasPrefix("/v1/tasks/")
                 || head.path == "/v1/events" || head.path == "/metrics" || head.path == "/v1/unparsed"
@@ -83,6 +88,8 @@ final class ControlRoutes: HTTPHandler {
                 Response(
                     status: .ok, headers: HTTPFields([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
                     body: metricsText()))
+        } else if let expectations, path == "/v1/expected" || request.head.method == "POST" {
+            expectations.handle(request, query: query, responder: responder)
         } else if path == "/v1/tasks" {
             list(query, responder)
         } else if path == "/v1/unparsed" {
@@ -184,59 +191,6 @@ final class ControlRoutes: HTTPHandler {
         response.headers.append(name: "Retry-After", value: "2")
         return response
     }()
-
-    // MARK: Listing
-
-    private func list(_ query: Query, _ responder: any Responder) {
-        var status: TaskStatus?
-        if let text = query["status"] {
-            guard let parsed = TaskStatus(rawValue: text) else {
-                responder.respond(
-                    Self.error(
-                        .badRequest,
-                        "status must be one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
-                return
-            }
-            status = parsed
-        }
-        var since: Int64 = .min
-        if let text = query["since"] {
-            guard let value = Int64(text) else {
-                responder.respond(Self.error(.badRequest, "since must be a time in milliseconds since the epoch"))
-                return
-            }
-            since = value
-        }
-        var limit = 100
-        if let text = query["limit"] {
-            guard let value = Int(text), (1...1000).contains(value) else {
-                responder.respond(Self.error(.badRequest, "limit must be a whole number from 1 to 1000"))
-                return
-            }
-            limit = value
-        }
-        let provider = query["provider"]
-        let external = query["external"]
-        // Ordered by last update, then id. `after` is the previous page's `next`: a position
-        // (updated:id), not a task, so pages neither skip nor fail when that task changes.
-        var cursor: (updated: Int64, id: String)?
-        if let after = query["after"] {
-            guard let colon = after.firstIndex(of: ":"), let updated = Int64(after[..<colon]) else {
-                responder.respond(Self.error(.badRequest, "after must be the next value of the previous page"))
-                return
-            }
-            cursor = (updated, String(after[after.index(after: colon)...]))
-        }
-        let matching = store.table.tasks.values.filter { task in
-            (status == nil || task.status == status) && (provider == nil || task.provider == provider)
-                && (external == nil || task.externalID == external)
-                && task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
-        }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
-        let page = matching.prefix(limit)
-        let next: JSON = matching.count > limit ? .string("\(page.last!.updated):\(page.last!.id)") : .null
-        let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
-        responder.respond(.json(.ok, body.bytes))
-    }
 
     static func error(_ status: HTTPStatus, _ message: String) -> Response {
         let body: JSON = ["error": .string(message)]

@@ -34,6 +34,8 @@ final class DeliveryRecorder {
     /// A checkpoint is being encoded and written; the next waits for its outcome.
     private(set) var checkpointInFlight = false
     private var pending: [UInt64: Pending] = [:]
+    /// Records that are not callbacks, by ticket: what applies each once durable, and its answer.
+    private var facts: [UInt64: (apply: (_ sequence: UInt64) -> Void, completion: (Outcome) -> Void)] = [:]
     private var inFlight: [String: UInt64] = [:]
     let metrics: DaemonMetrics?
     /// Told of each callback made durable as unparsed (the re-reader keeps it).
@@ -77,6 +79,17 @@ final class DeliveryRecorder {
         for key in keys { inFlight[key] = ticket }
     }
 
+    /// Journals a record that is not a callback (an expectation, a status read, a deadline);
+    /// once it is durable, `apply` gets its sequence and time, then `completion` is answered.
+    func record(
+        _ kind: RecordKind, body: [UInt8], apply: @escaping (_ sequence: UInt64, _ time: Int64) -> Void,
+        completion: @escaping (Outcome) -> Void
+    ) {
+        let time = FileSystem.wallClockMilliseconds()
+        let ticket = writer.stage(kind: kind, time: time, body: body)
+        facts[ticket] = (apply: { apply($0, time) }, completion: completion)
+    }
+
     /// Writes everything queued, stops the writer thread and answers what it reported.
     func close() {
         writer.close()
@@ -94,6 +107,14 @@ final class DeliveryRecorder {
                 retention.durable(at: sequence)
             case .failed(let ticket, let error) where retention.owns(ticket):
                 retention.failed(error)
+            case .appended(let ticket, let sequence) where facts[ticket] != nil:
+                let fact = facts.removeValue(forKey: ticket)!
+                store.advance(to: sequence)
+                fact.apply(sequence)
+                fact.completion(.recorded(sequence: sequence))
+                noteRecorded()
+            case .failed(let ticket, let error) where facts[ticket] != nil:
+                facts.removeValue(forKey: ticket)!.completion(.failed(error))
             case .appended(let ticket, let sequence):
                 guard let done = finish(ticket) else { continue }
                 // The provider's answer first: it is durable now, and waking thousands of
@@ -110,10 +131,7 @@ final class DeliveryRecorder {
                     onUnparsed?(UnparsedCallback(sequence: sequence, time: done.time, delivery: done.delivery))
                 }
                 recordedCount += 1
-                sinceCheckpoint += 1
-                // Not while a retention sweep is under way: a checkpoint must not hold a table
-                // that its forget record has half forgotten.
-                if sinceCheckpoint >= checkpointEvery, !checkpointInFlight, !retention.isSweeping { checkpoint() }
+                noteRecorded()
             case .failed(let ticket, let error):
                 guard let done = finish(ticket) else { continue }
                 for answer in done.completions { answer(.failed(error)) }
@@ -130,6 +148,14 @@ final class DeliveryRecorder {
                 logger.error("checkpoint failed", metadata: ["reason": "\(error)"])
             }
         }
+    }
+
+    /// Counts a durable record towards the next checkpoint, and starts one when it is due.
+    private func noteRecorded() {
+        sinceCheckpoint += 1
+        // Not while a retention sweep is under way: a checkpoint must not hold a table that its
+        // forget record has half forgotten.
+        if sinceCheckpoint >= checkpointEvery, !checkpointInFlight, !retention.isSweeping { checkpoint() }
     }
 
     /// Journals a forget record now and then hourly (see `TaskRetention`).

@@ -15,6 +15,7 @@ final class PublicRoutes: HTTPHandler {
     private let discardPaths: Set<String>
     private let recorder: DeliveryRecorder?
     private let logger: Logger
+    private let deliveryLog: DeliveryLog
     private let metrics: DaemonMetrics?
     /// Whose forwarding headers name the client in logs and the journal; swapped on reload.
     var trustedProxies: TrustedProxies
@@ -32,6 +33,7 @@ final class PublicRoutes: HTTPHandler {
         self.recorder = recorder
         self.metrics = metrics
         self.logger = logger
+        self.deliveryLog = DeliveryLog(logger: logger)
     }
 
     /// Swaps in newly built routes (reload).
@@ -41,6 +43,15 @@ final class PublicRoutes: HTTPHandler {
 
     /// The route configured at `path` (a journaled callback's route), token or not.
     func route(configuredAt path: String) -> WebhookRoute? { routes[path] }
+
+    /// The normalizer that reads a provider identity's status reads (and its callbacks): a
+    /// route's that receives them, else the built-in profile of that name, for tasks only ever
+    /// polled (seed 004's aggregator has no webhook, so a deployment using only it has no fal
+    /// route); nil for a name neither knows (a `standard-webhooks` route's `name:` not configured).
+    func normalizer(forProvider identity: String) -> (any PayloadNormalizer)? {
+        routes.values.first { $0.provider == identity }?.normalizer
+            ?? ProviderProfiles.named(identity).map { $0.init() }
+    }
 
     /// The route for a request path: an exact match, or a token route's path plus its token.
     func route(for path: String) -> WebhookRoute? {
@@ -67,15 +78,10 @@ final class PublicRoutes: HTTPHandler {
         if case .contentLength(let length) = head.framing, length > UInt64(route.bodyLimit) {
             return .respond(Self.tooLarge(route))
         }
-        if let type = head.fields["content-type"], !Self.isJSON(type) {
-            return .respond(.text(.unsupportedMediaType, "callbacks must be application/json, not \(type)"))
+        if let type = head.fields.first("content-type"), !MediaType.isJSON(type.valueBytes) {
+            return .respond(.text(.unsupportedMediaType, "callbacks must be application/json, not \(type.value)"))
         }
         return .readBody
-    }
-
-    static func isJSON(_ contentType: String) -> Bool {
-        let media = contentType.split(separator: ";").first.map { $0.trimmingWhitespace().lowercased() } ?? ""
-        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
     }
 
     func handle(_ request: Request, connection: ConnectionInfo, responder: any Responder) {
@@ -104,8 +110,10 @@ final class PublicRoutes: HTTPHandler {
         // The headers the journal keeps are also the ones the verifier sees, so a journaled
         // callback can be verified again exactly as it was.
         var headers: [Delivery.Header] = []
-        for field in request.head.fields where route.keepsHeader(field.name) {
-            headers.append(Delivery.Header(name: field.name, value: field.value))
+        headers.reserveCapacity(request.head.fields.count)
+        for field in request.head.fields {
+            let name = field.name
+            if route.keepsHeader(name) { headers.append(Delivery.Header(name: name, value: field.value)) }
         }
         let callback = Callback(
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
@@ -134,18 +142,13 @@ final class PublicRoutes: HTTPHandler {
         let delivery = Delivery(
             route: route.path, provider: route.provider, remoteAddress: peer, deliveryID: route.deliveryID(callback),
             headers: headers, body: request.body, events: events, note: note)
-        recorder.record(delivery) { [logger, metrics] outcome in
+        recorder.record(delivery) { [logger, deliveryLog, metrics] outcome in
             switch outcome {
             case .recorded(let sequence):
                 metrics?.delivery(provider: route.provider, outcome: events.isEmpty ? "unparsed" : "recorded")
                 for event in events {
-                    logger.info(
-                        "delivery recorded",
-                        metadata: [
-                            "task_id": "\(event.taskID)", "provider": "\(route.provider)",
-                            "task_status": "\(event.status.rawValue)", "route": "\(route.path)",
-                            "journal_seq": "\(sequence)", "peer": "\(peer)",
-                        ])
+                    deliveryLog.recorded(
+                        event, sequence: sequence, provider: route.provider, route: route.path, peer: peer)
                 }
                 responder.respond(
                     .json(events.isEmpty ? .accepted : .ok, Self.recordedBody(sequence: sequence, events: events)))
@@ -164,19 +167,21 @@ final class PublicRoutes: HTTPHandler {
         }
     }
 
-    /// `{"recorded":true,"sequence":N,"unparsed":false,"tasks":["id",…]}`, written directly: this
-    /// answers every callback, and a `JSON` tree for it cost more than the rest of the answer.
+    /// `{"recorded":true,"sequence":N,"unparsed":false,"tasks":["id",…]}`, written directly as
+    /// bytes: this answers every callback, and a `JSON` tree (or a String) for it cost more than
+    /// the rest of the answer.
     static func recordedBody(sequence: UInt64, events: [TaskEvent]) -> [UInt8] {
-        var text = "{\"recorded\":true,\"sequence\":"
-        text.reserveCapacity(80 + events.count * 40)
-        text += String(sequence)
-        text += events.isEmpty ? ",\"unparsed\":true,\"tasks\":[" : ",\"unparsed\":false,\"tasks\":["
+        var body: [UInt8] = []
+        body.reserveCapacity(80 + events.reduce(0) { $0 + $1.taskID.utf8.count + 3 })
+        body += #"{"recorded":true,"sequence":"#.utf8
+        body += String(sequence).utf8
+        body += (events.isEmpty ? #","unparsed":true,"tasks":["# : #","unparsed":false,"tasks":["#).utf8
         for (index, event) in events.enumerated() {
-            if index > 0 { text += "," }
-            JSON.string(event.taskID).write(into: &text)
+            if index > 0 { body.append(UInt8(ascii: ",")) }
+            JSON.appendQuoted(event.taskID, to: &body)
         }
-        text += "]}"
-        return Array(text.utf8)
+        body += "]}".utf8
+        return body
     }
 
     static let duplicateBody = (["recorded": true, "duplicate": true] as JSON).bytes
@@ -187,14 +192,5 @@ final class PublicRoutes: HTTPHandler {
 
     static func notAllowed(allow: String) -> Response {
         .text(.methodNotAllowed, "method not allowed; use \(allow)", headers: HTTPFields([("Allow", allow)]))
-    }
-}
-
-extension Substring {
-    func trimmingWhitespace() -> Substring {
-        var s = self
-        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
-        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
-        return s
     }
 }

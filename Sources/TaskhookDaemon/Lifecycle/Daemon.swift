@@ -36,6 +36,7 @@ public final class Daemon {
     private let shutdown: Shutdown
     private let reloader: Reloader?
     private let rereader: UnparsedRereader
+    private let deadlines: DeadlineWatch
 
     /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
     /// `/metrics` (nil: metrics are recorded but not served).
@@ -105,6 +106,10 @@ public final class Daemon {
                     subscribers: events.count,
                     unparsed: rereader.waiting.count)
             }, unparsed: { [unowned rereader] in rereader.waiting })
+        control.expectations = ExpectationRoutes(
+            store: store, recorder: recorder, normalizer: { [unowned routes] in routes.normalizer(forProvider: $0) },
+            metrics: metrics)
+        deadlines = DeadlineWatch(store: store, recorder: recorder, logger: logger, metrics: metrics)
         let heartbeat = ServiceHeartbeat(loop: loop, service: service) { [unowned server, store, recorder] in
             "tasks \(store.table.count), waiters \(store.waiterCount), deliveries \(recorder.recordedCount), "
                 + "connections \(server.connectionCount)"
@@ -186,6 +191,7 @@ public final class Daemon {
         }
         heartbeat.ready()
         recorder.startForgetting(on: loop)
+        deadlines.start(on: loop)
         LineLogOutput.standardError.hold()
         defer { LineLogOutput.standardError.release() }
         try loop.run()

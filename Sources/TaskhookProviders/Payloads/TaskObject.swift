@@ -54,19 +54,22 @@ struct TaskObject {
         return text
     }
 
-    static func identifier(_ member: JSON, describedAs name: String) throws(PayloadProblem) -> String {
+    /// `name` is only built for a reason: an accepted id (every callback's) costs no String for it.
+    static func identifier(_ member: JSON, describedAs name: @autoclosure () -> String) throws(PayloadProblem)
+        -> String
+    {
         switch member {
         case .string(let text) where !text.isEmpty:
             return text
         case .string:
-            throw PayloadProblem("\(name) is empty")
+            throw PayloadProblem("\(name()) is empty")
         case .number(let text):
             guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-") }) else {
-                throw PayloadProblem("\(name) is a number but not an integer (\(text))")
+                throw PayloadProblem("\(name()) is a number but not an integer (\(text))")
             }
             return text
         default:
-            throw PayloadProblem("\(name) is \(member.kind), not a string")
+            throw PayloadProblem("\(name()) is \(member.kind), not a string")
         }
     }
 

@@ -16,7 +16,7 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
     let checksNumberedVersions: Bool
     /// One HMAC per `.hmac` key, its key already absorbed: copying one costs a few bytes, where
     /// starting from the key again costs two SHA-256 blocks and an allocation per callback.
-    private let keyedMACs: [HMAC<SHA256>]
+    private let keyedMACs: [KeyedSHA256]
     private let publicKeys: [Curve25519.Signing.PublicKey]
 
     public init(keys: [StandardWebhooksKey], toleranceSeconds: Int64 = 300) {
@@ -35,11 +35,11 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
         self.keys = keys
         self.toleranceSeconds = toleranceSeconds
         self.keyNote = keyNote
-        var keyedMACs: [HMAC<SHA256>] = []
+        var keyedMACs: [KeyedSHA256] = []
         var publicKeys: [Curve25519.Signing.PublicKey] = []
         for key in keys {
             switch key {
-            case .hmac(let secret): keyedMACs.append(HMAC<SHA256>(key: secret))
+            case .hmac(let secret): keyedMACs.append(KeyedSHA256(key: secret))
             case .ed25519(let publicKey): publicKeys.append(publicKey)
             }
         }
@@ -76,18 +76,13 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
         }
 
         // Each HMAC key's code is computed once and compared (in constant time) with every v1 entry.
-        var signedContent: [UInt8] = []
-        signedContent.reserveCapacity(id.utf8.count + timestamp.utf8.count + body.count + 2)
-        signedContent += id.utf8
-        signedContent.append(UInt8(ascii: "."))
-        signedContent += timestamp.utf8
-        signedContent.append(UInt8(ascii: "."))
-        signedContent += body
         let macs = keyedMACs.map { keyed in
             var mac = keyed
-            mac.update(data: signedContent)
+            Self.absorbSignedContent(id: id, timestamp: timestamp, body: body, into: &mac)
             return mac.finalize()
         }
+        // Ed25519 takes the signed content in one piece: assembled only for a v1a entry.
+        var signedContent: [UInt8]?
 
         var tally = Tally()
         for entry in list.entries {
@@ -98,12 +93,44 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
                 if macs.contains(where: { $0 == signature }) { return nil }
             case "v1a" where !publicKeys.isEmpty:
                 guard let signature = tally.decode(entry, length: 64) else { continue }
-                if publicKeys.contains(where: { $0.isValidSignature(signature, for: signedContent) }) { return nil }
+                let content = signedContent ?? Self.signedContent(id: id, timestamp: timestamp, body: body)
+                signedContent = content
+                if publicKeys.contains(where: { $0.isValidSignature(signature, for: content) }) { return nil }
             default:
                 tally.ignored.append(entry.version)
             }
         }
         return VerificationFailure(tally.reason(versions: expectedVersions, keyCount: keys.count, note: keyNote))
+    }
+
+    /// Feeds `mac` the signed content `id.timestamp.body` without copying the body: the short
+    /// `id.timestamp.` goes in from a temporary buffer (on the stack when small), the body from
+    /// its own storage.
+    static func absorbSignedContent(id: String, timestamp: String, body: [UInt8], into mac: inout KeyedSHA256) {
+        let prefixCount = id.utf8.count + timestamp.utf8.count + 2
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefixCount) { prefix in
+            // Every element is written before the buffer is read; it holds plain bytes, so
+            // nothing needs deinitializing when it goes away.
+            var end = prefix.initialize(fromContentsOf: id.utf8)
+            prefix[end] = UInt8(ascii: ".")
+            end += 1
+            end = prefix[end...].initialize(fromContentsOf: timestamp.utf8)
+            prefix[end] = UInt8(ascii: ".")
+            mac.update(UnsafeRawBufferPointer(prefix))
+        }
+        mac.update(body)
+    }
+
+    /// `id.timestamp.body` in one array.
+    static func signedContent(id: String, timestamp: String, body: [UInt8]) -> [UInt8] {
+        var content: [UInt8] = []
+        content.reserveCapacity(id.utf8.count + timestamp.utf8.count + body.count + 2)
+        content += id.utf8
+        content.append(UInt8(ascii: "."))
+        content += timestamp.utf8
+        content.append(UInt8(ascii: "."))
+        content += body
+        return content
     }
 
     /// `v` and digits: `v1`, `v2`, … (not `v1a`).

@@ -48,14 +48,15 @@ struct TimestampWindow: Sendable {
 
     /// Plain decimal digits only: no sign, fraction, exponent or spaces, as Standard Webhooks and fal send.
     private static func parse(_ text: String) -> Parsed {
-        if text.isEmpty { return .empty }
-        let utf8 = Array(text.utf8)
+        let utf8 = text.utf8
+        if utf8.isEmpty { return .empty }
         let isDigit = { (byte: UInt8) in byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
         if utf8.first == UInt8(ascii: "-") && utf8.count > 1 && utf8.dropFirst().allSatisfy(isDigit) {
             return .negative
         }
         guard utf8.allSatisfy(isDigit) else { return .notInteger }
-        guard utf8.count <= 18, let seconds = Int64(text) else { return .tooLong }
-        return .seconds(seconds)
+        guard utf8.count <= 18 else { return .tooLong }
+        // 18 digits at most: the sum cannot overflow an Int64.
+        return .seconds(utf8.reduce(0) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) })
     }
 }

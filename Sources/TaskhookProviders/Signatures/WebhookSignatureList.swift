@@ -11,14 +11,29 @@ struct WebhookSignatureList {
     var entries: [Entry]
 
     init(_ header: String) {
-        // By bytes: a space and a comma are single bytes in UTF-8, and splitting by Character
-        // would cost a grapheme walk over the whole header.
-        entries = header.utf8.split(separator: UInt8(ascii: " ")).map { bytes in
-            let token = Substring(bytes)
-            guard let comma = bytes.firstIndex(of: UInt8(ascii: ",")) else {
-                return Entry(version: token, signature: "")
+        // By bytes, in one pass: a space and a comma are single bytes in UTF-8, and splitting by
+        // Character would cost a grapheme walk over the whole header. A header holds one or two
+        // entries, so splitting into an array of pieces first would cost as much as the entries.
+        entries = []
+        let utf8 = header.utf8
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            guard utf8[index] != UInt8(ascii: " ") else {
+                index = utf8.index(after: index)
+                continue
             }
-            return Entry(version: token[..<comma], signature: token[token.utf8.index(after: comma)...])
+            let start = index
+            var comma: String.Index?
+            while index < utf8.endIndex, utf8[index] != UInt8(ascii: " ") {
+                if comma == nil, utf8[index] == UInt8(ascii: ",") { comma = index }
+                index = utf8.index(after: index)
+            }
+            if let comma {
+                entries.append(
+                    Entry(version: header[start..<comma], signature: header[utf8.index(after: comma)..<index]))
+            } else {
+                entries.append(Entry(version: header[start..<index], signature: ""))
+            }
         }
     }
 }

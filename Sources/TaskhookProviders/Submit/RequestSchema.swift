@@ -62,6 +62,9 @@ public indirect enum ValueShape: Sendable {
     /// Text, at most `maxLength` Unicode scalars (the seeds say "characters"; counting scalars is the
     /// stricter reading), and one of `oneOf` when given.
     case string(maxLength: Int? = nil, oneOf: [String]? = nil)
+    /// Text that is an absolute URI (the seeds' `format: uri`): a scheme, a colon, and only the
+    /// characters RFC 3986 allows.
+    case uri
     case number(ClosedRange<Double>? = nil)
     case integer
     case array(of: ValueShape, maxItems: Int? = nil)
@@ -82,6 +85,15 @@ public indirect enum ValueShape: Sendable {
                     SchemaRefusal(
                         field: field,
                         rule: "must be at most \(maxLength) characters, not \(text.unicodeScalars.count)")
+                ]
+            }
+            return []
+        case .uri:
+            guard let text = value.string else { return [Self.wrongType(field, "a string", value)] }
+            guard Self.isAbsoluteURI(text) else {
+                return [
+                    SchemaRefusal(
+                        field: field, rule: "must be an absolute URI such as https://host/path, not \"\(text)\"")
                 ]
             }
             return []
@@ -117,6 +129,31 @@ public indirect enum ValueShape: Sendable {
         SchemaRefusal(field: field, rule: "must be \(expected), not \(value.kind)")
     }
 
+    /// RFC 3986 `absolute-URI`'s characters: `scheme ":" hier-part`, every other byte unreserved,
+    /// reserved, or a `%` with two hex digits.
+    static func isAbsoluteURI(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon < bytes.count - 1,
+            bytes[0].isASCIILetter,
+            bytes[1..<colon].allSatisfy({ $0.isASCIILetter || $0.isASCIIDigit || "+-.".utf8.contains($0) })
+        else { return false }
+        let allowed = Set("-._~:/?#[]@!$&'()*+,;=".utf8)
+        var index = colon + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%") {
+                guard index + 2 < bytes.count, bytes[index + 1].isHexDigit, bytes[index + 2].isHexDigit else {
+                    return false
+                }
+                index += 3
+                continue
+            }
+            guard byte.isASCIILetter || byte.isASCIIDigit || allowed.contains(byte) else { return false }
+            index += 1
+        }
+        return true
+    }
+
     private static func plain(_ number: Double) -> String {
         number == number.rounded() ? String(Int64(number)) : String(number)
     }
@@ -133,4 +170,10 @@ public struct SchemaRefusal: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     public var description: String { "\(field) \(rule)" }
+}
+
+extension UInt8 {
+    fileprivate var isASCIILetter: Bool { (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) }
+    fileprivate var isASCIIDigit: Bool { (0x30...0x39).contains(self) }
+    fileprivate var isHexDigit: Bool { isASCIIDigit || (0x41...0x46).contains(self) || (0x61...0x66).contains(self) }
 }

@@ -24,6 +24,11 @@ public enum SeedEndpoint: String, CaseIterable, Sendable {
         }
     }
 
+    /// The API account its calls count against, as the reconciler's rates and quiet periods are
+    /// keyed: `freepik`, `fal`, `aggregator`, `kling` (the aggregator is fal's model behind another
+    /// host and key, so its limits are its own).
+    public var vendor: String { String(rawValue.prefix { $0 != "/" }) }
+
     public var schema: RequestSchema {
         switch self {
         case .freepikKlingV25Pro: SeedSchemas.freepikKlingV25Pro
@@ -70,6 +75,18 @@ public enum SeedEndpoint: String, CaseIterable, Sendable {
         case .falKlingV25TurboPro, .aggregatorKlingV25TurboPro: nil
         case .klingImageToVideo: "/v1/videos/image2video/\(taskID)"
         }
+    }
+
+    /// Where a task's status (and for fal's queue, its result) is read, built from its id when no
+    /// create answer named them (a task registered with `taskhook expect` and no `--poll-url`). fal's
+    /// queue URLs follow one documented pattern under the model's app id, `fal-ai/kling-video`; the
+    /// aggregator serves the same paths on its own host.
+    public func pollURLs(taskID: String, baseURL: String) -> SubmittedTask {
+        if let path = statusPath(taskID: taskID) {
+            return SubmittedTask(taskID: taskID, statusURL: Self.join(baseURL, path))
+        }
+        let request = Self.join(baseURL, "/fal-ai/kling-video/requests/" + Self.queryEncoded(taskID))
+        return SubmittedTask(taskID: taskID, statusURL: request + "/status", resultURL: request)
     }
 
     /// Where the callback URL goes in a create request.

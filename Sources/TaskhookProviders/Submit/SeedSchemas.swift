@@ -5,7 +5,9 @@ enum SeedSchemas {
     static let prompt = ValueShape.string(maxLength: 2500)
     static let duration = ValueShape.string(oneOf: ["5", "10"])
     static let cfgScale = ValueShape.number(0...1)
-    static let webhookURL = FieldRule("webhook_url", .text)
+    /// `format: uri` in every Freepik seed: taskhook builds it from `--public-url`, so a public URL
+    /// without a scheme is caught here rather than by a task that never calls back.
+    static let webhookURL = FieldRule("webhook_url", .uri)
 
     /// Seed 000, `POST /v1/ai/image-to-video/kling-v2-5-pro`: only `duration` is required.
     static let freepikKlingV25Pro = RequestSchema([

@@ -34,4 +34,14 @@ public enum SubmitError: Error, Sendable, Equatable, CustomStringConvertible {
         default: false
         }
     }
+
+    /// Whether a create request that ended so may still have started a task: one that never got
+    /// an answer, or got a 2xx it could not read. A refusal, a 429/5xx or a request never sent
+    /// started none.
+    public var mayHaveStartedTask: Bool {
+        switch self {
+        case .unreachable, .unreadableAnswer: true
+        case .usage, .invalidRequest, .refused, .unavailable: false
+        }
+    }
 }

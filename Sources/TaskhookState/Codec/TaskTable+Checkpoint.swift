@@ -1,10 +1,12 @@
 import TaskhookCore
 
 extension TaskTable {
-    /// Version 3 adds each task's external id; version 2 (written before tasks were keyed by
-    /// provider and id) is still read, its tasks having none.
-    private static let magic: [UInt8] = Array("THTABLE3".utf8)
-    private static let previousMagic: [UInt8] = Array("THTABLE2".utf8)
+    /// Version 4 adds each report's source, each task's expectation and the registrations not
+    /// yet bound; version 3 added each task's external id. Versions 2 (written before tasks were
+    /// keyed by provider and id) and 3 are still read: their reports came from callbacks and
+    /// nothing was expected.
+    private static let magic: [UInt8] = Array("THTABLE4".utf8)
+    private static let readable: [[UInt8]] = ["THTABLE2", "THTABLE3", "THTABLE4"].map { Array($0.utf8) }
 
     /// The checkpoint form of the table.
     public func encoded() -> [UInt8] {
@@ -30,8 +32,17 @@ extension TaskTable {
                 w.i64(d.time)
                 w.u8(d.applied ? 1 : 0)
                 w.optionalString(d.deliveryID)
+                w.u8(d.source.rawValue)
             }
             w.optionalString(task.externalID)
+            w.expectation(task.expectation)
+        }
+        w.u32(UInt32(registrations.count))
+        for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
+            w.string(registration.id)
+            w.string(registration.provider)
+            w.optionalString(registration.externalID)
+            w.expectation(registration.expectation)
         }
         return w.bytes
     }
@@ -43,10 +54,9 @@ extension TaskTable {
     init(reading r: inout ByteReader) throws(DecodeError) {
         var magic: [UInt8] = []
         for _ in Self.magic { magic.append(try r.u8()) }
-        guard magic == Self.magic || magic == Self.previousMagic else {
+        guard let version = Self.readable.firstIndex(of: magic).map({ $0 + 2 }) else {
             throw DecodeError(reason: "not a task table checkpoint", offset: 0)
         }
-        let hasExternalIDs = magic == Self.magic
         lastSequence = try r.u64()
         let taskCount = try r.count()
         tasks.reserveCapacity(taskCount)
@@ -66,18 +76,42 @@ extension TaskTable {
                 let sequence = try r.u64()
                 let deliveryStatus = try Self.status(&r)
                 let time = try r.i64()
+                let applied = try r.u8() == 1
+                let deliveryID = try r.optionalString()
                 reports.append(
                     TrackedTask.Report(
-                        sequence: sequence, status: deliveryStatus, time: time, applied: try r.u8() == 1,
-                        deliveryID: try r.optionalString()))
+                        sequence: sequence, status: deliveryStatus, time: time, applied: applied,
+                        deliveryID: deliveryID, source: version >= 4 ? try Self.source(&r) : .callback))
             }
             insert(
                 TrackedTask(
                     id: id, provider: provider, status: status, results: results, error: error,
                     firstSeen: firstSeen, updated: updated, reports: reports,
-                    externalID: hasExternalIDs ? try r.optionalString() : nil))
+                    externalID: version >= 3 ? try r.optionalString() : nil,
+                    expectation: version >= 4 ? try r.expectation() : nil))
+        }
+        if version >= 4 {
+            for _ in 0..<(try r.count()) {
+                let id = try r.string()
+                let provider = try r.string()
+                let externalID = try r.optionalString()
+                let at = r.offset
+                guard let expectation = try r.expectation() else {
+                    throw DecodeError(reason: "a registration without its expectation", offset: at)
+                }
+                registrations[id] = Registration(
+                    id: id, provider: provider, externalID: externalID, expectation: expectation)
+            }
         }
         try r.expectEnd()
+    }
+
+    private static func source(_ r: inout ByteReader) throws(DecodeError) -> TrackedTask.Report.Source {
+        let at = r.offset
+        guard let source = TrackedTask.Report.Source(rawValue: try r.u8()) else {
+            throw DecodeError(reason: "unknown report source", offset: at)
+        }
+        return source
     }
 
     private static func status(_ r: inout ByteReader) throws(DecodeError) -> TaskStatus {
@@ -86,5 +120,46 @@ extension TaskTable {
             throw DecodeError(reason: "unknown task status", offset: at)
         }
         return status
+    }
+}
+
+extension ByteWriter {
+    mutating func expectation(_ expectation: Expectation?) {
+        guard let expectation else {
+            u8(0)
+            return
+        }
+        u8(1)
+        optionalString(expectation.endpoint)
+        optionalString(expectation.statusURL)
+        optionalString(expectation.resultURL)
+        i64(expectation.deadline)
+        u32(UInt32(expectation.labels.count))
+        for label in expectation.labels {
+            string(label.name)
+            string(label.value)
+        }
+        optionalString(expectation.registration)
+        i64(expectation.registered)
+    }
+}
+
+extension ByteReader {
+    mutating func expectation() throws(DecodeError) -> Expectation? {
+        let at = offset
+        switch try u8() {
+        case 0: return nil
+        case 1: break
+        default: throw DecodeError(reason: "bad expectation marker", offset: at)
+        }
+        let endpoint = try optionalString()
+        let statusURL = try optionalString()
+        let resultURL = try optionalString()
+        let deadline = try i64()
+        var labels: [Expectation.Label] = []
+        for _ in 0..<(try count()) { labels.append(Expectation.Label(name: try string(), value: try string())) }
+        return Expectation(
+            endpoint: endpoint, statusURL: statusURL, resultURL: resultURL, deadline: deadline, labels: labels,
+            registration: try optionalString(), registered: try i64())
     }
 }

@@ -1,0 +1,57 @@
+import TaskhookCore
+import TaskhookHTTP
+
+extension ControlRoutes {
+    // MARK: Listing
+
+    func list(_ query: Query, _ responder: any Responder) {
+        var status: TaskStatus?
+        if let text = query["status"] {
+            guard let parsed = TaskStatus(rawValue: text) else {
+                responder.respond(
+                    Self.error(
+                        .badRequest,
+                        "status must be one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))"))
+                return
+            }
+            status = parsed
+        }
+        var since: Int64 = .min
+        if let text = query["since"] {
+            guard let value = Int64(text) else {
+                responder.respond(Self.error(.badRequest, "since must be a time in milliseconds since the epoch"))
+                return
+            }
+            since = value
+        }
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...1000).contains(value) else {
+                responder.respond(Self.error(.badRequest, "limit must be a whole number from 1 to 1000"))
+                return
+            }
+            limit = value
+        }
+        let provider = query["provider"]
+        let external = query["external"]
+        // Ordered by last update, then id. `after` is the previous page's `next`: a position
+        // (updated:id), not a task, so pages neither skip nor fail when that task changes.
+        var cursor: (updated: Int64, id: String)?
+        if let after = query["after"] {
+            guard let colon = after.firstIndex(of: ":"), let updated = Int64(after[..<colon]) else {
+                responder.respond(Self.error(.badRequest, "after must be the next value of the previous page"))
+                return
+            }
+            cursor = (updated, String(after[after.index(after: colon)...]))
+        }
+        let matching = store.table.tasks.values.filter { task in
+            (status == nil || task.status == status) && (provider == nil || task.provider == provider)
+                && (external == nil || task.externalID == external)
+                && task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
+        }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
+        let page = matching.prefix(limit)
+        let next: JSON = matching.count > limit ? .string("\(page.last!.updated):\(page.last!.id)") : .null
+        let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
+        responder.respond(.json(.ok, body.bytes))
+    }
+}
