@@ -60,14 +60,22 @@ public enum YAMLSettings {
         case .mappingStart(let line):
             guard depth < maximumDepth else { throw tooDeep(path: path, line: line) }
             var members: [Setting.Member] = []
+            // Where each key was first given: YAML allows a key once per mapping, and a second
+            // one would otherwise silently win (as Yams, before this reader, refused it too).
+            // Looked up only, never walked, so no dictionary order decides anything.
+            var firstLines: [String: Int] = [:]
             while true {
                 let key = try events.next()
                 if case .mappingEnd = key { break }
                 guard case .scalar(let name, _, let keyLine) = key else {
                     throw SettingError(path: path, line: key.line, "a key must be a plain word, not a list or mapping")
                 }
-                let child = try setting(
-                    try events.next(), path: path.isEmpty ? name : "\(path).\(name)", depth: depth + 1, events: events)
+                let childPath = path.isEmpty ? name : "\(path).\(name)"
+                if let first = firstLines.updateValue(keyLine, forKey: name) {
+                    throw SettingError(
+                        path: childPath, line: keyLine, "given more than once in this mapping (first on line \(first))")
+                }
+                let child = try setting(try events.next(), path: childPath, depth: depth + 1, events: events)
                 members.append(Setting.Member(key: name, line: keyLine, value: child))
             }
             return Setting(path: path, line: line, value: .mapping(members))

@@ -37,6 +37,13 @@ import Testing
         #expect(try parse(kling).routes[0].bodyLimit == 64 * 1024)
     }
 
+    @Test func aKeyGivenTwiceIsRefusedWhereItIsGivenAgain() {
+        let refusal = error("listen: [127.0.0.1:8080]\njournal: {sync: none}\nlisten: [127.0.0.1:9090]\n")
+        #expect(
+            "\(refusal.map { "\($0)" } ?? "accepted")"
+                == "listen (line 3): given more than once in this mapping (first on line 1)")
+    }
+
     /// Found by fuzz/ConfigFuzzer.swift ("the same text gave two outcomes"): `1` and `"1"` are two
     /// keys to YAML (an integer and a string), each given twice; Yams reported the line of one or
     /// the other as a dictionary's order fell, so one file was refused with line 1 or line 3. The
@@ -53,7 +60,7 @@ import Testing
             refusals.insert(error(yaml).map { "\($0)" } ?? "accepted")
             for size in stride(from: 16, through: 2048, by: 16) { held.append([UInt8](repeating: 0, count: size)) }
         }
-        #expect(refusals == ["1 (line 1): unknown key"])
+        #expect(refusals == ["1 (line 2): given more than once in this mapping (first on line 1)"])
         #expect(held.count == 64 * 128)
     }
 

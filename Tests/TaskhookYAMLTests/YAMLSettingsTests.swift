@@ -82,6 +82,15 @@ import Testing
         #expect(error?.message == "a key must be a plain word, not a list or mapping")
     }
 
+    @Test func aKeyGivenTwiceInOneMappingIsRefusedAtTheSecond() throws {
+        let error = failure("routes:\n  - path: /a\n    provider: fal\n    \"path\": /b\n")
+        #expect(error?.path == "routes[0].path")
+        #expect(error?.line == 4)
+        #expect(error?.message == "given more than once in this mapping (first on line 2)")
+        // The same key in two mappings is two keys.
+        #expect(try tree("a: {x: 1}\nb: {x: 2}\n") != nil)
+    }
+
     @Test func nestingIsBounded() throws {
         let deep =
             String(repeating: "[", count: YAMLSettings.maximumDepth + 1)
