@@ -39,8 +39,11 @@ public struct ReportBacklog {
     private var cutoff: UInt64
     private var runs: [[Found]] = []
     private var found = 0
-    /// Once every shard was looked at: the runs' next positions, a min-heap by sequence.
-    private var heads: [(sequence: UInt64, run: Int, position: Int)] = []
+    /// Once every shard was looked at: the runs' next positions, by sequence.
+    private var heads = Self.noHeads
+    private static var noHeads: MinHeap<(sequence: UInt64, run: Int, position: Int)> {
+        MinHeap([]) { $0.sequence < $1.sequence }
+    }
 
     public init(after: UInt64, through: UInt64, keys: [TaskKey]? = nil, window: Int = 131_072) {
         self.after = after
@@ -62,19 +65,15 @@ public struct ReportBacklog {
         if !isGathered {
             gather(table, taskBudget: taskBudget)
             guard isGathered else { return [] }
-            heads = []
-            for (run, entries) in runs.enumerated() { push((entries[0].sequence, run, 0)) }
+            heads = Self.noHeads
+            for (run, entries) in runs.enumerated() { heads.push((entries[0].sequence, run, 0)) }
         }
         var page: [Entry] = []
-        while page.count < limit, let head = heads.first {
+        while page.count < limit, let head = heads.popFirst() {
             let report = runs[head.run][head.position]
             if head.position + 1 < runs[head.run].count {
-                heads[0] = (runs[head.run][head.position + 1].sequence, head.run, head.position + 1)
-            } else {
-                heads[0] = heads[heads.count - 1]
-                heads.removeLast()
+                heads.push((runs[head.run][head.position + 1].sequence, head.run, head.position + 1))
             }
-            siftDown(0)
             if let task = table[report.key], report.index < task.reports.count,
                 task.reports[report.index].sequence == report.sequence
             {
@@ -155,29 +154,5 @@ public struct ReportBacklog {
             if run[middle].sequence <= sequence { low = middle + 1 } else { high = middle }
         }
         return low
-    }
-
-    private mutating func push(_ head: (sequence: UInt64, run: Int, position: Int)) {
-        heads.append(head)
-        var child = heads.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heads[child].sequence < heads[parent].sequence else { return }
-            heads.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            let left = 2 * parent + 1
-            guard left < heads.count else { return }
-            let right = left + 1
-            let child = right < heads.count && heads[right].sequence < heads[left].sequence ? right : left
-            guard heads[child].sequence < heads[parent].sequence else { return }
-            heads.swapAt(child, parent)
-            parent = child
-        }
     }
 }

@@ -40,6 +40,8 @@ public struct TaskTable: Sendable, Equatable {
     /// Sharded so that a snapshot for a checkpoint, the table's growth and a retention sweep
     /// each cost the loop a bounded slice, not a pass over every task (see `ShardedDictionary`).
     public internal(set) var tasks = ShardedDictionary<TaskKey, TrackedTask>()
+    /// The tasks by last update, kept as they change: what `/v1/tasks` pages through.
+    public internal(set) var order = UpdateOrder()
     /// How many tasks each provider identity has: a bare id is looked up once per identity, so
     /// resolving one costs a few lookups, not a pass over every task.
     public internal(set) var providers: [String: Int] = [:]
@@ -171,6 +173,10 @@ public struct TaskTable: Sendable, Equatable {
         task.status = event.status
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
+        if time != task.updated {
+            order.remove(key, updated: task.updated)
+            order.insert(key, updated: time)
+        }
         task.updated = time
         if task.isTerminal { awaited.remove(key) }
         tasks[key] = task
@@ -181,6 +187,7 @@ public struct TaskTable: Sendable, Equatable {
     mutating func insert(_ task: TrackedTask) {
         let key = task.key
         guard tasks.updateValue(task, forKey: key) == nil else { return }
+        order.insert(key, updated: task.updated)
         providers[key.provider, default: 0] += 1
         adjustCount(task.status, by: 1)
         if task.isAwaited { awaited.insert(key) }
@@ -209,6 +216,7 @@ public struct TaskTable: Sendable, Equatable {
         let forgotten = tasks.removeAll(inShard: shard) {
             $0.lastHeard < time && ($0.reports.last?.sequence ?? 0) < sequence && !$0.isAwaited
         }
+        order.remove(Set(forgotten.map(\.key)), inShard: shard)
         for task in forgotten {
             adjustCount(task.status, by: -1)
             providers[task.provider, default: 0] -= 1

@@ -44,13 +44,15 @@ extension ControlRoutes {
             }
             cursor = (updated, String(after[after.index(after: colon)...]))
         }
-        let matching = store.table.tasks.values.filter { task in
-            (status == nil || task.status == status) && (provider == nil || task.provider == provider)
+        // Walked from the cursor in the table's update order, not filtered and sorted whole.
+        let table = store.table
+        let (keys, more) = table.order.page(since: since, after: cursor, limit: limit) { key in
+            guard let task = table[key] else { return false }
+            return (status == nil || task.status == status) && (provider == nil || task.provider == provider)
                 && (external == nil || task.externalID == external)
-                && task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
-        }.sorted { ($0.updated, $0.id) < ($1.updated, $1.id) }
-        let page = matching.prefix(limit)
-        let next: JSON = matching.count > limit ? .string("\(page.last!.updated):\(page.last!.id)") : .null
+        }
+        let page = keys.compactMap { table[$0] }
+        let next: JSON = more ? .string("\(page.last!.updated):\(page.last!.id)") : .null
         let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
         responder.respond(.json(.ok, body.bytes))
     }

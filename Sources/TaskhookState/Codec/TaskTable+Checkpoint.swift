@@ -60,6 +60,7 @@ extension TaskTable {
         lastSequence = try r.u64()
         let taskCount = try r.count()
         tasks.reserveCapacity(taskCount)
+        order.beginLoading()
         for _ in 0..<taskCount {
             let id = try r.string()
             let provider = try r.string()
@@ -90,6 +91,7 @@ extension TaskTable {
                     externalID: version >= 3 ? try r.optionalString() : nil,
                     expectation: version >= 4 ? try r.expectation() : nil))
         }
+        order.finishLoading()
         if version >= 4 {
             for _ in 0..<(try r.count()) {
                 let id = try r.string()

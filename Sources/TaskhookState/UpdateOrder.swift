@@ -1,0 +1,100 @@
+import TaskhookCore
+
+/// The table's tasks in the order `/v1/tasks` pages through them: last update, then id, then
+/// provider. Kept as tasks change, so a page costs a walk from its cursor, not a filter and a
+/// sort of the whole table for every page (and every pipelined request).
+///
+/// Sharded like the table (a task's entry lives in its key's shard), for the same reason: a
+/// checkpoint's snapshot shares every shard, and a change after it copies one shard's entries,
+/// never all of them. Each shard's entries are sorted; a page merges the shards from the cursor.
+/// Updates come mostly at the end (the newest time), where an entry is appended.
+public struct UpdateOrder: Sendable, Equatable {
+    struct Entry: Sendable, Equatable, Comparable {
+        var updated: Int64
+        var key: TaskKey
+
+        static func < (a: Entry, b: Entry) -> Bool {
+            (a.updated, a.key.id, a.key.provider) < (b.updated, b.key.id, b.key.provider)
+        }
+    }
+
+    private var shards: [[Entry]]
+    /// While a checkpoint is read, tasks come in no order: entries are appended and each shard
+    /// is sorted once at the end, not kept sorted by an insertion each (quadratic per shard).
+    private var loading = false
+
+    init() { shards = Array(repeating: [], count: TaskTable.shardCount) }
+
+    public var count: Int { shards.reduce(0) { $0 + $1.count } }
+
+    mutating func insert(_ key: TaskKey, updated: Int64) {
+        let entry = Entry(updated: updated, key: key)
+        let shard = TaskTable.shard(of: key)
+        if loading || shards[shard].last.map({ $0 < entry }) ?? true {
+            shards[shard].append(entry)
+        } else {
+            shards[shard].insert(entry, at: Self.firstIndex(in: shards[shard]) { !($0 < entry) })
+        }
+    }
+
+    mutating func remove(_ key: TaskKey, updated: Int64) {
+        let entry = Entry(updated: updated, key: key)
+        let shard = TaskTable.shard(of: key)
+        let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
+        guard index < shards[shard].count, shards[shard][index] == entry else { return }
+        shards[shard].remove(at: index)
+    }
+
+    /// Removes the entries of one shard's tasks at once (a retention sweep of that shard).
+    mutating func remove(_ keys: Set<TaskKey>, inShard shard: Int) {
+        guard !keys.isEmpty else { return }
+        shards[shard].removeAll { keys.contains($0.key) }
+    }
+
+    mutating func beginLoading() { loading = true }
+
+    mutating func finishLoading() {
+        loading = false
+        for shard in shards.indices where !shards[shard].isEmpty { shards[shard].sort() }
+    }
+
+    /// The first index of a sorted shard whose entry is not before what `isAtOrAfter` looks for.
+    private static func firstIndex(in entries: [Entry], where isAtOrAfter: (Entry) -> Bool) -> Int {
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if isAtOrAfter(entries[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// Up to `limit` keys in order, from the first updated at or after `since` and (given a
+    /// cursor) after `(updated, id)`, whose tasks `matches`; and whether another one matches.
+    public func page(
+        since: Int64, after cursor: (updated: Int64, id: String)?, limit: Int, matches: (TaskKey) -> Bool
+    ) -> (keys: [TaskKey], more: Bool) {
+        func isAtOrAfterStart(_ entry: Entry) -> Bool {
+            guard entry.updated >= since else { return false }
+            guard let cursor else { return true }
+            return (entry.updated, entry.key.id) > (cursor.updated, cursor.id)
+        }
+        // Each shard from its first entry past the start; the shards' heads in a min-heap.
+        var heads: [(entry: Entry, shard: Int, index: Int)] = []
+        for (shard, entries) in shards.enumerated() {
+            let index = Self.firstIndex(in: entries, where: isAtOrAfterStart)
+            if index < entries.count { heads.append((entries[index], shard, index)) }
+        }
+        var heap = MinHeap(heads) { $0.entry < $1.entry }
+        var keys: [TaskKey] = []
+        while let head = heap.popFirst() {
+            if matches(head.entry.key) {
+                guard keys.count < limit else { return (keys, true) }
+                keys.append(head.entry.key)
+            }
+            let next = head.index + 1
+            if next < shards[head.shard].count { heap.push((shards[head.shard][next], head.shard, next)) }
+        }
+        return (keys, false)
+    }
+}

@@ -1,0 +1,75 @@
+import TaskhookCore
+import Testing
+
+@testable import TaskhookState
+
+@Suite struct UpdateOrderTests {
+    /// What a listing must show: the whole table filtered and sorted, as `/v1/tasks` did per page.
+    static func expected(_ table: TaskTable, since: Int64 = .min, after cursor: (updated: Int64, id: String)? = nil)
+        -> [TaskKey]
+    {
+        table.tasks.values.filter { task in
+            task.updated >= since && (cursor.map { (task.updated, task.id) > ($0.updated, $0.id) } ?? true)
+        }.sorted { ($0.updated, $0.id, $0.provider) < ($1.updated, $1.id, $1.provider) }.map(\.key)
+    }
+
+    static func everything(_ table: TaskTable) -> [TaskKey] {
+        table.order.page(since: .min, after: nil, limit: .max) { _ in true }.keys
+    }
+
+    /// Tasks created, moved on (at times mostly rising, some late), forgotten, and the table read
+    /// back from a checkpoint: the order always lists each task once, where a full sort puts it.
+    @Test func theOrderFollowsEveryChangeToTheTable() throws {
+        var state: UInt64 = 14
+        func next(_ bound: Int) -> Int {  // a fixed sequence (an LCG), so a failure shows again
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var table = TaskTable()
+        let statuses: [TaskStatus] = [.created, .inProgress, .completed, .failed]
+        for step in 1...3_000 {
+            let event = TaskEvent(
+                taskID: "t\(next(400))", provider: next(2) == 0 ? "fal" : "freepik", status: statuses[next(4)])
+            table.apply(event, deliveryID: "d\(step)", sequence: UInt64(step), time: Int64(step * 10 - next(300)))
+            if step % 700 == 0 { table.forgetTasks(lastHeardBefore: Int64(step * 10 - 2_000)) }
+            if step % 500 == 0 {
+                #expect(Self.everything(table) == Self.expected(table), "after step \(step)")
+                #expect(table.order.count == table.count)
+            }
+        }
+        let read = try TaskTable(decoding: table.encoded())
+        #expect(Self.everything(read) == Self.expected(table))
+        #expect(read == table)
+    }
+
+    @Test func pagesFromACursorAreWhatAFullSortGivesAndStopAfterTheirLimit() {
+        var table = TaskTable()
+        for index in 0..<500 {
+            let event = TaskEvent(
+                taskID: "t\(index % 250)", provider: index < 250 ? "fal" : "freepik", status: .created)
+            table.apply(event, deliveryID: nil, sequence: UInt64(index + 1), time: Int64(1_000 + index % 37))
+        }
+        // Pages of 7 after each other's last (updated, id): what the listing's cursor does.
+        var cursor: (updated: Int64, id: String)?
+        var paged: [TaskKey] = []
+        var calls = 0
+        while true {
+            let (keys, more) = table.order.page(since: 1_010, after: cursor, limit: 7) { _ in
+                calls += 1
+                return true
+            }
+            #expect(keys == Array(Self.expected(table, since: 1_010, after: cursor).prefix(7)))
+            paged += keys
+            guard more, let last = keys.last.flatMap({ table[$0] }) else { break }
+            cursor = (last.updated, last.id)
+        }
+        #expect(paged == Self.expected(table, since: 1_010))
+        // Unfiltered, a page asks about its tasks and one more, not about the whole table.
+        #expect(calls <= (paged.count / 7 + 1) * 8)
+
+        let endingIn7 = table.order.page(since: .min, after: nil, limit: 10) { table[$0]?.id.hasSuffix("7") == true }
+        #expect(
+            endingIn7.keys == Array(Self.expected(table).filter { $0.id.hasSuffix("7") }.prefix(10)))
+        #expect(endingIn7.more)
+    }
+}
