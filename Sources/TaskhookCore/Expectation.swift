@@ -39,6 +39,13 @@ public struct Expectation: Sendable, Hashable {
         self.registered = registered
     }
 
+    /// Puts `label` in `labels`: a name given again keeps its last value, in the place it was
+    /// last given (the rule of a registration's JSON, of `--label` and of a repeated registration).
+    public static func put(_ label: Label, into labels: inout [Label]) {
+        labels.removeAll { $0.name == label.name }
+        labels.append(label)
+    }
+
     /// The error of a task that reached its deadline without terminal news.
     public static let deadlineReason = "deadline: no callback and no status"
 }

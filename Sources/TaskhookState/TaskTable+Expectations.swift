@@ -77,10 +77,7 @@ extension TaskTable {
         if let url = record.resultURL { expectation.resultURL = url }
         if let deadline = record.deadline { expectation.deadline = deadline }
         if let registration { expectation.registration = registration }
-        for label in record.labels {
-            expectation.labels.removeAll { $0.name == label.name }
-            expectation.labels.append(label)
-        }
+        for label in record.labels { Expectation.put(label, into: &expectation.labels) }
         return expectation
     }
 

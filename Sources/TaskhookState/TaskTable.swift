@@ -178,7 +178,8 @@ public struct TaskTable: Sendable, Equatable {
             order.insert(key, updated: time)
         }
         task.updated = time
-        if task.isTerminal { awaited.remove(key) }
+        // Only an expected task is in the index: most callbacks end tasks no one registered.
+        if task.isTerminal, task.expectation != nil { awaited.remove(key) }
         tasks[key] = task
         return .changed(from: previous)
     }

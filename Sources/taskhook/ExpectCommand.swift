@@ -19,7 +19,7 @@ struct ExpectCommand: ParsableCommand {
 
             Standard output: the task as taskhook status prints it (--json: the daemon's JSON). Exit status: \
             0 registered (or already known: a task whose callback came first keeps its history); 65 taskhookd \
-            refused it (no route has that provider); 64 usage error; 69 taskhookd unreachable.
+            refused it (a provider it knows neither as a built-in profile nor as a route's name); 64 usage error; 69 taskhookd unreachable.
             """)
 
     @Argument(help: ArgumentHelp("The provider identity, e.g. freepik.", valueName: "provider"))

@@ -67,7 +67,7 @@ func writeTask(_ response: ControlResponse, json: Bool, command: String) throws 
 }
 
 /// A refused registration (`POST /v1/tasks`): report it and pick the exit status. 422 is data
-/// the daemon will not take (no route for the provider): 65, as a request breaking a schema.
+/// the daemon will not take (an unknown provider): 65, as a request breaking a schema.
 func registrationError(_ response: ControlResponse, command: String) -> ExitCode {
     switch response.status {
     case 422:

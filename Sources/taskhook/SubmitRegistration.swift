@@ -12,7 +12,7 @@ struct SubmitRegistration {
     let registration: ExpectRecord
 
     /// Registers, or exits: 69 when taskhookd cannot be reached (nothing is sent to the provider
-    /// then), 65 when it refuses (no route for the provider).
+    /// then), 65 when it refuses (a provider it knows neither as a built-in profile nor as a route's name).
     func register() throws -> PendingRegistration {
         let response: ControlResponse
         do {

@@ -159,5 +159,10 @@ import Testing
         try put.send("PUT /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
         #expect(try put.readResponse().status == 405)
         #expect(try post(daemon, "/v1/tasks/freepik:x", "{}").status == 405)
+        let text = try TestClient(.unix(path: daemon.controlSocket))
+        try text.send("POST /v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}")
+        #expect(try text.readResponse().status == 415)
+        let large = String(repeating: " ", count: 64 * 1024) + #"{"provider":"freepik","id":"x"}"#
+        #expect(try post(daemon, "/v1/tasks", large).status == 413)
     }
 }

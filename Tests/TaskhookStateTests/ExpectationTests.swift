@@ -203,6 +203,8 @@ import Testing
         (#"{"provider": "fal", "id": ""}"#, "id must be 1 to 512 bytes long"),
         (#"{"provider": "fal", "registration": "a b"}"#, "registration may hold only"),
         (#"{"provider": "fal", "status_url": "ftp://x"}"#, "status_url must be an http or https URL"),
+        (#"{"provider": "fal", "result_url": "https:///path"}"#, "result_url must be an http or https URL with a host"),
+        (#"{"provider": "fal", "status_url": "https://a b/"}"#, "status_url must be an http or https URL with a host"),
         (#"{"provider": "fal", "deadline": "soon"}"#, "deadline must be a time in milliseconds"),
         (#"{"provider": "fal", "deadline": -5}"#, "deadline must be a time in milliseconds"),
         (#"{"provider": "fal", "labels": ["x"]}"#, "labels must be an object of strings"),
@@ -227,5 +229,11 @@ import Testing
         #expect(try ExpectRecord(decoding: record.encoded) == record)
         #expect(DeadlineRecord(decoding: DeadlineRecord.registration("x").encoded) == .registration("x"))
         #expect(DeadlineRecord(decoding: Array("{}".utf8)) == nil)
+    }
+
+    @Test func aNewRegistrationIdIsThirtyTwoHexDigitsAndAnotherEachTime() {
+        let ids = (0..<100).map { _ in ExpectRecord.newRegistrationID() }
+        #expect(ids.allSatisfy { $0.count == 32 && $0.allSatisfy(\.isHexDigit) })
+        #expect(Set(ids).count == ids.count)
     }
 }

@@ -42,28 +42,7 @@ extension ExpectRecord {
     /// Labels from the command line, in the order given; a name given twice keeps its last value.
     public static func labels(_ pairs: [(name: String, value: String)]) -> [Expectation.Label] {
         var labels: [Expectation.Label] = []
-        for pair in pairs {
-            labels.removeAll { $0.name == pair.name }
-            labels.append(Expectation.Label(name: pair.name, value: pair.value))
-        }
+        for pair in pairs { Expectation.put(Expectation.Label(name: pair.name, value: pair.value), into: &labels) }
         return labels
-    }
-
-    /// An `http://` or `https://` URL with a host and no blanks.
-    public static func isHTTPURL(_ text: String) -> Bool {
-        let lower = text.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return false }
-        let rest = lower.drop { $0 != "/" }.dropFirst(2)
-        return !rest.isEmpty && !rest.hasPrefix("/") && !text.contains(where: { $0 == " " || $0.isNewline })
-    }
-
-    /// A fresh registration id: 32 hex digits from the system's random source, made by the client
-    /// so that a retried registration carries the same id.
-    public static func newRegistrationID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
     }
 }

@@ -5,7 +5,8 @@ import TaskhookPosix
 import TaskhookProviders
 import TaskhookState
 
-/// The control API's writing side, for jobs and the reconciler (see CONTRACT in DESIGN.md):
+/// The control API's writing side, for jobs and the reconciler (README, "Waiting jobs: the
+/// control API"):
 ///
 ///     POST /v1/tasks                      register an expected task, or a registration before
 ///                                         the provider is called, or bind one (`expect` record)
@@ -29,7 +30,7 @@ final class ExpectationRoutes {
     init(
         store: TaskStore, recorder: DeliveryRecorder, normalizer: @escaping (String) -> (any PayloadNormalizer)?,
         metrics: DaemonMetrics? = nil, clock: @escaping () -> Int64 = FileSystem.wallClockMilliseconds,
-        newRegistrationID: @escaping () -> String = ExpectationRoutes.randomRegistrationID
+        newRegistrationID: @escaping () -> String = ExpectRecord.newRegistrationID
     ) {
         self.store = store
         self.recorder = recorder
@@ -224,12 +225,4 @@ final class ExpectationRoutes {
         return response
     }
 
-    /// 32 hex digits from the system's random source.
-    static func randomRegistrationID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<2).map { _ in
-            let text = String(generator.next() as UInt64, radix: 16)
-            return String(repeating: "0", count: 16 - text.count) + text
-        }.joined()
-    }
 }

@@ -117,10 +117,28 @@ public struct ExpectRecord: Sendable, Equatable {
 
     private static func url(_ json: JSON, _ name: String) throws(Problem) -> String? {
         guard let url = try text(json, name, limit: 2048) else { return nil }
-        guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-            throw Problem("\(name) must be an http or https URL")
-        }
+        guard isHTTPURL(url) else { throw Problem("\(name) must be an http or https URL with a host") }
         return url
+    }
+
+    /// An `http://` or `https://` URL with a host and no blanks: what a status or result URL
+    /// must be (the daemon's reading and the command line's checks share it).
+    public static func isHTTPURL(_ text: String) -> Bool {
+        let lower = text.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return false }
+        let rest = lower.drop { $0 != "/" }.dropFirst(2)
+        return !rest.isEmpty && !rest.hasPrefix("/") && !text.contains(where: { $0 == " " || $0.isNewline })
+    }
+
+    /// A fresh registration id: 32 hex digits from the system's random source. The command line
+    /// makes one before it registers (so a retried registration carries the same id); the daemon
+    /// makes one for a registration that names none.
+    public static func newRegistrationID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return (byte < 16 ? "0" : "") + String(byte, radix: 16)
+        }.joined()
     }
 
     private static func labels(_ value: JSON?) throws(Problem) -> [Expectation.Label] {
@@ -133,8 +151,7 @@ public struct ExpectRecord: Sendable, Equatable {
             guard !member.key.isEmpty, member.key.utf8.count <= 64, text.utf8.count <= 256 else {
                 throw Problem("label \"\(member.key)\": names are 1 to 64 bytes, values at most 256")
             }
-            labels.removeAll { $0.name == member.key }
-            labels.append(Expectation.Label(name: member.key, value: text))
+            Expectation.put(Expectation.Label(name: member.key, value: text), into: &labels)
         }
         return labels
     }
