@@ -54,9 +54,16 @@ if [ ! -x "$rootfs/lib/systemd/systemd" ]; then
   echo "building the container's root file system in $rootfs (once; about a minute)"
   rm -rf "$rootfs"
   mkdir -p "$(dirname "$rootfs")"
-  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,curl,libcurl4 bookworm "$rootfs" \
-    http://deb.debian.org/debian >/dev/null || cannot_run "debootstrap could not build $rootfs"
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,procps,curl,libcurl4,libyaml-0-2 bookworm \
+    "$rootfs" http://deb.debian.org/debian >/dev/null || cannot_run "debootstrap could not build $rootfs"
   : >"$rootfs/etc/machine-id"
+fi
+# The package depends on libyaml-0-2 (taskhookd reads its configuration with libyaml). With it
+# missing, the README's `apt install ./taskhook_*.deb` stops to ask before adding it, which no one
+# answers here; a root file system cached before that dependency gets it now.
+if ! chroot "$rootfs" dpkg -s libyaml-0-2 >/dev/null 2>&1; then
+  chroot "$rootfs" apt-get install -y -q libyaml-0-2 >/dev/null \
+    || cannot_run "could not add libyaml-0-2 to the cached $rootfs"
 fi
 
 # What the container sees in /e2e: two packages of the same build (the second a higher version,
