@@ -45,7 +45,7 @@ public struct ReportBacklog {
         MinHeap([]) { $0.sequence < $1.sequence }
     }
 
-    public init(after: UInt64, through: UInt64, keys: [TaskKey]? = nil, window: Int = 131_072) {
+    public init(after: UInt64, through: UInt64, keys: [TaskKey]? = nil, window: Int = 65_536) {
         self.after = after
         self.through = through
         self.keys = keys
@@ -138,10 +138,9 @@ public struct ReportBacklog {
             if count(through: middle) >= window { high = middle } else { low = middle + 1 }
         }
         cutoff = low
-        runs = runs.compactMap { run in
-            let end = Self.endIndex(of: run, through: low)
-            return end == 0 ? nil : Array(run[..<end])
-        }
+        // In place: copying what is kept would move a window's worth of reports at once.
+        for index in runs.indices { runs[index].removeSubrange(Self.endIndex(of: runs[index], through: low)...) }
+        runs.removeAll { $0.isEmpty }
         found = runs.reduce(0) { $0 + $1.count }
     }
 
