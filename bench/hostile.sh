@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# A hostile reader of the control API against a large journal (issue 14): does the event loop
+# stay responsive while one client streams the whole history and another pages through every task?
+#   1. Fill: taskhookd (`sync: none`, an unsigned /hooks/freepik) takes unique callbacks from wrk
+#      (bench/callback.lua, each a new task, result URLs padded by BENCH_RESULT_PADDING bytes) until
+#      it holds BENCH_TASKS (1,000,000) tasks and its journal's segments BENCH_HISTORY_BYTES (1 GiB).
+#   2. BENCH_ROUNDS (3) rounds, each on a daemon restarted on that journal (its start time and the
+#      log's replay figures are printed): /metrics is scraped (which starts the loop's
+#      longest-iteration figure afresh), then at once
+#        a. one SSE subscriber reads `GET /v1/events?since=0&follow=false` (every report the table
+#           keeps, then the end) over the control socket as fast as it can;
+#        b. a pager walks `GET /v1/tasks?limit=BENCH_PAGE_LIMIT (1000)` through every task with
+#           the `after=` cursor, on one keep-alive connection;
+#        c. a probe sends a new valid callback to the public listener every BENCH_PROBE_INTERVAL
+#           (0.01 s) and times each answer.
+#      When a and b are done, /metrics again: the loop's longest iteration (target < 10 ms), its
+#      iterations of 5 ms or more, the probe's p50/p99/max, events and bytes streamed, pages and
+#      tasks read, and how long each took.
+# Only 127.0.0.1 and Unix sockets; the daemon on CPU 1 and the clients on CPU 0 (BENCH_PIN); every
+# process started is stopped by PID on exit; each round's clients are killed after
+# BENCH_ROUND_TIMEOUT (300 s). About 6 minutes at the defaults (2 of them the fill).
+#
+# Knobs: BENCH_TASKS (1000000), BENCH_HISTORY_BYTES (1073741824), BENCH_RESULT_PADDING (200),
+# BENCH_ROUNDS (3), BENCH_PAGE_LIMIT (1000, the API's maximum), BENCH_PROBE_INTERVAL (0.01),
+# BENCH_CONNECTIONS (64, the fill's), BENCH_ROUND_TIMEOUT (300), BENCH_PIN (1),
+# BENCH_SKIP_BUILD=1, BENCH_PROFILE=1 (perf record -g of taskhookd during the first round; its
+# hottest symbols printed after the figures).
+set -euo pipefail
+
+tasks_wanted=${BENCH_TASKS:-1000000}
+history_wanted=${BENCH_HISTORY_BYTES:-1073741824}
+padding=${BENCH_RESULT_PADDING:-200}
+rounds=${BENCH_ROUNDS:-3}
+limit=${BENCH_PAGE_LIMIT:-1000}
+interval=${BENCH_PROBE_INTERVAL:-0.01}
+connections=${BENCH_CONNECTIONS:-64}
+round_timeout=${BENCH_ROUND_TIMEOUT:-300}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+scripts/deps.sh wrk curl libsystemd-dev libyaml-dev pkg-config python3
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  swift build -c release --product taskhookd
+fi
+taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
+
+# On the project's disk (not a tmpfs), where the journal of a real install would be.
+work=$(mktemp -d "$root/.bench-journal.XXXXXX")
+pids=()
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+bench_pin_cpus
+
+cat >"$work/config.yaml" <<YAML
+journal: {directory: $work/journal, sync: none}
+routes:
+  - {path: /hooks/freepik, provider: freepik, allow-unsigned: true}
+YAML
+metrics() { curl -s --unix-socket "$work/control.sock" http://taskhook/metrics; }
+metric() { awk -v n="$1" '$1 == n { print $2 }' <<<"$2"; }
+segment_bytes() { find "$work/journal" -name '*.journal' -printf '%s\n' | awk '{ s += $1 } END { printf "%d", s }'; }
+tasks_held() { metric 'taskhook_tasks{status="completed"}' "$(metrics)" | awk '{ printf "%d", $1 }'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# Times the main thread (the event loop's) was preempted: each can lengthen an iteration.
+preempted() { awk '/^nonvoluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
+rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+
+echo "load before: $(uptime)"
+
+# --- 1. fill ------------------------------------------------------------------------------------
+bench_start_taskhookd --config "$work/config.yaml"
+fill_started=$(date +%s.%N)
+callbacks=0 tasks=0 history=0 fill_round=0
+while [ "$tasks" -lt "$tasks_wanted" ] || [ "$history" -lt "$history_wanted" ]; do
+  fill_round=$((fill_round + 1))
+  "${client_cpu[@]}" wrk -t1 -c"$connections" -d10s -s bench/callback.lua \
+    "http://127.0.0.1:$taskhookd_port/hooks/freepik" -- "$padding" "fill-$$-$fill_round" >"$work/fill.out"
+  grep -q '^non2xx 0$' "$work/fill.out" && ! grep -q 'Socket errors' "$work/fill.out" \
+    || { cat "$work/fill.out" >&2; echo "the fill failed; daemon log tail:" >&2; tail -5 "$work/taskhookd.log" >&2; exit 1; }
+  callbacks=$((callbacks + $(awk '/ requests in / { print $1 }' "$work/fill.out")))
+  tasks=$(tasks_held) history=$(segment_bytes)
+  echo "  fill: $callbacks callbacks, $tasks tasks, $(mib "$history") of segments" >&2
+done
+fill_seconds=$(awk -v a="$fill_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+echo "filled: $callbacks callbacks (result URLs padded by $padding bytes) = $tasks tasks, $history bytes of segments ($(mib "$history")) in ${fill_seconds}s"
+
+# --- 2. rounds ----------------------------------------------------------------------------------
+hz=$(getconf CLK_TCK)
+: >"$work/rows"
+for round in $(seq "$rounds"); do
+  bench_stop "$taskhookd_pid"
+  started=$(date +%s%N)
+  bench_start_taskhookd --config "$work/config.yaml"
+  start_ms=$((($(date +%s%N) - started) / 1000000))
+  replay=$(grep 'journal replayed' "$work/taskhookd.log" | tail -1)
+  took=$(grep -o 'took_ms=[0-9]*' <<<"$replay" | cut -d= -f2)
+  replayed=$(grep -o 'replayed=[0-9]*' <<<"$replay" | cut -d= -f2)
+  held=$(tasks_held)
+  echo "round $round: started in ${start_ms} ms (log: replay took ${took:-?} ms, ${replayed:-?} records after the checkpoint), $held tasks, RSS $(rss_mib "$taskhookd_pid") MiB; load: $(uptime | sed 's/.*load average: //')" >&2
+
+  "${client_cpu[@]}" python3 bench/hostile.py probe "$taskhookd_port" "$interval" >"$work/probe.out" &
+  probe_pid=$!
+  pids+=("$probe_pid")
+  sleep 0.5
+  before=$(metrics)  # the longest iteration counts from here
+  slow_before=$(metric taskhook_loop_slow_iterations_total "$before")
+  ticks_before=$(cpu_ticks "$taskhookd_pid") preempted_before=$(preempted "$taskhookd_pid")
+  perf_pid=""
+  if [ "${BENCH_PROFILE:-0}" = 1 ] && [ "$round" = 1 ]; then
+    perf record -q -e cpu-clock -F 999 -g -p "$taskhookd_pid" -o "$work/perf.data" >/dev/null 2>"$work/perf.log" &
+    perf_pid=$!
+    pids+=("$perf_pid")
+  fi
+  clients_started=$(date +%s.%N)
+  "${client_cpu[@]}" timeout "$round_timeout" python3 bench/hostile.py events "$work/control.sock" >"$work/events.out" &
+  events_pid=$!
+  "${client_cpu[@]}" timeout "$round_timeout" python3 bench/hostile.py pages "$work/control.sock" "$limit" >"$work/pages.out" &
+  pages_pid=$!
+  pids+=("$events_pid" "$pages_pid")
+  # $1: what failed, $2: its exit status (124: killed by `timeout`).
+  client_failed() {
+    echo "the $1 failed (status $2; 124: over ${round_timeout}s); taskhookd $(kill -0 "$taskhookd_pid" 2>/dev/null && echo "still runs" || echo "is gone"); its log's tail:" >&2
+    tail -20 "$work/taskhookd.log" >&2
+    exit 1
+  }
+  wait "$events_pid" || client_failed "SSE subscriber" $?
+  wait "$pages_pid" || client_failed pager $?
+  both_seconds=$(awk -v a="$clients_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  after=$(metrics)
+  ticks=$(($(cpu_ticks "$taskhookd_pid") - ticks_before)) preemptions=$(($(preempted "$taskhookd_pid") - preempted_before))
+  [ -z "$perf_pid" ] || bench_stop "$perf_pid"  # SIGTERM: perf writes its data and ends
+  bench_stop "$probe_pid"
+  bench_stop "$events_pid"
+  bench_stop "$pages_pid"
+  value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+  longest=$(metric taskhook_loop_longest_iteration_seconds "$after")
+  slow=$(($(metric taskhook_loop_slow_iterations_total "$after" | awk '{ printf "%d", $1 }') - $(awk '{ printf "%d", $1 }' <<<"$slow_before")))
+  echo "$round $longest $slow $(value p50_ms "$work/probe.out") $(value p99_ms "$work/probe.out") \
+$(value max_ms "$work/probe.out") $(value probes "$work/probe.out") \
+$(value events "$work/events.out") $(value bytes "$work/events.out") $(value seconds "$work/events.out") \
+$(value pages "$work/pages.out") $(value tasks "$work/pages.out") $(value bytes "$work/pages.out") \
+$(value seconds "$work/pages.out") $(value slowest_page_ms "$work/pages.out") $both_seconds \
+$(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 * t / hz / s }') \
+$start_ms ${took:-0} $held $preemptions" >>"$work/rows"
+  awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
+done
+echo "load after: $(uptime)"
+
+# --- summary ------------------------------------------------------------------------------------
+echo
+echo "journal: $tasks tasks from $callbacks callbacks, $history bytes of segments ($(mib "$history"))"
+echo "per round, on a restarted daemon: SSE since=0&follow=false + /v1/tasks pager (limit $limit) + a callback every ${interval}s"
+echo "round start_ms replay_ms longest_ms slow>=5ms probe_p50/p99/max_ms events stream_MiB stream_s pages tasks pages_MiB pages_s both_s daemon_cpu% preempted"
+awk '{ printf "%5d %8d %9d %10.2f %9d %8s/%s/%s %7d %10.0f %8s %5d %7d %9.0f %7s %6s %11d %9d\n",
+  $1, $18, $19, $2 * 1000, $3, $4, $5, $6, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $16, $17, $21 }' "$work/rows"
+awk '{ if ($2 > m) m = $2 } END { printf "longest iteration over all rounds: %.2f ms (target < 10 ms): %s\n", m * 1000, m < 0.010 ? "met" : "NOT met" }' "$work/rows"
+awk -v t="$tasks" '$8 < t || $12 < t { bad = 1 } END { if (bad) print "WARNING: a client saw fewer events or tasks than the table held" }' "$work/rows"
+
+if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then
+  set +o pipefail  # `head` closes its pipe early
+  echo
+  echo "taskhookd during round 1 (perf record -e cpu-clock -F 999 -g), self time:"
+  perf report -i "$work/perf.data" --stdio -g none --no-children --sort sym 2>/dev/null | swift demangle --simplified | grep -E '^ +[0-9]' | head -30
+  echo "the same, with callees' time (what the loop was doing):"
+  perf report -i "$work/perf.data" --stdio -g none --children --sort sym 2>/dev/null | swift demangle --simplified | grep -E '^ +[0-9]' | head -40
+fi
