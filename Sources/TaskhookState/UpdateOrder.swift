@@ -74,6 +74,18 @@ public struct UpdateOrder: Sendable, Equatable {
     public func page(
         since: Int64, after cursor: (updated: Int64, id: String)?, limit: Int, matches: (TaskKey) -> Bool
     ) -> (keys: [TaskKey], more: Bool) {
+        var keys: [TaskKey] = []
+        for key in walk(since: since, after: cursor) where matches(key) {
+            guard keys.count < limit else { return (keys, true) }
+            keys.append(key)
+        }
+        return (keys, false)
+    }
+
+    /// The keys in order from the first updated at or after `since` and (given a cursor) after
+    /// `(updated, id)`, found one at a time: a listing that stops early (a page full of large
+    /// tasks) has merged only as far as it read.
+    public func walk(since: Int64, after cursor: (updated: Int64, id: String)?) -> Walk {
         func isAtOrAfterStart(_ entry: Entry) -> Bool {
             guard entry.updated >= since else { return false }
             guard let cursor else { return true }
@@ -85,16 +97,19 @@ public struct UpdateOrder: Sendable, Equatable {
             let index = Self.firstIndex(in: entries, where: isAtOrAfterStart)
             if index < entries.count { heads.append((entries[index], shard, index)) }
         }
-        var heap = MinHeap(heads) { $0.entry < $1.entry }
-        var keys: [TaskKey] = []
-        while let head = heap.popFirst() {
-            if matches(head.entry.key) {
-                guard keys.count < limit else { return (keys, true) }
-                keys.append(head.entry.key)
-            }
+        return Walk(shards: shards, heap: MinHeap(heads) { $0.entry < $1.entry })
+    }
+
+    /// A merge of the sorted shards, from where `walk` started it.
+    public struct Walk: Sequence, IteratorProtocol {
+        let shards: [[Entry]]
+        var heap: MinHeap<(entry: Entry, shard: Int, index: Int)>
+
+        public mutating func next() -> TaskKey? {
+            guard let head = heap.popFirst() else { return nil }
             let next = head.index + 1
             if next < shards[head.shard].count { heap.push((shards[head.shard][next], head.shard, next)) }
+            return head.entry.key
         }
-        return (keys, false)
     }
 }

@@ -137,6 +137,62 @@ final class ControlHarness {
         #expect(harness.request("/v1/tasks?after=nonsense").status == 400)
     }
 
+    /// Follows `next` from the first page to the last: the ids, and the largest page's size.
+    static func walk(_ harness: ControlHarness, _ query: String) throws -> (ids: [String], pages: Int, largest: Int) {
+        var ids: [String] = []
+        var pages = 0
+        var largest = 0
+        var after: String?
+        repeat {
+            let answer = harness.request("/v1/tasks?\(query)" + (after.map { "&after=\($0)" } ?? ""))
+            let page = try harness.json(answer)
+            ids += page["tasks"]?.array?.compactMap { $0["id"]?.string } ?? []
+            largest = max(largest, answer.response?.body.count ?? 0)
+            after = page["next"]?.string
+            pages += 1
+        } while after != nil && pages < 1_000
+        return (ids, pages, largest)
+    }
+
+    @Test func aPageOfLargeTasksEndsEarlyAndItsNextGoesOnFromThere() throws {
+        let harness = try ControlHarness()
+        let padding = String(repeating: "r", count: 8_000)
+        for index in 0..<50 {
+            harness.store.apply(
+                [
+                    TaskEvent(
+                        taskID: "big-\(index)", provider: "freepik", status: .completed,
+                        results: ["https://cdn.example/\(index)/\(padding).mp4"])
+                ], deliveryID: nil, sequence: UInt64(index + 1), time: 1_000 + Int64(index))
+        }
+        let first = try harness.json(harness.request("/v1/tasks?limit=1000"))
+        let shown = first["tasks"]?.array?.count ?? 0
+        #expect(shown > 0 && shown < 50)
+        #expect(first["next"]?.string != nil)
+        let walked = try Self.walk(harness, "limit=1000")
+        #expect(walked.ids == (0..<50).map { "big-\($0)" })
+        #expect(walked.pages > 1)
+        // The page that crossed the bound took one task more, never many.
+        #expect(walked.largest < ControlRoutes.listingPageBytes + 9_000)
+    }
+
+    @Test func aFilterFewTasksPassLooksAtABoundedNumberOfTasksPerPage() throws {
+        let harness = try ControlHarness()
+        let many = ControlRoutes.listingLooks + 500
+        for index in 0..<many { harness.report("c\(index)", .completed, time: 1_000 + Int64(index)) }
+        harness.report("late-failure", .failed, time: 1_000 + Int64(many))
+        let first = try harness.json(harness.request("/v1/tasks?status=failed"))
+        #expect(first["tasks"] == [])
+        #expect(first["next"]?.string != nil)
+        let walked = try Self.walk(harness, "status=failed")
+        #expect(walked.ids == ["late-failure"])
+        #expect(walked.pages == 2)
+        // Unfiltered (and small), a page is still its whole limit, and the last says there is no more.
+        let all = try Self.walk(harness, "limit=100")
+        #expect(all.ids.count == many + 1 && Set(all.ids).count == many + 1)
+        #expect(all.pages == (many + 1 + 99) / 100)
+    }
+
     @Test func theEventStreamResumesAfterASequenceThenFollowsLiveChanges() throws {
         let harness = try ControlHarness()
         harness.report("a", .created)

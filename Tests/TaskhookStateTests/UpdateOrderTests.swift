@@ -72,4 +72,23 @@ import Testing
             endingIn7.keys == Array(Self.expected(table).filter { $0.id.hasSuffix("7") }.prefix(10)))
         #expect(endingIn7.more)
     }
+
+    @Test func aWalkFromAnyCursorIsTheFullSortAfterItAndStopsWhereItsReaderStops() {
+        var table = TaskTable()
+        for index in 0..<300 {
+            let event = TaskEvent(taskID: "w\(index % 120)", provider: "freepik", status: .inProgress)
+            table.apply(event, deliveryID: nil, sequence: UInt64(index + 1), time: Int64(2_000 + (index * 7) % 53))
+        }
+        let all = Self.expected(table)
+        #expect(Array(table.order.walk(since: .min, after: nil)) == all)
+        for position in stride(from: 0, to: all.count, by: 9) {
+            let task = table[all[position]]!
+            let cursor = (updated: task.updated, id: task.id)
+            #expect(
+                Array(table.order.walk(since: 2_010, after: cursor))
+                    == Self.expected(table, since: 2_010, after: cursor))
+        }
+        var walk = table.order.walk(since: .min, after: nil)
+        #expect([walk.next(), walk.next()] == Array(all.prefix(2)))
+    }
 }

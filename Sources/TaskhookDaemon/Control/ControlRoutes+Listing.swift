@@ -44,16 +44,53 @@ extension ControlRoutes {
             }
             cursor = (updated, String(after[after.index(after: colon)...]))
         }
-        // Walked from the cursor in the table's update order, not filtered and sorted whole.
+        // Walked from the cursor in the table's update order, not filtered and sorted whole, and
+        // written task by task, so the page can end early: `{"tasks":[…],"next":…}`.
         let table = store.table
-        let (keys, more) = table.order.page(since: since, after: cursor, limit: limit) { key in
-            guard let task = table[key] else { return false }
-            return (status == nil || task.status == status) && (provider == nil || task.provider == provider)
-                && (external == nil || task.externalID == external)
+        var body = Array(#"{"tasks":["#.utf8)
+        var count = 0
+        var looked = 0
+        var position: (updated: Int64, id: String)?  // of the last task looked at and passed
+        var more = false
+        for key in table.order.walk(since: since, after: cursor) {
+            guard let task = table[key] else { continue }
+            guard looked < Self.listingLooks, body.count < Self.listingPageBytes else {
+                more = true
+                break
+            }
+            looked += 1
+            guard
+                status == nil || task.status == status, provider == nil || task.provider == provider,
+                external == nil || task.externalID == external
+            else {
+                position = (task.updated, task.id)
+                continue
+            }
+            guard count < limit else {
+                more = true  // another task matches
+                break
+            }
+            if count > 0 { body.append(UInt8(ascii: ",")) }
+            task.json.write(into: &body)
+            count += 1
+            position = (task.updated, task.id)
         }
-        let page = keys.compactMap { table[$0] }
-        let next: JSON = more ? .string("\(page.last!.updated):\(page.last!.id)") : .null
-        let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
-        responder.respond(.json(.ok, body.bytes))
+        body += #"],"next":"#.utf8
+        if more, let position {
+            JSON.appendQuoted("\(position.updated):\(position.id)", to: &body)
+        } else {
+            body += "null".utf8
+        }
+        body.append(UInt8(ascii: "}"))
+        responder.respond(.json(.ok, body))
     }
+
+    /// A page stops once its text reaches this size, even short of `limit`, and its `next` goes
+    /// on from there: encoding is the event loop's work, and 1,000 tasks with long result URLs
+    /// or many deliveries (1 MB of JSON) held the loop for over 10 ms.
+    static let listingPageBytes = 128 * 1024
+    /// Tasks one page looks at, at most: a filter few tasks pass (`status=failed` in a million
+    /// completed ones) would otherwise walk the whole table in one go. Such a page may come back
+    /// short, or empty, with a `next` that goes on after the last task looked at.
+    static let listingLooks = 4_096
 }

@@ -161,7 +161,7 @@ final class EventStream {
         let entries = backlog.step(store.table, taskBudget: Self.stepTasks, limit: Self.pageEvents)
         if !entries.isEmpty {
             var bytes: [UInt8] = []
-            for (task, report) in entries { bytes += Self.message(task, report).utf8 }
+            for (task, report) in entries { bytes += Self.message(task, report) }
             guard responder.send(bytes) else {
                 remove(id)
                 return
@@ -194,7 +194,7 @@ final class EventStream {
     /// A durable report changed a task.
     private func changed(_ task: TrackedTask, _ report: TrackedTask.Report) {
         guard report.applied, !subscribers.isEmpty else { return }
-        let bytes = Array(Self.message(task, report).utf8)
+        let bytes = Self.message(task, report)
         for (id, subscriber) in subscribers
         where subscriber.task == nil || subscriber.task == task.id
             || subscriber.task == task.key.description

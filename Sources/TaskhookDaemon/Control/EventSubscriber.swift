@@ -27,7 +27,7 @@ final class EventSubscriber {
 
 extension EventStream {
     /// One event: `id` the journal sequence, `data` what the delivery made of the task.
-    static func message(_ task: TrackedTask, _ delivery: TrackedTask.Report) -> String {
+    static func message(_ task: TrackedTask, _ delivery: TrackedTask.Report) -> [UInt8] {
         let final = delivery.status.isTerminal
         let data: JSON = .object([
             ("sequence", .integer(delivery.sequence)), ("task_id", .string(task.id)),
@@ -35,6 +35,9 @@ extension EventStream {
             ("terminal", .bool(final)), ("results", .array(final ? task.results.map { .string($0) } : [])),
             ("error", final ? .optional(task.error) : .null), ("time", .integer(delivery.time)),
         ])
-        return "id: \(delivery.sequence)\nevent: task\ndata: \(data.text)\n\n"
+        var bytes = Array("id: \(delivery.sequence)\nevent: task\ndata: ".utf8)
+        data.write(into: &bytes)
+        bytes += "\n\n".utf8
+        return bytes
     }
 }
