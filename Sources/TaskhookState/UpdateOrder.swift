@@ -92,24 +92,40 @@ public struct UpdateOrder: Sendable, Equatable {
             return (entry.updated, entry.key.id) > (cursor.updated, cursor.id)
         }
         // Each shard from its first entry past the start; the shards' heads in a min-heap.
-        var heads: [(entry: Entry, shard: Int, index: Int)] = []
+        var heads: [Head] = []
         for (shard, entries) in shards.enumerated() {
             let index = Self.firstIndex(in: entries, where: isAtOrAfterStart)
-            if index < entries.count { heads.append((entries[index], shard, index)) }
+            if index < entries.count { heads.append(Head(updated: entries[index].updated, shard: shard, index: index)) }
         }
-        return Walk(shards: shards, heap: MinHeap(heads) { $0.entry < $1.entry })
+        let shards = shards
+        // Heads are positions, not entries: moving one in the heap then copies no key (two
+        // retains and releases a move, for the 1,024 shards' heads a page starts with), and most
+        // comparisons are decided by the time alone.
+        let heap = MinHeap(heads) { a, b in
+            a.updated != b.updated ? a.updated < b.updated : shards[a.shard][a.index] < shards[b.shard][b.index]
+        }
+        return Walk(shards: shards, heap: heap)
+    }
+
+    /// A shard's next entry in a walk.
+    struct Head {
+        var updated: Int64
+        var shard: Int
+        var index: Int
     }
 
     /// A merge of the sorted shards, from where `walk` started it.
     public struct Walk: Sequence, IteratorProtocol {
         let shards: [[Entry]]
-        var heap: MinHeap<(entry: Entry, shard: Int, index: Int)>
+        var heap: MinHeap<Head>
 
         public mutating func next() -> TaskKey? {
             guard let head = heap.popFirst() else { return nil }
             let next = head.index + 1
-            if next < shards[head.shard].count { heap.push((shards[head.shard][next], head.shard, next)) }
-            return head.entry.key
+            if next < shards[head.shard].count {
+                heap.push(Head(updated: shards[head.shard][next].updated, shard: head.shard, index: next))
+            }
+            return shards[head.shard][head.index].key
         }
     }
 }
