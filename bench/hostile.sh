@@ -42,10 +42,7 @@ cd "$root"
 source bench/lib.sh
 scripts/deps.sh wrk curl libsystemd-dev libyaml-dev pkg-config python3
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  swift build -c release --product taskhookd
-fi
-taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
+bench_release_taskhookd
 
 # On the project's disk (not a tmpfs), where the journal of a real install would be.
 work=$(mktemp -d "$root/.bench-journal.XXXXXX")
@@ -67,6 +64,8 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # Times the main thread (the event loop's) was preempted: each can lengthen an iteration.
 preempted() { awk '/^nonvoluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"; }
 rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+# $1: a key of one of bench/hostile.py's `key value` lines, $2: its output file.
+value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 
 echo "load before: $(uptime)"
@@ -136,7 +135,6 @@ for round in $(seq "$rounds"); do
   bench_stop "$probe_pid"
   bench_stop "$events_pid"
   bench_stop "$pages_pid"
-  value() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
   longest=$(metric taskhook_loop_longest_iteration_seconds "$after")
   slow=$(($(metric taskhook_loop_slow_iterations_total "$after" | awk '{ printf "%d", $1 }') - $(awk '{ printf "%d", $1 }' <<<"$slow_before")))
   echo "$round $longest $slow $(value p50_ms "$work/probe.out") $(value p99_ms "$work/probe.out") \

@@ -43,6 +43,14 @@ bench_status() {
   printf '%s\n' "${status%$'\r'}"
 }
 
+# Builds taskhookd in release, unless BENCH_SKIP_BUILD=1, and sets $taskhookd to its path.
+bench_release_taskhookd() {
+  if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    swift build -c release --product taskhookd
+  fi
+  taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
+}
+
 # Waits for taskhookd (pid $2, stderr in $1) to log its webhook listener; prints the port.
 bench_taskhookd_port() {
   local log=$1 pid=$2 port=""
