@@ -46,12 +46,12 @@ extension ControlRoutes {
         }
         // Walked from the cursor in the table's update order, not filtered and sorted whole.
         let table = store.table
-        let (keys, more) = table.order.page(since: since, after: cursor, limit: limit) { key in
-            guard let task = table[key] else { return false }
-            return (status == nil || task.status == status) && (provider == nil || task.provider == provider)
-                && (external == nil || task.externalID == external)
+        // Status and provider are read in place; only a filter on the external id unpacks a task.
+        let (found, more) = table.order.page(since: since, after: cursor, limit: limit) { task in
+            (status == nil || task.status == status) && (provider == nil || task.provider == provider)
+                && (external == nil || task.task.externalID == external)
         }
-        let page = keys.compactMap { table[$0] }
+        let page = found.map(\.task)
         let next: JSON = more ? .string("\(page.last!.updated):\(page.last!.id)") : .null
         let body: JSON = .object([("tasks", .array(page.map(\.json))), ("next", next)])
         responder.respond(.json(.ok, body.bytes))

@@ -84,7 +84,7 @@ extension TaskTable {
                         sequence: sequence, status: deliveryStatus, time: time, applied: applied,
                         deliveryID: deliveryID, source: version >= 4 ? try Self.source(&r) : .callback))
             }
-            insert(
+            store(
                 TrackedTask(
                     id: id, provider: provider, status: status, results: results, error: error,
                     firstSeen: firstSeen, updated: updated, reports: reports,
