@@ -10,21 +10,26 @@ import TaskhookCore
 ///     0  u8   status (TaskStatus.code)        8  i64  updated
 ///     1  u8   flags (bit 0: expected)         16 i64  last heard (the latest report's time)
 ///     2  u16  provider's UTF-8 length         24 u64  the latest report's sequence
-///     4  u32  id's UTF-8 length               32 …    provider bytes, id bytes, then the
+///     4  u32  id's UTF-8 length               32 i64  the key's hash (this process's seed)
+///                                             40 …    provider bytes, id bytes, then the
 ///                                                     rest in `ByteWriter`'s encoding
 ///
-/// The header holds what a retention sweep and a page filter read, so they read it in place.
+/// The header holds what a retention sweep and a page filter read, so they read it in place,
+/// and the key's hash, so that finding a task's shard, its set bucket and its place in the
+/// update order hashes its key once, not once each. The hash is seeded per process, like
+/// `Hasher`: it never leaves memory.
 /// A packed task is equal to, and hashes like, any other with the same key: a set of them is
 /// the table, looked up with a `probe` that holds a key only. Ids and provider identities are
 /// compared as bytes.
 public struct PackedTask: Hashable, Sendable {
     private(set) var bytes: [UInt8]
 
-    private static let headerSize = 32
+    private static let headerSize = 40
 
     /// `task`, packed.
     init(_ task: TrackedTask) {
-        var w = ByteWriter(capacity: Self.headerSize + 64 + task.results.reduce(0) { $0 + $1.utf8.count })
+        let size = Self.size(task)
+        var w = ByteWriter(capacity: size)
         Self.writeHeader(
             &w, provider: task.provider, id: task.id, status: task.status, expected: task.expectation != nil,
             updated: task.updated, lastHeard: task.lastHeard, lastSequence: task.reports.last?.sequence ?? 0)
@@ -42,7 +47,22 @@ public struct PackedTask: Hashable, Sendable {
             w.optionalString(report.deliveryID)
         }
         w.expectation(task.expectation)
-        bytes = Self.trimmed(w.bytes)
+        bytes = w.bytes.capacity - w.bytes.count < 32 ? w.bytes : Self.trimmed(w.bytes)
+    }
+
+    /// What `init(_:)` writes, to the byte without an expectation (most tasks), so that it
+    /// allocates its buffer once; an expectation's labels are counted roughly and the buffer
+    /// trimmed after.
+    static func size(_ task: TrackedTask) -> Int {
+        func optional(_ text: String?) -> Int { 1 + (text.map { 4 + $0.utf8.count } ?? 0) }
+        var size = headerSize + task.provider.utf8.count + task.id.utf8.count + 8 + 4 + 1 + 1 + 4
+        for url in task.results { size += 4 + url.utf8.count }
+        size += optional(task.error) - 1 + optional(task.externalID) - 1
+        for report in task.reports { size += 18 + optional(report.deliveryID) }
+        if let expectation = task.expectation {
+            size += 128 + (expectation.statusURL?.utf8.count ?? 0) + (expectation.resultURL?.utf8.count ?? 0)
+        }
+        return size + 1
     }
 
     /// `bytes` in a buffer of their own size: a writer's buffer has room to spare, which would
@@ -68,6 +88,8 @@ public struct PackedTask: Hashable, Sendable {
     ) {
         // Provider identities are route names from the configuration, never near 64 KiB.
         precondition(provider.utf8.count <= UInt16.max, "a provider identity of \(provider.utf8.count) bytes")
+        var provider = provider
+        var id = id
         w.u8(status.code)
         w.u8(expected ? 1 : 0)
         withUnsafeBytes(of: UInt16(provider.utf8.count).littleEndian) { for b in $0 { w.u8(b) } }
@@ -75,10 +97,24 @@ public struct PackedTask: Hashable, Sendable {
         w.i64(updated)
         w.i64(lastHeard)
         w.u64(lastSequence)
-        var provider = provider
-        var id = id
+        w.i64(Int64(Self.keyHash(provider: &provider, id: &id)))
         provider.withUTF8 { w.raw($0) }
         id.withUTF8 { w.raw($0) }
+    }
+
+    /// The hash of a key, as a packed task with that key keeps it.
+    static func keyHash(_ key: TaskKey) -> Int {
+        var provider = key.provider
+        var id = key.id
+        return keyHash(provider: &provider, id: &id)
+    }
+
+    private static func keyHash(provider: inout String, id: inout String) -> Int {
+        var hasher = Hasher()
+        hasher.combine(UInt16(provider.utf8.count))
+        provider.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        id.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize()
     }
 
     private func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> T {
@@ -92,6 +128,7 @@ public struct PackedTask: Hashable, Sendable {
     public var updated: Int64 { load(8, as: Int64.self) }
     public var lastHeard: Int64 { load(16, as: Int64.self) }
     public var lastSequence: UInt64 { load(24, as: UInt64.self) }
+    var keyHash: Int { Int(load(32, as: Int64.self)) }
     private var providerCount: Int { Int(load(2, as: UInt16.self)) }
     private var idCount: Int { Int(load(4, as: UInt32.self)) }
     private var keyRange: Range<Int> { Self.headerSize..<Self.headerSize + providerCount + idCount }
@@ -121,12 +158,12 @@ public struct PackedTask: Hashable, Sendable {
     }
 
     public static func == (a: PackedTask, b: PackedTask) -> Bool {
-        a.providerCount == b.providerCount && a.bytes[a.keyRange].elementsEqual(b.bytes[b.keyRange])
+        a.keyHash == b.keyHash && a.providerCount == b.providerCount
+            && a.bytes[a.keyRange].elementsEqual(b.bytes[b.keyRange])
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(UInt16(providerCount))
-        bytes.withUnsafeBytes { hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: $0[keyRange])) }
+        hasher.combine(keyHash)
     }
 
     /// The whole task.

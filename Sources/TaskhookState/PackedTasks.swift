@@ -13,7 +13,7 @@ import TaskhookCore
 ///   milliseconds at a million tasks); a shard doubles with 1/1024 of them.
 /// - **Sweeps can go a slice of shards at a time** (`removeAll(inShard:where:)`).
 ///
-/// Shards are chosen by `hashValue`, which Swift seeds per process: the shard of a key is
+/// Shards are chosen by the key's hash, which Swift seeds per process: the shard of a key is
 /// stable within a process, and nothing here is written to disk in shard order that matters.
 public struct PackedTasks: Sendable {
     /// 1024: at a million tasks a shard holds about a thousand, so the copy a snapshot forces
@@ -29,9 +29,9 @@ public struct PackedTasks: Sendable {
     }
 
     @inline(__always)
-    static func shard(of task: PackedTask) -> Int { task.hashValue & (shardCount - 1) }
+    static func shard(of task: PackedTask) -> Int { task.keyHash & (shardCount - 1) }
 
-    public static func shard(of key: TaskKey) -> Int { shard(of: PackedTask(probe: key)) }
+    public static func shard(of key: TaskKey) -> Int { PackedTask.keyHash(key) & (shardCount - 1) }
 
     public var isEmpty: Bool { count == 0 }
 

@@ -9,11 +9,18 @@ import TaskhookCore
 /// never all of them. Each shard's entries are sorted; a page merges the shards from the cursor.
 /// Updates come mostly at the end (the newest time), where an entry is appended.
 public struct UpdateOrder: Sendable, Equatable {
-    /// A task's entry is the packed task itself (a reference to the table's own bytes, not a
-    /// copy of its key), replaced whenever the table replaces the task.
+    /// A task's entry is its update time and the packed task itself (a reference to the
+    /// table's own bytes, not a copy of its key), replaced whenever the table replaces the task.
+    /// The time is kept here too: most comparisons end at it, and reading it here spares a
+    /// cache miss into the task's bytes for each.
     struct Entry: Sendable, Equatable, Comparable {
+        var updated: Int64
         var task: PackedTask
-        var updated: Int64 { task.updated }
+
+        init(task: PackedTask) {
+            updated = task.updated
+            self.task = task
+        }
 
         static func == (a: Entry, b: Entry) -> Bool { a.updated == b.updated && a.task == b.task }
 
