@@ -48,12 +48,19 @@ bench_start_taskhookd --config "$work/config.yaml"
 sleep 1
 rss_before=$(rss_kib "$taskhookd_pid")
 ingested=0
+checkpoints() { grep -c 'checkpoint written' "$work/taskhookd.log" || true; }
 while [ "$ingested" -lt "$table_tasks" ]; do
+  # The longest iteration from here on, and the slow ones so far.
+  slow_before=$(metrics | awk '$1 == "taskhook_loop_slow_iterations_total" { printf "%d", $2 }')
+  before=$(checkpoints)
   "${client_cpu[@]}" wrk -t1 -c"$connections" -d5s -s bench/callback.lua "http://127.0.0.1:$taskhookd_port/hooks/freepik" >"$work/fill.out"
   grep -q '^non2xx 0$' "$work/fill.out" || { cat "$work/fill.out" >&2; exit 1; }
   ingested=$((ingested + $(awk '/ requests in / { print $1 }' "$work/fill.out")))
+  sleep 1  # a checkpoint started near the end of the round is written meanwhile
+  m=$(metrics)
+  last_round="$(awk '$1 == "taskhook_loop_longest_iteration_seconds" { l = $2 } $1 == "taskhook_loop_slow_iterations_total" { s = $2 }
+    END { printf "%.1f %d", l * 1000, s }' <<<"$m") $(($(checkpoints) - before)) $slow_before $(awk '$1 ~ /^taskhook_tasks\{/ { t += $2 } END { printf "%d", t }' <<<"$m")"
 done
-sleep 1
 rss_after=$(rss_kib "$taskhookd_pid")
 tasks=$(metrics | awk '$1 == "taskhook_tasks{status=\"completed\"}" { printf "%d", $2 }')
 bench_stop "$taskhookd_pid"
@@ -71,6 +78,8 @@ awk '$1 == "mapping" { printf "    %8d %s\n", $2, $3 }' "$work/ready-empty"
 awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" -v u="$url_bytes" 'BEGIN {
   per = (a - b) * 1024 / t
   printf "  table: %d tasks ingested (sync none); RSS %d -> %d MiB: %.0f bytes per task, %.0f without its result URL (%d bytes; target <= 300)\n", t, b / 1024, a / 1024, per, per - u, u }'
+read -r longest slow written slow_before at <<<"$last_round"
+echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written), $((slow - slow_before)) iterations of 5 ms or more"
 empty=$(read_ready rss_kib "$work/ready-empty")
 for kind in checkpoint full; do
   label="after the shutdown checkpoint"

@@ -24,7 +24,8 @@ import TaskhookCore
 public struct PackedTask: Hashable, Sendable {
     private(set) var bytes: [UInt8]
 
-    private static let headerSize = 40
+    static let headerSize = 40
+    static let hashOffset = 32
 
     /// `task`, packed.
     init(_ task: TrackedTask) {
@@ -63,6 +64,17 @@ public struct PackedTask: Hashable, Sendable {
             size += 128 + (expectation.statusURL?.utf8.count ?? 0) + (expectation.resultURL?.utf8.count ?? 0)
         }
         return size + 1
+    }
+
+    /// Bytes checked to be a packed task (`init(reading:)`), with their key's hash filled in.
+    init(checked: [UInt8]) {
+        bytes = checked
+        let hash = bytes.withUnsafeBytes { raw in
+            Self.keyHash(providerCount: providerCount, key: UnsafeRawBufferPointer(rebasing: raw[keyRange]))
+        }
+        withUnsafeBytes(of: Int64(hash).littleEndian) {
+            bytes.replaceSubrange(Self.hashOffset..<Self.hashOffset + 8, with: $0)
+        }
     }
 
     /// `bytes` in a buffer of their own size: a writer's buffer has room to spare, which would
@@ -110,10 +122,23 @@ public struct PackedTask: Hashable, Sendable {
     }
 
     private static func keyHash(provider: inout String, id: inout String) -> Int {
+        provider.withUTF8 { provider in
+            id.withUTF8 { id in
+                var hasher = Hasher()
+                hasher.combine(UInt16(provider.count))
+                hasher.combine(bytes: UnsafeRawBufferPointer(provider))
+                hasher.combine(bytes: UnsafeRawBufferPointer(id))
+                return hasher.finalize()
+            }
+        }
+    }
+
+    /// The same hash from a packed key (provider bytes, then id bytes): `Hasher` hashes the
+    /// bytes it is given as one stream, however they are split.
+    static func keyHash(providerCount: Int, key: UnsafeRawBufferPointer) -> Int {
         var hasher = Hasher()
-        hasher.combine(UInt16(provider.utf8.count))
-        provider.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-        id.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        hasher.combine(UInt16(providerCount))
+        hasher.combine(bytes: key)
         return hasher.finalize()
     }
 
@@ -128,10 +153,10 @@ public struct PackedTask: Hashable, Sendable {
     public var updated: Int64 { load(8, as: Int64.self) }
     public var lastHeard: Int64 { load(16, as: Int64.self) }
     public var lastSequence: UInt64 { load(24, as: UInt64.self) }
-    var keyHash: Int { Int(load(32, as: Int64.self)) }
-    private var providerCount: Int { Int(load(2, as: UInt16.self)) }
+    var keyHash: Int { Int(load(Self.hashOffset, as: Int64.self)) }
+    var providerCount: Int { Int(load(2, as: UInt16.self)) }
     private var idCount: Int { Int(load(4, as: UInt32.self)) }
-    private var keyRange: Range<Int> { Self.headerSize..<Self.headerSize + providerCount + idCount }
+    var keyRange: Range<Int> { Self.headerSize..<Self.headerSize + providerCount + idCount }
 
     public var provider: String {
         String(decoding: bytes[Self.headerSize..<Self.headerSize + providerCount], as: UTF8.self)

@@ -170,19 +170,20 @@ public struct TaskTable: Sendable, Equatable {
 
     /// Puts `task` in the table, new or in place of the one with its key, and keeps the order,
     /// the counts and the awaited index in step.
-    mutating func store(_ task: TrackedTask) {
-        let packed = PackedTask(task)
+    mutating func store(_ task: TrackedTask) { store(PackedTask(task)) }
+
+    mutating func store(_ packed: PackedTask) {
         if let old = tasks.update(with: packed) {
             order.replace(old, with: packed)
             adjustCount(old.status, by: -1)
         } else {
             order.insert(packed)
-            providers[task.provider, default: 0] += 1
+            providers[packed.provider, default: 0] += 1
         }
-        adjustCount(task.status, by: 1)
+        adjustCount(packed.status, by: 1)
         // Only an expected task is in the index: most callbacks end tasks no one registered.
-        if task.expectation != nil {
-            if task.isAwaited { awaited.insert(task.key) } else { awaited.remove(task.key) }
+        if packed.isExpected {
+            if packed.isAwaited { awaited.insert(packed.key) } else { awaited.remove(packed.key) }
         }
     }
 
