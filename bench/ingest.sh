@@ -10,10 +10,8 @@
 #      quarter of what the run should journal) against the same load with checkpoints out of reach:
 #      p99 ratio, checkpoints written, and the loop's longest iteration (from /metrics).
 #   3. BENCH_SHORT (20s) crossing checkpoints: p99/p50.
-#   4. READY time (sd_notify, bench/ready.py) and idle RSS (with the largest mappings) on an
-#      empty journal; then BENCH_TABLE_TASKS (1,000,000) unique tasks ingested with sync: none:
-#      table memory = RSS delta / tasks; then READY on that journal with its checkpoints removed
-#      (every record replayed).
+#   4. bench/table.sh: READY time and idle RSS on an empty journal; table memory per task at
+#      BENCH_TABLE_TASKS (1,000,000) tasks; READY on that journal with and without checkpoints.
 #
 # wrk's Lua cannot compute an HMAC per request at these rates, so bench/signed-requests.py
 # pre-generates the requests into a file on /dev/shm right before each run, sized from the rate
@@ -71,7 +69,6 @@ median() { tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(
 rate_of() { awk '/^Requests\/sec:/ { printf "%d", $2 }' "$1"; }
 p50_of() { to_ms "$(awk '$1 == "50%" { print $2 }' "$1")"; }
 p99_of() { to_ms "$(awk '$1 == "99%" { print $2 }' "$1")"; }
-rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
 hz=$(getconf CLK_TCK)
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
@@ -251,27 +248,6 @@ long_row no-checkpoints
 signed_run always "$short" "$every_short" short
 long_row short
 
-# --- 4. READY, idle RSS, table memory -----------------------------------------------------------
-ready() { python3 bench/ready.py -- "${server_cpu[@]}" "$taskhookd" --listen 127.0.0.1:0 --control-socket "$work/control.sock" --config "$work/config.yaml"; }
-rm -rf "$work/journal"
-start_taskhookd none "$work/journal" 100000
-bench_stop "$taskhookd_pid"
-ready >"$work/ready-empty"
-start_taskhookd none "$work/journal" 100000 unsigned
-sleep 1
-rss_before=$(rss_kib "$taskhookd_pid")
-ingested=0
-while [ "$ingested" -lt "$table_tasks" ]; do
-  "${client_cpu[@]}" wrk -t1 -c"$connections" -d5s -s bench/callback.lua "http://127.0.0.1:$taskhookd_port/hooks/freepik" >"$work/fill.out"
-  grep -q '^non2xx 0$' "$work/fill.out" || { cat "$work/fill.out" >&2; exit 1; }
-  ingested=$((ingested + $(awk '/ requests in / { print $1 }' "$work/fill.out")))
-done
-sleep 1
-rss_after=$(rss_kib "$taskhookd_pid")
-tasks=$(metric 'taskhook_tasks{status="completed"}' "$(metrics)")
-bench_stop "$taskhookd_pid"
-rm -f "$work"/journal/checkpoint-*.thc  # every record replayed, as after a crash
-ready >"$work/ready-full"
 echo "load after: $(uptime)"
 
 # --- summary ------------------------------------------------------------------------------------
@@ -295,16 +271,6 @@ echo "2./3. signed, sync always (checkpoint-every $every_long for $long, $every_
 awk '{ printf "  %-15s %7d req/s  p50 %6.2f ms  p99 %8.2f ms  checkpoints %s  longest loop iteration %.1f ms  iterations >= 5 ms: %s  tasks %s\n", $1, $2, $3, $4, $5, $6 * 1000, $7, $8 }' "$work/long"
 awk '$1 == "checkpoints" { c = $4 } $1 == "no-checkpoints" { n = $4 } $1 == "short" { s = $4 / $3 }
   END { printf "  p99 with / without checkpoints %.2f (target <= 2); %s p99/p50 %.1f (target <= 5)\n", c / n, "'"$short"'", s }' "$work/long"
-echo
-read_ready() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-echo "4. READY (sd_notify READY=1 after exec) and memory:"
-echo "  empty journal: READY $(read_ready ready_ms "$work/ready-empty") ms, idle RSS $(( $(read_ready rss_kib "$work/ready-empty") / 1024 )) MiB; largest mappings (KiB):"
-awk '$1 == "mapping" { printf "    %8d %s\n", $2, $3 }' "$work/ready-empty"
-awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" 'BEGIN { printf "  table: %d tasks ingested (sync none); RSS %d -> %d MiB: %.0f bytes per task (target <= 300 plus result URLs)\n", t, b / 1024, a / 1024, (a - b) * 1024 / t }'
-full=$(read_ready rss_kib "$work/ready-full")
-awk -v r="$(read_ready ready_ms "$work/ready-full")" -v n="$ingested" -v f="$full" -v e="$(read_ready rss_kib "$work/ready-empty")" 'BEGIN {
-  printf "  %d records replayed (no checkpoint): READY %.0f ms (target <= 2000 per million); RSS %d MiB, %.0f bytes per task over the empty start\n", n, r, f / 1024, (f - e) * 1024 / n }'
-
 if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then
   set +o pipefail  # `head` closes its pipe early
   echo
@@ -312,3 +278,8 @@ if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then
   perf report -i "$work/perf.data" --stdio -g none --no-children --sort dso 2>/dev/null | grep -E '^ +[0-9]' | head -6
   perf report -i "$work/perf.data" --stdio -g none --no-children --sort sym 2>/dev/null | swift demangle --simplified | grep -E '^ +[0-9]' | head -30
 fi
+
+# --- 4. READY, idle RSS, table memory (bench/table.sh) --------------------------------------------
+echo
+echo "4. bench/table.sh: READY and memory"
+BENCH_SKIP_BUILD=1 BENCH_TABLE_TASKS=$table_tasks BENCH_CONNECTIONS=$connections bash bench/table.sh

@@ -6,16 +6,20 @@
 //                     first; 2: a valid format 1 header; 3: format 2 header, and the records
 //                     are re-framed as one valid batch first (so the walk reaches deep frames)
 //   byte 0, bit 2     a second, intact segment precedes it (recovery across segments)
+//   byte 0, bit 3     the bytes, after "THTABLE5", are also read as a task-table checkpoint
 //
 // What is checked (a violation traps, which libFuzzer reports as a crash):
 //   - decoding a frame at any offset stays inside the bytes and reports sizes that fit;
 //   - recovery either refuses with a journal error (never an I/O error) and leaves the file
 //     byte for byte as it was, or succeeds, after which the segment is a prefix of what it was,
 //     a replay visits gapless sequences ending at the recovered last sequence, the offline
-//     check finds nothing wrong, and recovering again changes nothing.
+//     check finds nothing wrong, and recovering again changes nothing;
+//   - a checkpoint is refused with a decode error, or every task it holds unpacks and it
+//     encodes to bytes that read back as the same table (its packed tasks are checked as read).
 
 import TaskhookJournal
 import TaskhookPosix
+import TaskhookState
 
 /// The journal's files in memory: a fuzz run makes millions of them.
 final class MemoryFileSystem: DurableFileSystem, @unchecked Sendable {
@@ -27,7 +31,9 @@ final class MemoryFileSystem: DurableFileSystem, @unchecked Sendable {
     func createDirectories(_ path: String) throws(SyscallError) {}
     func exists(_ path: String) -> Bool { files[path] != nil }
     func remove(_ path: String) throws(SyscallError) {
-        guard files.removeValue(forKey: path) != nil else { throw SyscallError("unlink(\(path))", .noSuchFileOrDirectory) }
+        guard files.removeValue(forKey: path) != nil else {
+            throw SyscallError("unlink(\(path))", .noSuchFileOrDirectory)
+        }
     }
     func rename(_ from: String, to: String) throws(SyscallError) {
         guard let bytes = files.removeValue(forKey: from) else { throw SyscallError("rename", .noSuchFileOrDirectory) }
@@ -68,7 +74,11 @@ final class MemoryFile: DurableFile {
     func sync() throws(SyscallError) {}
     func truncate(to size: Int) throws(SyscallError) {
         var file = fileSystem.files[path] ?? []
-        if file.count > size { file.removeLast(file.count - size) } else { file += [UInt8](repeating: 0, count: size - file.count) }
+        if file.count > size {
+            file.removeLast(file.count - size)
+        } else {
+            file += [UInt8](repeating: 0, count: size - file.count)
+        }
         fileSystem.files[path] = file
     }
     func dropCachedPages(offset: Int, count: Int) {}
@@ -114,6 +124,16 @@ private func reframed(_ bytes: [UInt8], first: UInt64) -> [UInt8] {
     return out + bytes[min(start, bytes.count)...]
 }
 
+/// A checkpoint's bytes a file may hold with a matching checksum: refused, or whole.
+func checkCheckpoint(_ payload: [UInt8]) {
+    guard let table = try? TaskTable(decoding: Array("THTABLE5".utf8) + payload) else { return }
+    var reports = 0
+    for task in table.tasks.values { reports += task.reports.count }
+    guard let again = try? TaskTable(decoding: table.encoded()), again == table else {
+        fatalError("a checkpoint read with \(table.count) tasks and \(reports) reports does not read back as itself")
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size >= 1 else { return 0 }
@@ -121,6 +141,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let flags = input[0]
     let payload = Array(input[1...])
     checkDecoder(payload)
+    if flags & 8 != 0 { checkCheckpoint(payload) }
 
     let fileSystem = MemoryFileSystem()
     let directory = JournalDirectory(path: "/j", fileSystem: fileSystem)
@@ -158,7 +179,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var expected: UInt64?
     do {
         try directory.replay(after: 0) { record in
-            if let expected { check(record.sequence == expected, "replay skipped from \(expected) to \(record.sequence)") }
+            if let expected {
+                check(record.sequence == expected, "replay skipped from \(expected) to \(record.sequence)")
+            }
             expected = record.sequence + 1
         }
     } catch {

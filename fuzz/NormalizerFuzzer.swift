@@ -41,7 +41,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         check(first == profile.normalize(callback), "\(type(of: profile).name) answers differently twice")
         if case .events(let events, _) = first {
             for event in events {
-                check(event.provider == profile.eventProvider, "event of \(event.provider) from \(type(of: profile).name)")
+                check(
+                    event.provider == profile.eventProvider, "event of \(event.provider) from \(type(of: profile).name)"
+                )
                 check(!event.taskID.isEmpty, "\(type(of: profile).name) found an event without a task id")
             }
         }

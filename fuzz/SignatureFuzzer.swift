@@ -61,7 +61,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let deliveryID = id.isEmpty ? "msg_1" : id
     let headers: [Delivery.Header]
     do {
-        headers = try FreepikProfile().sign(body, taskID: "t", deliveryID: deliveryID, timestamp: now, with: .secret(secret))
+        headers = try FreepikProfile().sign(
+            body, taskID: "t", deliveryID: deliveryID, timestamp: now, with: .secret(secret))
     } catch {
         fatalError("signing failed: \(error)")
     }

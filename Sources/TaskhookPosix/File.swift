@@ -60,23 +60,29 @@ public final class File {
 
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     public func read(count: Int, at offset: Int) throws(SyscallError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
+        guard count > 0 else { return [] }
         let fd = descriptor.rawValue
         let path = self.path
-        let result = buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(SyscallError) -> Int in
-                var done = 0
-                while done < count {
+        var failure: SyscallError?
+        // Uninitialized: a journal segment is 64 MiB, and zeroing it first would write every
+        // page once more before pread fills it.
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { raw, initialized in
+            var done = 0
+            while done < count {
+                do throws(SyscallError) {
                     let n = try syscall("pread(\(path))") {
                         pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
                     }
                     if n == 0 { break }
                     done += n
+                } catch {
+                    failure = error
+                    break
                 }
-                return done
             }
+            initialized = done
         }
-        buffer.removeLast(count - (try result.get()))
+        if let failure { throw failure }
         return buffer
     }
 

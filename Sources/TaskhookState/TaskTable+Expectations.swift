@@ -53,15 +53,14 @@ extension TaskTable {
             let task = TrackedTask(
                 id: id, provider: record.provider, status: .created, results: [], error: nil, firstSeen: time,
                 updated: time, reports: [], externalID: externalID, expectation: expectation)
-            insert(task)
+            store(task)
             return .expected(task, created: true)
         }
         let before = task
         task.expectation = expectation
         if let externalID { task.externalID = externalID }
         guard task != before else { return .unchanged }
-        tasks[key] = task
-        if task.isAwaited { awaited.insert(key) }
+        store(task)
         return .expected(task, created: false)
     }
 

@@ -37,9 +37,10 @@ public struct TaskTable: Sendable, Equatable {
         case ambiguous([TaskKey])
     }
 
-    /// Sharded so that a snapshot for a checkpoint, the table's growth and a retention sweep
-    /// each cost the loop a bounded slice, not a pass over every task (see `ShardedDictionary`).
-    public internal(set) var tasks = ShardedDictionary<TaskKey, TrackedTask>()
+    /// Packed, a task to a buffer (see `PackedTask`), and sharded so that a snapshot for a
+    /// checkpoint, the table's growth and a retention sweep each cost the loop a bounded slice,
+    /// not a pass over every task (see `PackedTasks`).
+    public internal(set) var tasks = PackedTasks()
     /// The tasks by last update, kept as they change: what `/v1/tasks` pages through.
     public internal(set) var order = UpdateOrder()
     /// How many tasks each provider identity has: a bare id is looked up once per identity, so
@@ -60,19 +61,9 @@ public struct TaskTable: Sendable, Equatable {
 
     public init() {}
 
-    public func count(withStatus status: TaskStatus) -> Int { statusCounts[Self.slot(status)] }
+    public func count(withStatus status: TaskStatus) -> Int { statusCounts[Int(status.code)] }
 
-    private mutating func adjustCount(_ status: TaskStatus, by delta: Int) { statusCounts[Self.slot(status)] += delta }
-
-    private static func slot(_ status: TaskStatus) -> Int {
-        switch status {
-        case .created: 0
-        case .inProgress: 1
-        case .completed: 2
-        case .failed: 3
-        case .canceled: 4
-        }
-    }
+    private mutating func adjustCount(_ status: TaskStatus, by delta: Int) { statusCounts[Int(status.code)] += delta }
 
     public var count: Int { tasks.count }
 
@@ -141,8 +132,8 @@ public struct TaskTable: Sendable, Equatable {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
         let key = event.key
-        guard var task = tasks[key] else {
-            insert(
+        guard let stored = tasks.packed(key) else {
+            store(
                 TrackedTask(
                     id: event.taskID, provider: event.provider, status: event.status, results: event.results,
                     error: event.error, firstSeen: time, updated: time,
@@ -153,6 +144,7 @@ public struct TaskTable: Sendable, Equatable {
                     ], externalID: event.externalID))
             return .created
         }
+        var task = stored.task
         if Self.contains(task, event, deliveryID, source) { return .duplicate }
         // The caller's id, once known, stays: a later report without it does not erase it.
         if let external = event.externalID { task.externalID = external }
@@ -165,33 +157,34 @@ public struct TaskTable: Sendable, Equatable {
                 sequence: sequence, status: event.status, time: time, applied: applies, deliveryID: deliveryID,
                 source: source))
         guard applies else {
-            tasks[key] = task
+            store(task)
             return .kept
         }
-        adjustCount(previous, by: -1)
-        adjustCount(event.status, by: 1)
         task.status = event.status
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
-        if time != task.updated {
-            order.remove(key, updated: task.updated)
-            order.insert(key, updated: time)
-        }
         task.updated = time
-        // Only an expected task is in the index: most callbacks end tasks no one registered.
-        if task.isTerminal, task.expectation != nil { awaited.remove(key) }
-        tasks[key] = task
+        store(task)
         return .changed(from: previous)
     }
 
-    /// Adds a task that is not there yet (a first event, or a checkpoint being read).
-    mutating func insert(_ task: TrackedTask) {
-        let key = task.key
-        guard tasks.updateValue(task, forKey: key) == nil else { return }
-        order.insert(key, updated: task.updated)
-        providers[key.provider, default: 0] += 1
-        adjustCount(task.status, by: 1)
-        if task.isAwaited { awaited.insert(key) }
+    /// Puts `task` in the table, new or in place of the one with its key, and keeps the order,
+    /// the counts and the awaited index in step.
+    mutating func store(_ task: TrackedTask) { store(PackedTask(task)) }
+
+    mutating func store(_ packed: PackedTask) {
+        if let old = tasks.update(with: packed) {
+            order.replace(old, with: packed)
+            adjustCount(old.status, by: -1)
+        } else {
+            order.insert(packed)
+            providers[packed.provider, default: 0] += 1
+        }
+        adjustCount(packed.status, by: 1)
+        // Only an expected task is in the index: most callbacks end tasks no one registered.
+        if packed.isExpected {
+            if packed.isAwaited { awaited.insert(packed.key) } else { awaited.remove(packed.key) }
+        }
     }
 
     /// Forgets every task last heard of (its latest delivery) before `time`, Unix milliseconds,
@@ -215,9 +208,9 @@ public struct TaskTable: Sendable, Equatable {
         -> Int
     {
         let forgotten = tasks.removeAll(inShard: shard) {
-            $0.lastHeard < time && ($0.reports.last?.sequence ?? 0) < sequence && !$0.isAwaited
+            $0.lastHeard < time && $0.lastSequence < sequence && !$0.isAwaited
         }
-        order.remove(Set(forgotten.map(\.key)), inShard: shard)
+        order.remove(Set(forgotten), inShard: shard)
         for task in forgotten {
             adjustCount(task.status, by: -1)
             providers[task.provider, default: 0] -= 1
@@ -228,16 +221,16 @@ public struct TaskTable: Sendable, Equatable {
 
     /// Whether one shard holds a task last heard of before `time` (read-only).
     public func hasTask(lastHeardBefore time: Int64, inShard shard: Int) -> Bool {
-        tasks.shard(shard).values.contains { $0.lastHeard < time && !$0.isAwaited }
+        tasks.shard(shard).tasks.contains { $0.lastHeard < time && !$0.isAwaited }
     }
 
-    public static var shardCount: Int { ShardedDictionary<TaskKey, TrackedTask>.shardCount }
+    public static var shardCount: Int { PackedTasks.shardCount }
 
     /// The shard a task's key lives in.
-    public static func shard(of key: TaskKey) -> Int { ShardedDictionary<TaskKey, TrackedTask>.shard(of: key) }
+    public static func shard(of key: TaskKey) -> Int { PackedTasks.shard(of: key) }
 
     /// Room for `count` more tasks without growing (replay knows roughly how many are coming).
-    /// `ShardedDictionary.reserveCapacity` adds them to the tasks already there.
+    /// `PackedTasks.reserveCapacity` adds them to the tasks already there.
     public mutating func reserveCapacity(_ count: Int) {
         tasks.reserveCapacity(count)
     }

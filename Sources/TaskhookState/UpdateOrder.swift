@@ -1,7 +1,7 @@
 import TaskhookCore
 
 /// The table's tasks in the order `/v1/tasks` pages through them: last update, then id, then
-/// provider. Kept as tasks change, so a page costs a walk from its cursor, not a filter and a
+/// provider (ids and providers compared as bytes). Kept as tasks change, so a page costs a walk from its cursor, not a filter and a
 /// sort of the whole table for every page (and every pipelined request).
 ///
 /// Sharded like the table (a task's entry lives in its key's shard), for the same reason: a
@@ -9,12 +9,23 @@ import TaskhookCore
 /// never all of them. Each shard's entries are sorted; a page merges the shards from the cursor.
 /// Updates come mostly at the end (the newest time), where an entry is appended.
 public struct UpdateOrder: Sendable, Equatable {
+    /// A task's entry is its update time and the packed task itself (a reference to the
+    /// table's own bytes, not a copy of its key), replaced whenever the table replaces the task.
+    /// The time is kept here too: most comparisons end at it, and reading it here spares a
+    /// cache miss into the task's bytes for each.
     struct Entry: Sendable, Equatable, Comparable {
         var updated: Int64
-        var key: TaskKey
+        var task: PackedTask
+
+        init(task: PackedTask) {
+            updated = task.updated
+            self.task = task
+        }
+
+        static func == (a: Entry, b: Entry) -> Bool { a.updated == b.updated && a.task == b.task }
 
         static func < (a: Entry, b: Entry) -> Bool {
-            (a.updated, a.key.id, a.key.provider) < (b.updated, b.key.id, b.key.provider)
+            a.updated != b.updated ? a.updated < b.updated : PackedTask.keyPrecedes(a.task, b.task)
         }
     }
 
@@ -27,9 +38,9 @@ public struct UpdateOrder: Sendable, Equatable {
 
     public var count: Int { shards.reduce(0) { $0 + $1.count } }
 
-    mutating func insert(_ key: TaskKey, updated: Int64) {
-        let entry = Entry(updated: updated, key: key)
-        let shard = TaskTable.shard(of: key)
+    mutating func insert(_ task: PackedTask) {
+        let entry = Entry(task: task)
+        let shard = PackedTasks.shard(of: task)
         if loading || shards[shard].last.map({ $0 < entry }) ?? true {
             shards[shard].append(entry)
         } else {
@@ -37,18 +48,34 @@ public struct UpdateOrder: Sendable, Equatable {
         }
     }
 
-    mutating func remove(_ key: TaskKey, updated: Int64) {
-        let entry = Entry(updated: updated, key: key)
-        let shard = TaskTable.shard(of: key)
+    /// Removes the entry of `task` as it was stored (its update time decides where it is).
+    mutating func remove(_ task: PackedTask) {
+        let entry = Entry(task: task)
+        let shard = PackedTasks.shard(of: task)
         let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
         guard index < shards[shard].count, shards[shard][index] == entry else { return }
         shards[shard].remove(at: index)
     }
 
+    /// Puts `new` where `old`, the same task before a change, was: in place when its update
+    /// time did not change, so that the entry never holds on to bytes the table dropped.
+    mutating func replace(_ old: PackedTask, with new: PackedTask) {
+        guard old.updated == new.updated else {
+            remove(old)
+            insert(new)
+            return
+        }
+        let entry = Entry(task: old)
+        let shard = PackedTasks.shard(of: old)
+        let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
+        guard index < shards[shard].count, shards[shard][index] == entry else { return insert(new) }
+        shards[shard][index] = Entry(task: new)
+    }
+
     /// Removes the entries of one shard's tasks at once (a retention sweep of that shard).
-    mutating func remove(_ keys: Set<TaskKey>, inShard shard: Int) {
-        guard !keys.isEmpty else { return }
-        shards[shard].removeAll { keys.contains($0.key) }
+    mutating func remove(_ tasks: Set<PackedTask>, inShard shard: Int) {
+        guard !tasks.isEmpty else { return }
+        shards[shard].removeAll { tasks.contains($0.task) }
     }
 
     mutating func beginLoading() { loading = true }
@@ -69,27 +96,29 @@ public struct UpdateOrder: Sendable, Equatable {
         return low
     }
 
-    /// Up to `limit` keys in order, from the first updated at or after `since` and (given a
-    /// cursor) after `(updated, id)`, whose tasks `matches`; and whether another one matches.
+    /// Up to `limit` tasks in order, from the first updated at or after `since` and (given a
+    /// cursor) after `(updated, id)`, that `matches` (read in place); and whether another one
+    /// matches.
     public func page(
-        since: Int64, after cursor: (updated: Int64, id: String)?, limit: Int, matches: (TaskKey) -> Bool
-    ) -> (keys: [TaskKey], more: Bool) {
-        var keys: [TaskKey] = []
-        for key in walk(since: since, after: cursor) where matches(key) {
-            guard keys.count < limit else { return (keys, true) }
-            keys.append(key)
+        since: Int64, after cursor: (updated: Int64, id: String)?, limit: Int, matches: (PackedTask) -> Bool
+    ) -> (tasks: [PackedTask], more: Bool) {
+        var found: [PackedTask] = []
+        for task in walk(since: since, after: cursor) where matches(task) {
+            guard found.count < limit else { return (found, true) }
+            found.append(task)
         }
-        return (keys, false)
+        return (found, false)
     }
 
-    /// The keys in order from the first updated at or after `since` and (given a cursor) after
+    /// The tasks in order from the first updated at or after `since` and (given a cursor) after
     /// `(updated, id)`, found one at a time: a listing that stops early (a page full of large
     /// tasks) has merged only as far as it read.
     public func walk(since: Int64, after cursor: (updated: Int64, id: String)?) -> Walk {
         func isAtOrAfterStart(_ entry: Entry) -> Bool {
             guard entry.updated >= since else { return false }
             guard let cursor else { return true }
-            return (entry.updated, entry.key.id) > (cursor.updated, cursor.id)
+            return entry.updated > cursor.updated
+                || (entry.updated == cursor.updated && entry.task.idFollows(cursor.id))
         }
         // Each shard from its first entry past the start; the shards' heads in a min-heap.
         var heads: [Head] = []
@@ -98,11 +127,13 @@ public struct UpdateOrder: Sendable, Equatable {
             if index < entries.count { heads.append(Head(updated: entries[index].updated, shard: shard, index: index)) }
         }
         let shards = shards
-        // Heads are positions, not entries: moving one in the heap then copies no key (two
-        // retains and releases a move, for the 1,024 shards' heads a page starts with), and most
-        // comparisons are decided by the time alone.
+        // Heads are positions, not entries: moving one in the heap then retains and releases
+        // nothing (for the 1,024 shards' heads each page starts with), and most comparisons are
+        // decided by the time alone.
         let heap = MinHeap(heads) { a, b in
-            a.updated != b.updated ? a.updated < b.updated : shards[a.shard][a.index] < shards[b.shard][b.index]
+            a.updated != b.updated
+                ? a.updated < b.updated
+                : PackedTask.keyPrecedes(shards[a.shard][a.index].task, shards[b.shard][b.index].task)
         }
         return Walk(shards: shards, heap: heap)
     }
@@ -119,13 +150,13 @@ public struct UpdateOrder: Sendable, Equatable {
         let shards: [[Entry]]
         var heap: MinHeap<Head>
 
-        public mutating func next() -> TaskKey? {
+        public mutating func next() -> PackedTask? {
             guard let head = heap.popFirst() else { return nil }
             let next = head.index + 1
             if next < shards[head.shard].count {
                 heap.push(Head(updated: shards[head.shard][next].updated, shard: head.shard, index: next))
             }
-            return shards[head.shard][head.index].key
+            return shards[head.shard][head.index].task
         }
     }
 }

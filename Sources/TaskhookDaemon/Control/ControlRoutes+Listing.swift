@@ -1,5 +1,6 @@
 import TaskhookCore
 import TaskhookHTTP
+import TaskhookState
 
 extension ControlRoutes {
     // MARK: Listing
@@ -50,10 +51,10 @@ extension ControlRoutes {
         var body = Array(#"{"tasks":["#.utf8)
         var count = 0
         var looked = 0
-        var position: (updated: Int64, id: String)?  // of the last task looked at and passed
+        var passed: PackedTask?  // the last task looked at and shown or passed over
         var more = false
-        for key in table.order.walk(since: since, after: cursor) {
-            guard let task = table[key] else { continue }
+        // Status and provider are read in place; only a filter on the external id unpacks a task.
+        for task in table.order.walk(since: since, after: cursor) {
             guard looked < Self.listingLooks, body.count < Self.listingPageBytes else {
                 more = true
                 break
@@ -61,9 +62,9 @@ extension ControlRoutes {
             looked += 1
             guard
                 status == nil || task.status == status, provider == nil || task.provider == provider,
-                external == nil || task.externalID == external
+                external == nil || task.task.externalID == external
             else {
-                position = (task.updated, task.id)
+                passed = task
                 continue
             }
             guard count < limit else {
@@ -71,13 +72,13 @@ extension ControlRoutes {
                 break
             }
             if count > 0 { body.append(UInt8(ascii: ",")) }
-            task.json.write(into: &body)
+            task.task.json.write(into: &body)
             count += 1
-            position = (task.updated, task.id)
+            passed = task
         }
         body += #"],"next":"#.utf8
-        if more, let position {
-            JSON.appendQuoted("\(position.updated):\(position.id)", to: &body)
+        if more, let passed {
+            JSON.appendQuoted("\(passed.updated):\(passed.key.id)", to: &body)
         } else {
             body += "null".utf8
         }

@@ -24,6 +24,9 @@ public struct ByteWriter {
 
     public mutating func i64(_ v: Int64) { u64(UInt64(bitPattern: v)) }
 
+    /// Bytes as they are, with no length before them.
+    public mutating func raw(_ v: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: v) }
+
     public mutating func bytes(_ v: [UInt8]) {
         u32(UInt32(v.count))
         bytes.append(contentsOf: v)
@@ -115,6 +118,9 @@ public struct ByteReader {
         let n = Int(try u32())
         return Array(try take(n))
     }
+
+    /// Steps over `n` bytes.
+    public mutating func skip(_ n: Int) throws(DecodeError) { _ = try take(n) }
 
     /// Steps over a length-prefixed value without copying it.
     public mutating func skipLengthPrefixed() throws(DecodeError) {

@@ -1,12 +1,14 @@
 import TaskhookCore
 
 extension TaskTable {
-    /// Version 4 adds each report's source, each task's expectation and the registrations not
-    /// yet bound; version 3 added each task's external id. Versions 2 (written before tasks were
-    /// keyed by provider and id) and 3 are still read: their reports came from callbacks and
-    /// nothing was expected.
-    private static let magic: [UInt8] = Array("THTABLE4".utf8)
-    private static let readable: [[UInt8]] = ["THTABLE2", "THTABLE3", "THTABLE4"].map { Array($0.utf8) }
+    /// Version 5 writes each task as the table packs it (`PackedTask.write(into:)`): writing a
+    /// checkpoint copies bytes, and reading one checks them and takes them as they are, with no
+    /// task unpacked and packed again. Version 4 added each report's source, each task's
+    /// expectation and the registrations not yet bound; version 3 each task's external id.
+    /// Versions 2 (written before tasks were keyed by provider and id) to 4 are still read:
+    /// their reports (before 4) came from callbacks and nothing was expected.
+    private static let magic: [UInt8] = Array("THTABLE5".utf8)
+    private static let readable: [[UInt8]] = ["THTABLE2", "THTABLE3", "THTABLE4", "THTABLE5"].map { Array($0.utf8) }
 
     /// The checkpoint form of the table.
     public func encoded() -> [UInt8] {
@@ -15,28 +17,8 @@ extension TaskTable {
         for b in Self.magic { w.u8(b) }
         w.u64(lastSequence)
         w.u32(UInt32(tasks.count))
-        // In the dictionary's own order: sorting a million ids would cost more than the rest.
-        for task in tasks.values {
-            w.string(task.id)
-            w.string(task.provider)
-            w.string(task.status.rawValue)
-            w.u32(UInt32(task.results.count))
-            for url in task.results { w.string(url) }
-            w.optionalString(task.error)
-            w.i64(task.firstSeen)
-            w.i64(task.updated)
-            w.u32(UInt32(task.reports.count))
-            for d in task.reports {
-                w.u64(d.sequence)
-                w.string(d.status.rawValue)
-                w.i64(d.time)
-                w.u8(d.applied ? 1 : 0)
-                w.optionalString(d.deliveryID)
-                w.u8(d.source.rawValue)
-            }
-            w.optionalString(task.externalID)
-            w.expectation(task.expectation)
-        }
+        // In the table's own order: sorting a million ids would cost more than the rest.
+        for task in tasks.packed { task.write(into: &w) }
         w.u32(UInt32(registrations.count))
         for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
             w.string(registration.id)
@@ -62,34 +44,7 @@ extension TaskTable {
         tasks.reserveCapacity(taskCount)
         order.beginLoading()
         for _ in 0..<taskCount {
-            let id = try r.string()
-            let provider = try r.string()
-            let status = try Self.status(&r)
-            let resultCount = try r.count()
-            var results: [String] = []
-            for _ in 0..<resultCount { results.append(try r.string()) }
-            let error = try r.optionalString()
-            let firstSeen = try r.i64()
-            let updated = try r.i64()
-            let deliveryCount = try r.count()
-            var reports: [TrackedTask.Report] = []
-            for _ in 0..<deliveryCount {
-                let sequence = try r.u64()
-                let deliveryStatus = try Self.status(&r)
-                let time = try r.i64()
-                let applied = try r.u8() == 1
-                let deliveryID = try r.optionalString()
-                reports.append(
-                    TrackedTask.Report(
-                        sequence: sequence, status: deliveryStatus, time: time, applied: applied,
-                        deliveryID: deliveryID, source: version >= 4 ? try Self.source(&r) : .callback))
-            }
-            insert(
-                TrackedTask(
-                    id: id, provider: provider, status: status, results: results, error: error,
-                    firstSeen: firstSeen, updated: updated, reports: reports,
-                    externalID: version >= 3 ? try r.optionalString() : nil,
-                    expectation: version >= 4 ? try r.expectation() : nil))
+            store(version >= 5 ? try PackedTask(reading: &r) : PackedTask(try Self.unpackedTask(&r, version: version)))
         }
         order.finishLoading()
         if version >= 4 {
@@ -106,6 +61,37 @@ extension TaskTable {
             }
         }
         try r.expectEnd()
+    }
+
+    /// One task of a checkpoint before version 5, field by field.
+    private static func unpackedTask(_ r: inout ByteReader, version: Int) throws(DecodeError) -> TrackedTask {
+        let id = try r.string()
+        let provider = try r.string()
+        let status = try Self.status(&r)
+        let resultCount = try r.count()
+        var results: [String] = []
+        for _ in 0..<resultCount { results.append(try r.string()) }
+        let error = try r.optionalString()
+        let firstSeen = try r.i64()
+        let updated = try r.i64()
+        let deliveryCount = try r.count()
+        var reports: [TrackedTask.Report] = []
+        for _ in 0..<deliveryCount {
+            let sequence = try r.u64()
+            let deliveryStatus = try Self.status(&r)
+            let time = try r.i64()
+            let applied = try r.u8() == 1
+            let deliveryID = try r.optionalString()
+            reports.append(
+                TrackedTask.Report(
+                    sequence: sequence, status: deliveryStatus, time: time, applied: applied,
+                    deliveryID: deliveryID, source: version >= 4 ? try Self.source(&r) : .callback))
+        }
+        return TrackedTask(
+            id: id, provider: provider, status: status, results: results, error: error,
+            firstSeen: firstSeen, updated: updated, reports: reports,
+            externalID: version >= 3 ? try r.optionalString() : nil,
+            expectation: version >= 4 ? try r.expectation() : nil)
     }
 
     private static func source(_ r: inout ByteReader) throws(DecodeError) -> TrackedTask.Report.Source {

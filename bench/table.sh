@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The task table's memory and the start-up it costs (issue 13), on 127.0.0.1 only:
+#   1. READY time (sd_notify, bench/ready.py) and idle RSS, with the largest mappings, on an
+#      empty journal;
+#   2. BENCH_TABLE_TASKS (1,000,000) unique tasks ingested with `sync: none` (bench/callback.lua,
+#      one callback a task, each with one result URL): table memory = RSS delta / tasks, and the
+#      same less the result URLs' own bytes (the target counts them apart);
+#   3. READY on that journal twice: as it was left (the shutdown checkpoint read, then the records
+#      after it), and with its checkpoints removed (every record replayed, as after a crash of a
+#      daemon that never wrote one).
+# Run by bench/ingest.sh (its part 4) and on its own: `BENCH_SKIP_BUILD=1 bash bench/table.sh`.
+# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_PIN (1), BENCH_SKIP_BUILD=1.
+set -euo pipefail
+
+table_tasks=${BENCH_TABLE_TASKS:-1000000}
+connections=${BENCH_CONNECTIONS:-64}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+scripts/deps.sh wrk libsystemd-dev libyaml-dev pkg-config python3
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  swift build -c release --product taskhookd
+fi
+taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
+
+work=$(mktemp -d "$root/.bench-table.XXXXXX")
+pids=()
+trap 'bench_cleanup' EXIT
+trap 'exit 130' INT TERM
+bench_pin_cpus
+
+cat >"$work/config.yaml" <<YAML
+journal: {directory: $work/journal, sync: none, checkpoint-every: 100000}
+routes:
+  - {path: /hooks/freepik, provider: freepik, allow-unsigned: true}
+YAML
+metrics() { curl -s --unix-socket "$work/control.sock" http://taskhook/metrics; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+ready() { python3 bench/ready.py -- "${server_cpu[@]}" "$taskhookd" --listen 127.0.0.1:0 --control-socket "$work/control.sock" --config "$work/config.yaml"; }
+read_ready() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+
+echo "load before: $(uptime)"
+ready >"$work/ready-empty"
+bench_start_taskhookd --config "$work/config.yaml"
+sleep 1
+rss_before=$(rss_kib "$taskhookd_pid")
+ingested=0
+checkpoints() { grep -c 'checkpoint written' "$work/taskhookd.log" || true; }
+while [ "$ingested" -lt "$table_tasks" ]; do
+  # The longest iteration from here on, and the slow ones so far.
+  slow_before=$(metrics | awk '$1 == "taskhook_loop_slow_iterations_total" { printf "%d", $2 }')
+  before=$(checkpoints)
+  "${client_cpu[@]}" wrk -t1 -c"$connections" -d5s -s bench/callback.lua "http://127.0.0.1:$taskhookd_port/hooks/freepik" >"$work/fill.out"
+  grep -q '^non2xx 0$' "$work/fill.out" || { cat "$work/fill.out" >&2; exit 1; }
+  ingested=$((ingested + $(awk '/ requests in / { print $1 }' "$work/fill.out")))
+  sleep 1  # a checkpoint started near the end of the round is written meanwhile
+  m=$(metrics)
+  last_round="$(awk '$1 == "taskhook_loop_longest_iteration_seconds" { l = $2 } $1 == "taskhook_loop_slow_iterations_total" { s = $2 }
+    END { printf "%.1f %d", l * 1000, s }' <<<"$m") $(($(checkpoints) - before)) $slow_before $(awk '$1 ~ /^taskhook_tasks\{/ { t += $2 } END { printf "%d", t }' <<<"$m")"
+done
+rss_after=$(rss_kib "$taskhookd_pid")
+tasks=$(metrics | awk '$1 == "taskhook_tasks{status=\"completed\"}" { printf "%d", $2 }')
+bench_stop "$taskhookd_pid"
+ready >"$work/ready-checkpoint"
+rm -f "$work"/journal/checkpoint-*.thc
+ready >"$work/ready-full"
+echo "load after: $(uptime)"
+
+# bench/callback.lua's result URL: https://cdn.example/videos/ID.mp4, ID = TIME-RANDOM-COUNTER.
+url_bytes=$(awk 'BEGIN { printf "%d", length("https://cdn.example/videos/") + length("1700000000-123456789-500000") + 4 }')
+echo
+echo "READY (sd_notify READY=1 after exec) and memory:"
+echo "  empty journal: READY $(read_ready ready_ms "$work/ready-empty") ms, idle RSS $(($(read_ready rss_kib "$work/ready-empty") / 1024)) MiB; largest mappings (KiB):"
+awk '$1 == "mapping" { printf "    %8d %s\n", $2, $3 }' "$work/ready-empty"
+awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" -v u="$url_bytes" 'BEGIN {
+  per = (a - b) * 1024 / t
+  printf "  table: %d tasks ingested (sync none); RSS %d -> %d MiB: %.0f bytes per task, %.0f without its result URL (%d bytes; target <= 300)\n", t, b / 1024, a / 1024, per, per - u, u }'
+read -r longest slow written slow_before at <<<"$last_round"
+echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written), $((slow - slow_before)) iterations of 5 ms or more"
+empty=$(read_ready rss_kib "$work/ready-empty")
+for kind in checkpoint full; do
+  label="after the shutdown checkpoint"
+  [ "$kind" = full ] && label="every record replayed (checkpoints removed)"
+  awk -v r="$(read_ready ready_ms "$work/ready-$kind")" -v n="$ingested" -v f="$(read_ready rss_kib "$work/ready-$kind")" -v e="$empty" -v l="$label" 'BEGIN {
+    printf "  %d records, %s: READY %.0f ms (target <= 2000 per million); RSS %d MiB, %.0f bytes per task over the empty start\n", n, l, r, f / 1024, (f - e) * 1024 / n }'
+  awk '$1 == "mapping" { printf "    %8d KiB %s\n", $2, $3 }' "$work/ready-$kind"
+done
