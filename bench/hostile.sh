@@ -78,7 +78,9 @@ while [ "$tasks" -lt "$tasks_wanted" ] || [ "$history" -lt "$history_wanted" ]; 
   fill_round=$((fill_round + 1))
   "${client_cpu[@]}" wrk -t1 -c"$connections" -d10s -s bench/callback.lua \
     "http://127.0.0.1:$taskhookd_port/hooks/freepik" -- "$padding" "fill-$$-$fill_round" >"$work/fill.out"
-  grep -q '^non2xx 0$' "$work/fill.out" && ! grep -q 'Socket errors' "$work/fill.out" \
+  # wrk's 2 s timeouts pass: the fill only has to fill (the tasks are counted from /metrics), and
+  # on a shared machine the daemon's checkpoint thread can be starved; errors and non-2xx do not.
+  grep -q '^non2xx 0$' "$work/fill.out" && ! grep -qE 'Socket errors: connect [1-9]|read [1-9]|write [1-9]' "$work/fill.out" \
     || { cat "$work/fill.out" >&2; echo "the fill failed; daemon log tail:" >&2; tail -5 "$work/taskhookd.log" >&2; exit 1; }
   callbacks=$((callbacks + $(awk '/ requests in / { print $1 }' "$work/fill.out")))
   tasks=$(tasks_held) history=$(segment_bytes)

@@ -191,6 +191,33 @@ public struct PackedTask: Hashable, Sendable {
         hasher.combine(keyHash)
     }
 
+    /// The applied reports among its history whose sequences lie in `range`, with their places
+    /// in it, read in place: an event stream's backlog looks at every task of the table in each
+    /// pass, and unpacking each one (its strings and arrays) cost more than the rest of the pass.
+    /// Reports are kept in sequence order, so the header's latest sequence rules out a task
+    /// whose reports all come before the range without reading further.
+    func forEachAppliedReport(in range: ClosedRange<UInt64>, _ body: (_ sequence: UInt64, _ index: Int) -> Void) {
+        guard lastSequence >= range.lowerBound else { return }
+        bytes.withUnsafeBytes { raw in
+            var r = ByteReader(raw)
+            do {
+                try r.skip(Self.headerSize + providerCount + idCount + 8)  // the key, first seen
+                for _ in 0..<(try r.count()) { try r.skipLengthPrefixed() }  // results
+                if try r.u8() == 1 { try r.skipLengthPrefixed() }  // error
+                if try r.u8() == 1 { try r.skipLengthPrefixed() }  // external id
+                for index in 0..<(try r.count()) {
+                    let sequence = try r.u64()
+                    try r.skip(9)  // status, time
+                    let applied = try r.u8() & 1 != 0
+                    if try r.u8() == 1 { try r.skipLengthPrefixed() }  // delivery id
+                    if applied, range.contains(sequence) { body(sequence, index) }
+                }
+            } catch {
+                preconditionFailure("a packed task does not decode: \(error)")
+            }
+        }
+    }
+
     /// The whole task.
     public var task: TrackedTask {
         bytes.withUnsafeBytes { raw in

@@ -44,6 +44,12 @@ public struct PackedTasks: Sendable {
         return shard.firstIndex(of: probe).map { shard[$0] }
     }
 
+    /// The task stored now under the key of `task` (which may be an older version of it).
+    func current(_ task: PackedTask) -> PackedTask? {
+        let shard = shards[Self.shard(of: task)]
+        return shard.firstIndex(of: task).map { shard[$0] }
+    }
+
     /// Stores `task` under its key; returns the packed task it replaced, nil when the key is new.
     @discardableResult
     mutating func update(with task: PackedTask) -> PackedTask? {

@@ -18,10 +18,12 @@ import TaskhookCore
 public struct ReportBacklog {
     public typealias Entry = (task: TrackedTask, report: TrackedTask.Report)
 
-    /// A report found by a pass: the task's key and the report's place in its history.
+    /// A report found by a pass: the task as it was then (looked up again by its key when handed
+    /// out) and the report's place in its history. The packed task, not its key: making a key
+    /// would allocate its strings for every report of the pass.
     private struct Found {
         var sequence: UInt64
-        var key: TaskKey
+        var task: PackedTask
         var index: Int
     }
 
@@ -74,10 +76,11 @@ public struct ReportBacklog {
             if head.position + 1 < runs[head.run].count {
                 heads.push((runs[head.run][head.position + 1].sequence, head.run, head.position + 1))
             }
-            if let task = table[report.key], report.index < task.reports.count,
-                task.reports[report.index].sequence == report.sequence
-            {
-                page.append((task, task.reports[report.index]))
+            if let current = table.tasks.current(report.task), current.lastSequence >= report.sequence {
+                let task = current.task
+                if report.index < task.reports.count, task.reports[report.index].sequence == report.sequence {
+                    page.append((task, task.reports[report.index]))
+                }
             }
         }
         if heads.isEmpty {
@@ -95,7 +98,7 @@ public struct ReportBacklog {
         var looked = 0
         if let keys {
             var run: [Found] = []
-            for key in keys { if let task = table[key] { collect(task, into: &run) } }
+            for key in keys { if let task = table.tasks.packed(key) { collect(task, into: &run) } }
             add(run)
             nextShard = 1
             return
@@ -105,15 +108,15 @@ public struct ReportBacklog {
             nextShard += 1
             looked += shard.count
             var run: [Found] = []
-            for task in shard.values { collect(task, into: &run) }
+            for task in shard.tasks { collect(task, into: &run) }
             add(run)
         }
     }
 
-    private func collect(_ task: TrackedTask, into run: inout [Found]) {
-        for (index, report) in task.reports.enumerated()
-        where report.applied && report.sequence > after && report.sequence <= cutoff {
-            run.append(Found(sequence: report.sequence, key: task.key, index: index))
+    private func collect(_ task: PackedTask, into run: inout [Found]) {
+        guard after < cutoff else { return }
+        task.forEachAppliedReport(in: (after + 1)...cutoff) { sequence, index in
+            run.append(Found(sequence: sequence, task: task, index: index))
         }
     }
 

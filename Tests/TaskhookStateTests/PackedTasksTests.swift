@@ -46,6 +46,30 @@ import Testing
                 != PackedTask(probe: TaskKey(provider: "kling", id: "1")))
     }
 
+    @Test func appliedReportsInARangeAreReadInPlaceAsTheUnpackedTaskHasThem() {
+        var original = Self.task("k-1", provider: "kling", status: .failed)  // results, error, external id
+        original.reports += [
+            .init(sequence: 12, status: .failed, time: 7, applied: false, deliveryID: "late"),
+            .init(sequence: 15, status: .failed, time: 8, applied: true, deliveryID: nil, source: .observation),
+        ]
+        original.results = ["https://cdn/a.mp4", "https://cdn/b.mp4"]
+        let packed = PackedTask(original)
+        for range: ClosedRange<UInt64> in [0...100, 2...12, 9...9, 13...14, 16...20, 1...1] {
+            var read: [(UInt64, Int)] = []
+            packed.forEachAppliedReport(in: range) { read.append(($0, $1)) }
+            let expected = original.reports.enumerated().filter {
+                $0.element.applied && range.contains($0.element.sequence)
+            }
+            #expect(read.map(\.0) == expected.map(\.element.sequence), "in \(range)")
+            #expect(read.map(\.1) == expected.map(\.offset), "in \(range)")
+        }
+        for expected in [Self.task("e-1", status: .inProgress), Self.task("", provider: "x", status: .created)] {
+            var read: [UInt64] = []
+            PackedTask(expected).forEachAppliedReport(in: 0...UInt64.max) { sequence, _ in read.append(sequence) }
+            #expect(read == [1, 9])
+        }
+    }
+
     @Test func itStoresReplacesAndRemovesLikeADictionaryAndKeepsTheCount() {
         var packed = PackedTasks()
         var plain: [TaskKey: TrackedTask] = [:]
