@@ -9,7 +9,8 @@
 #      after it), and with its checkpoints removed (every record replayed, as after a crash of a
 #      daemon that never wrote one).
 # Run by bench/ingest.sh (its part 4) and on its own: `BENCH_SKIP_BUILD=1 bash bench/table.sh`.
-# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_PIN (1), BENCH_SKIP_BUILD=1.
+# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_PIN (1), BENCH_SKIP_BUILD=1,
+# BENCH_TASKHOOKD (a taskhookd binary to measure instead of this tree's release build).
 set -euo pipefail
 
 table_tasks=${BENCH_TABLE_TASKS:-1000000}
@@ -21,10 +22,13 @@ cd "$root"
 source bench/lib.sh
 scripts/deps.sh wrk libsystemd-dev libyaml-dev pkg-config python3
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  swift build -c release --product taskhookd
+# BENCH_TASKHOOKD: another build to measure (an earlier commit's, for a comparison in one run).
+if [ -n "${BENCH_TASKHOOKD:-}" ]; then
+  taskhookd=$BENCH_TASKHOOKD
+else
+  [ "${BENCH_SKIP_BUILD:-0}" = 1 ] || swift build -c release --product taskhookd
+  taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 fi
-taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 
 work=$(mktemp -d "$root/.bench-table.XXXXXX")
 pids=()
