@@ -9,7 +9,8 @@
 #      after it), and with its checkpoints removed (every record replayed, as after a crash of a
 #      daemon that never wrote one).
 # Run by bench/ingest.sh (its part 4) and on its own: `BENCH_SKIP_BUILD=1 bash bench/table.sh`.
-# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_PIN (1), BENCH_SKIP_BUILD=1.
+# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_PIN (1), BENCH_SKIP_BUILD=1,
+# BENCH_TASKHOOKD (a taskhookd binary to measure instead of this tree's release build).
 set -euo pipefail
 
 table_tasks=${BENCH_TABLE_TASKS:-1000000}
@@ -21,10 +22,13 @@ cd "$root"
 source bench/lib.sh
 scripts/deps.sh wrk libsystemd-dev libyaml-dev pkg-config python3
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  swift build -c release --product taskhookd
+# BENCH_TASKHOOKD: another build to measure (an earlier commit's, for a comparison in one run).
+if [ -n "${BENCH_TASKHOOKD:-}" ]; then
+  taskhookd=$BENCH_TASKHOOKD
+else
+  [ "${BENCH_SKIP_BUILD:-0}" = 1 ] || swift build -c release --product taskhookd
+  taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 fi
-taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
 
 work=$(mktemp -d "$root/.bench-table.XXXXXX")
 pids=()
@@ -61,6 +65,16 @@ while [ "$ingested" -lt "$table_tasks" ]; do
   last_round="$(awk '$1 == "taskhook_loop_longest_iteration_seconds" { l = $2 } $1 == "taskhook_loop_slow_iterations_total" { s = $2 }
     END { printf "%.1f %d", l * 1000, s }' <<<"$m") $(($(checkpoints) - before)) $slow_before $(awk '$1 ~ /^taskhook_tasks\{/ { t += $2 } END { printf "%d", t }' <<<"$m")"
 done
+# The table's memory once the last checkpoint is written: while one is, its encoded copy of the
+# table (about 200 bytes a task) is resident too. Sampled once no checkpoint was written for 3 s.
+peak=$(rss_kib "$taskhookd_pid") quiet=0 seen=$(checkpoints)
+for _ in $(seq 60); do
+  sleep 0.5
+  rss=$(rss_kib "$taskhookd_pid")
+  [ "$rss" -le "$peak" ] || peak=$rss
+  if [ "$(checkpoints)" = "$seen" ]; then quiet=$((quiet + 1)); else quiet=0 seen=$(checkpoints); fi
+  [ "$quiet" -lt 6 ] || break
+done
 rss_after=$(rss_kib "$taskhookd_pid")
 tasks=$(metrics | awk '$1 == "taskhook_tasks{status=\"completed\"}" { printf "%d", $2 }')
 bench_stop "$taskhookd_pid"
@@ -78,6 +92,7 @@ awk '$1 == "mapping" { printf "    %8d %s\n", $2, $3 }' "$work/ready-empty"
 awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" -v u="$url_bytes" 'BEGIN {
   per = (a - b) * 1024 / t
   printf "  table: %d tasks ingested (sync none); RSS %d -> %d MiB: %.0f bytes per task, %.0f without its result URL (%d bytes; target <= 300)\n", t, b / 1024, a / 1024, per, per - u, u }'
+echo "  (the highest RSS seen after the load stopped, while a checkpoint may have been encoded: $((peak / 1024)) MiB)"
 read -r longest slow written slow_before at <<<"$last_round"
 echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written), $((slow - slow_before)) iterations of 5 ms or more"
 empty=$(read_ready rss_kib "$work/ready-empty")

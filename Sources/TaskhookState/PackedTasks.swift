@@ -6,20 +6,23 @@ import TaskhookCore
 ///
 /// - **A snapshot is O(shards).** Copying the value copies one array of shard references. The
 ///   checkpoint thread encodes such a copy while the loop goes on changing its own: the first
-///   change to a shard after a snapshot copies that shard alone (1/1024 of the table), never the
+///   change to a shard after a snapshot copies that shard alone (1/4096 of the table), never the
 ///   whole table, and each shard at most once per snapshot. A shard's copy is a copy of
 ///   references, one per task.
 /// - **Growth is by shard.** A `Set` doubles by rehashing every element at once (tens of
-///   milliseconds at a million tasks); a shard doubles with 1/1024 of them.
+///   milliseconds at a million tasks); a shard doubles with 1/4096 of them.
 /// - **Sweeps can go a slice of shards at a time** (`removeAll(inShard:where:)`).
 ///
 /// Shards are chosen by the key's hash, which Swift seeds per process: the shard of a key is
 /// stable within a process, and nothing here is written to disk in shard order that matters.
 public struct PackedTasks: Sendable {
-    /// 1024: at a million tasks a shard holds about a thousand, so the copy a snapshot forces
-    /// on the loop's first change to it is a few microseconds; an empty shard costs no
-    /// allocation (Swift's empty sets share one storage), so an idle daemon pays 8 KiB.
-    public static var shardCount: Int { 1024 }
+    /// 4096: at a million tasks a shard holds about 250. The copy a snapshot forces on the
+    /// loop's first change to a shard retains each of its tasks, a cache miss each; right after
+    /// a snapshot every request of a batch touches a shard not yet copied, so a batch of 64
+    /// paid 64 copies: with 1024 shards of a thousand tasks that was iterations of 5 to 16 ms
+    /// (bench/table.sh). An empty shard costs no allocation (Swift's empty sets share one
+    /// storage), so an idle daemon pays 32 KiB here and as much in the update order.
+    public static var shardCount: Int { 4096 }
 
     private var shards: [Set<PackedTask>]
     public private(set) var count = 0
@@ -92,7 +95,7 @@ public struct PackedTasks: Sendable {
     /// Room for `more` tasks spread evenly, so that loading a known number of tasks does not
     /// rehash most shards along the way. No slack on top: a `Set` rounds its buckets up to a
     /// power of two, so a margin can double every shard's buckets at once; a shard that gets more
-    /// than its share rehashes alone, a thousandth of the table.
+    /// than its share rehashes alone, 1/4096 of the table.
     public mutating func reserveCapacity(_ more: Int) {
         let perShard = (count + more + Self.shardCount - 1) / Self.shardCount
         for index in shards.indices where shards[index].capacity < perShard {
