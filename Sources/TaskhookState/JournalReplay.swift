@@ -31,7 +31,7 @@ public enum JournalReplay {
                 skipped = checkpoint.skipped
                 if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
                     do {
-                        table = try TaskTable(decoding: checkpoint.payload)
+                        table = try TaskTable(decoding: checkpoint.payload, inBulk: true)
                     } catch {
                         throw JournalError.inconsistent(
                             "checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")
@@ -51,6 +51,7 @@ public enum JournalReplay {
         _ directory: JournalDirectory, onto start: TaskTable, covered: UInt64, skipped: [JournalDirectory.Problem]
     ) throws(JournalError) -> Result {
         var table = start
+        table.beginBulkLoad()  // again when no checkpoint started it
         let recovery = try directory.recover(checkpointCovering: covered)
         var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.
@@ -67,6 +68,7 @@ public enum JournalReplay {
             try apply(record, to: &table)
             replayed += 1
         }
+        table.endBulkLoad()
         return Result(
             table: table, recovery: recovery, checkpoint: covered, skippedCheckpoints: skipped, replayed: replayed,
             unparsed: unparsed.waiting)

@@ -168,6 +168,12 @@ public struct TaskTable: Sendable, Equatable {
         return .changed(from: previous)
     }
 
+    /// Many changes at once (a checkpoint read, a replay) until `endBulkLoad`: the update order
+    /// is not kept meanwhile but built once at the end.
+    mutating func beginBulkLoad() { order.suspend() }
+
+    mutating func endBulkLoad() { order.rebuild(from: tasks) }
+
     /// Puts `task` in the table, new or in place of the one with its key, and keeps the order,
     /// the counts and the awaited index in step.
     mutating func store(_ task: TrackedTask) { store(PackedTask(task)) }
