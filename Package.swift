@@ -58,7 +58,7 @@ let package = Package(
             name: "TaskhookSimulator",
             dependencies: ["TaskhookCore", "TaskhookProviders", "TaskhookHTTP", "TaskhookPosix"]),
         // Journal replay and the task store: the table, the jobs waiting on tasks, change listeners.
-        .target(name: "TaskhookState", dependencies: ["TaskhookCore", "TaskhookJournal"]),
+        .target(name: "TaskhookState", dependencies: ["TaskhookCore", "TaskhookJournal", "TaskhookPosix"]),
         .target(
             name: "TaskhookDaemon",
             dependencies: [

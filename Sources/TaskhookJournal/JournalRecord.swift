@@ -54,6 +54,13 @@ public struct RecordView {
     public let kind: RecordKind
     public let body: UnsafeRawBufferPointer
 
+    public init(sequence: UInt64, time: Int64, kind: RecordKind, body: UnsafeRawBufferPointer) {
+        self.sequence = sequence
+        self.time = time
+        self.kind = kind
+        self.body = body
+    }
+
     /// An owned copy.
     public var record: JournalRecord { JournalRecord(sequence: sequence, time: time, kind: kind, body: Array(body)) }
 }

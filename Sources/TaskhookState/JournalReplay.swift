@@ -31,7 +31,7 @@ public enum JournalReplay {
                 skipped = checkpoint.skipped
                 if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
                     do {
-                        table = try TaskTable(decoding: checkpoint.payload)
+                        table = try TaskTable(decoding: checkpoint.payload, inBulk: true)
                     } catch {
                         throw JournalError.inconsistent(
                             "checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")
@@ -51,25 +51,38 @@ public enum JournalReplay {
         _ directory: JournalDirectory, onto start: TaskTable, covered: UInt64, skipped: [JournalDirectory.Problem]
     ) throws(JournalError) -> Result {
         var table = start
+        table.beginBulkLoad()  // again when no checkpoint started it
         let recovery = try directory.recover(checkpointCovering: covered)
         var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.
         table.reserveCapacity(Int(min(recovery.lastSequence - covered, 4_000_000)))
-        var unparsed = UnparsedCallbacks()
         let oldest = (try directory.segments().first?.firstSequence ?? 1) - 1
-        try directory.replay(after: min(oldest, covered)) { (record: RecordView) throws(JournalError) in
-            if record.kind == .unparsed {
-                unparsed.add(try UnparsedCallback(record))
-            } else if record.kind == .delivery, let marker = try rereadMarker(record) {
-                unparsed.markRead(marker)
+        let decoder = try ReplayDecoder(directory, after: min(oldest, covered), covered: covered)
+        defer { decoder.finish() }
+        while let batch = try decoder.next() {
+            for item in batch {
+                switch item {
+                case .delivery(let decoded, let kind, let sequence, let time):
+                    table.advance(to: sequence)
+                    apply(decoded, kind: kind, sequence: sequence, time: time, to: &table)
+                case .other(let record):
+                    // Any other kind is rare (expectations, deadlines, forgetting): read as it was.
+                    try record.body.withUnsafeBytes { body in
+                        Swift.Result { () throws(JournalError) in
+                            let view = RecordView(
+                                sequence: record.sequence, time: record.time, kind: record.kind, body: body)
+                            _ = try apply(view, to: &table)
+                        }
+                    }.get()
+                }
+                replayed += 1
             }
-            guard record.sequence > covered else { return }
-            try apply(record, to: &table)
-            replayed += 1
         }
+        decoder.finish()
+        table.endBulkLoad()
         return Result(
             table: table, recovery: recovery, checkpoint: covered, skippedCheckpoints: skipped, replayed: replayed,
-            unparsed: unparsed.waiting)
+            unparsed: decoder.unparsed.waiting)
     }
 
     /// Applies one durable record to the table. A re-read record's events are applied with the
@@ -106,16 +119,30 @@ public enum JournalReplay {
         case .unparsed, .checkpoint:
             return []
         }
+        return apply(try decode(record), kind: record.kind, sequence: record.sequence, time: record.time, to: &table)
+    }
+
+    /// What a delivery or observation record carries, read from its body.
+    typealias DecodedDelivery = (deliveryID: String?, events: [TaskEvent], rereads: Delivery.Reread?)
+
+    static func decode(_ record: RecordView) throws(JournalError) -> DecodedDelivery {
         var reader = ByteReader(record.body)
-        let decoded: (deliveryID: String?, events: [TaskEvent], rereads: Delivery.Reread?)
         do {
-            decoded = try Delivery.events(reading: &reader)
+            return try Delivery.events(reading: &reader)
         } catch {
             throw .inconsistent("record \(record.sequence) is not a readable delivery: \(error)")
         }
-        let sequence = decoded.rereads?.sequence ?? record.sequence
-        let time = decoded.rereads?.time ?? record.time
-        let source: TrackedTask.Report.Source = record.kind == .observation ? .observation : .callback
+    }
+
+    /// Applies a decoded delivery or observation. A re-read record's events are applied with
+    /// the sequence and time of the unparsed record it stands for.
+    @discardableResult
+    static func apply(
+        _ decoded: DecodedDelivery, kind: RecordKind, sequence: UInt64, time: Int64, to table: inout TaskTable
+    ) -> [(TaskEvent, TaskTable.Outcome)] {
+        let sequence = decoded.rereads?.sequence ?? sequence
+        let time = decoded.rereads?.time ?? time
+        let source: TrackedTask.Report.Source = kind == .observation ? .observation : .callback
         return decoded.events.map { event in
             (
                 event,
@@ -124,7 +151,7 @@ public enum JournalReplay {
         }
     }
 
-    private static func rereadMarker(_ record: RecordView) throws(JournalError) -> Delivery.Reread? {
+    static func rereadMarker(_ record: RecordView) throws(JournalError) -> Delivery.Reread? {
         var reader = ByteReader(record.body)
         do {
             return try Delivery.rereadMarker(reading: &reader)

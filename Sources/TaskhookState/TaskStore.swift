@@ -44,9 +44,10 @@ public final class TaskStore {
         var outcomes: [TaskTable.Outcome] = []
         outcomes.reserveCapacity(events.count)
         for event in events {
-            let outcome = table.apply(event, deliveryID: deliveryID, source: source, sequence: sequence, time: time)
+            let (outcome, task) = table.applying(
+                event, deliveryID: deliveryID, source: source, sequence: sequence, time: time)
             outcomes.append(outcome)
-            announce(outcome, of: event.key)
+            if let task { announce(task) }
         }
         return outcomes
     }
@@ -62,13 +63,12 @@ public final class TaskStore {
     @discardableResult
     public func reachDeadline(_ record: DeadlineRecord, sequence: UInt64, time: Int64) -> TaskTable.Outcome? {
         let outcome = table.reachDeadline(record, sequence: sequence, time: time)
-        if let outcome, case .task(let key) = record { announce(outcome, of: key) }
+        if let outcome, outcome.changedTask, case .task(let key) = record, let task = table[key] { announce(task) }
         return outcome
     }
 
-    /// Tells the listeners of a change and, when it ended the task, wakes its waiters.
-    private func announce(_ outcome: TaskTable.Outcome, of key: TaskKey) {
-        guard outcome.changedTask, let task = table[key] else { return }
+    /// Tells the listeners of a change to `task` and, when it ended the task, wakes its waiters.
+    private func announce(_ task: TrackedTask) {
         if let report = task.reports.last {
             for listener in listeners { listener(task, report) }
         }

@@ -129,23 +129,31 @@ public struct TaskTable: Sendable, Equatable {
         _ event: TaskEvent, deliveryID: String?, source: TrackedTask.Report.Source = .callback, sequence: UInt64,
         time: Int64
     ) -> Outcome {
+        applying(event, deliveryID: deliveryID, source: source, sequence: sequence, time: time).outcome
+    }
+
+    /// `apply`, and the task as it stands after a change (nil when nothing changed): whoever is
+    /// told of the change need not look it up and unpack it again.
+    mutating func applying(
+        _ event: TaskEvent, deliveryID: String?, source: TrackedTask.Report.Source, sequence: UInt64, time: Int64
+    ) -> (outcome: Outcome, task: TrackedTask?) {
         advance(to: sequence)
         let deliveryID = Self.normalized(deliveryID)
         let key = event.key
         guard let stored = tasks.packed(key) else {
-            store(
-                TrackedTask(
-                    id: event.taskID, provider: event.provider, status: event.status, results: event.results,
-                    error: event.error, firstSeen: time, updated: time,
-                    reports: [
-                        TrackedTask.Report(
-                            sequence: sequence, status: event.status, time: time, applied: true,
-                            deliveryID: deliveryID, source: source)
-                    ], externalID: event.externalID))
-            return .created
+            let task = TrackedTask(
+                id: event.taskID, provider: event.provider, status: event.status, results: event.results,
+                error: event.error, firstSeen: time, updated: time,
+                reports: [
+                    TrackedTask.Report(
+                        sequence: sequence, status: event.status, time: time, applied: true,
+                        deliveryID: deliveryID, source: source)
+                ], externalID: event.externalID)
+            store(task)
+            return (.created, task)
         }
         var task = stored.task
-        if Self.contains(task, event, deliveryID, source) { return .duplicate }
+        if Self.contains(task, event, deliveryID, source) { return (.duplicate, nil) }
         // The caller's id, once known, stays: a later report without it does not erase it.
         if let external = event.externalID { task.externalID = external }
         let previous = task.status
@@ -158,15 +166,21 @@ public struct TaskTable: Sendable, Equatable {
                 source: source))
         guard applies else {
             store(task)
-            return .kept
+            return (.kept, nil)
         }
         task.status = event.status
         if !event.results.isEmpty || event.status.isTerminal { task.results = event.results }
         task.error = event.error
         task.updated = time
         store(task)
-        return .changed(from: previous)
+        return (.changed(from: previous), task)
     }
+
+    /// Many changes at once (a checkpoint read, a replay) until `endBulkLoad`: the update order
+    /// is not kept meanwhile but built once at the end.
+    mutating func beginBulkLoad() { order.suspend() }
+
+    mutating func endBulkLoad() { order.rebuild(from: tasks) }
 
     /// Puts `task` in the table, new or in place of the one with its key, and keeps the order,
     /// the counts and the awaited index in step.

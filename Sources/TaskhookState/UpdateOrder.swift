@@ -30,9 +30,11 @@ public struct UpdateOrder: Sendable, Equatable {
     }
 
     private var shards: [[Entry]]
-    /// While a checkpoint is read, tasks come in no order: entries are appended and each shard
-    /// is sorted once at the end, not kept sorted by an insertion each (quadratic per shard).
-    private var loading = false
+    /// While the table is loaded in bulk (a checkpoint read, a replay), the order is not kept but
+    /// rebuilt once at the end from the table (`rebuild(from:)`): keeping it costs each of a
+    /// million changes a cache miss or two into a shard's array, and a checkpoint's tasks come in
+    /// no order at all.
+    private var suspended = false
 
     init() { shards = Array(repeating: [], count: TaskTable.shardCount) }
 
@@ -40,8 +42,9 @@ public struct UpdateOrder: Sendable, Equatable {
 
     mutating func insert(_ task: PackedTask) {
         let entry = Entry(task: task)
+        guard !suspended else { return }
         let shard = PackedTasks.shard(of: task)
-        if loading || shards[shard].last.map({ $0 < entry }) ?? true {
+        if shards[shard].last.map({ $0 < entry }) ?? true {
             shards[shard].append(entry)
         } else {
             shards[shard].insert(entry, at: Self.firstIndex(in: shards[shard]) { !($0 < entry) })
@@ -50,6 +53,7 @@ public struct UpdateOrder: Sendable, Equatable {
 
     /// Removes the entry of `task` as it was stored (its update time decides where it is).
     mutating func remove(_ task: PackedTask) {
+        guard !suspended else { return }
         let entry = Entry(task: task)
         let shard = PackedTasks.shard(of: task)
         let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
@@ -60,6 +64,7 @@ public struct UpdateOrder: Sendable, Equatable {
     /// Puts `new` where `old`, the same task before a change, was: in place when its update
     /// time did not change, so that the entry never holds on to bytes the table dropped.
     mutating func replace(_ old: PackedTask, with new: PackedTask) {
+        guard !suspended else { return }
         guard old.updated == new.updated else {
             remove(old)
             insert(new)
@@ -74,15 +79,22 @@ public struct UpdateOrder: Sendable, Equatable {
 
     /// Removes the entries of one shard's tasks at once (a retention sweep of that shard).
     mutating func remove(_ tasks: Set<PackedTask>, inShard shard: Int) {
-        guard !tasks.isEmpty else { return }
+        guard !tasks.isEmpty, !suspended else { return }
         shards[shard].removeAll { tasks.contains($0.task) }
     }
 
-    mutating func beginLoading() { loading = true }
+    /// Stops keeping the order (and drops it) until `rebuild(from:)`.
+    mutating func suspend() {
+        suspended = true
+        shards = Array(repeating: [], count: TaskTable.shardCount)
+    }
 
-    mutating func finishLoading() {
-        loading = false
-        for shard in shards.indices where !shards[shard].isEmpty { shards[shard].sort() }
+    /// The order of `tasks`, built afresh: a shard of the order from the same shard of the table.
+    mutating func rebuild(from tasks: PackedTasks) {
+        suspended = false
+        for index in shards.indices {
+            shards[index] = tasks.shard(index).tasks.map(Entry.init).sorted()
+        }
     }
 
     /// The first index of a sorted shard whose entry is not before what `isAtOrAfter` looks for.

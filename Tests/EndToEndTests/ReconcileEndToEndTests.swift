@@ -46,10 +46,13 @@ import Testing
     }
 
     @Test func aCallbackAndAPollOfTheSameStatusChangeTheTaskOnceAndWakeTheWaiterOnce() throws {
-        // The callback comes when the task ends, and the reconciler reads every 0.05 s from the
-        // start: both report "completed" within a few milliseconds, repeated callbacks too.
+        // The reconciler reads every 0.05 s from the start; the callback (twice) comes 0.3 s after
+        // the task ends. When both came within a few milliseconds of each other, the callback
+        // sometimes ended the task before the reconciler's next read, which then no longer listed
+        // it: the poll's side of the race never ran. Now the poll reads "completed" first and the
+        // callbacks repeat it, which must change nothing.
         let deployment = try SimulatedDeployment(
-            simulatorArguments: ["--duplicate-callbacks", "--finish-after", "0.8"],
+            simulatorArguments: ["--duplicate-callbacks", "--finish-after", "0.8", "--callback-delay", "0.3"],
             reconcilerArguments: ["--quiet-period", "0s", "--poll-interval", "0.05s", "--rate", "100", "--burst", "10"])
         defer { deployment.stop() }
         let id = try deployment.submitFreepik()

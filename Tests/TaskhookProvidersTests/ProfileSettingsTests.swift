@@ -46,6 +46,22 @@ import Testing
         #expect(profile.statusWords.words == ["done", "running"])
     }
 
+    /// Its name is the identity its tasks are kept and named under (`name:id`).
+    @Test func aStandardWebhooksNameWithAColonOrTooLongIsAnError() {
+        for name in ["ac:me", String(repeating: "n", count: 129)] {
+            let e = Self.error { () throws(SettingError) in
+                _ = try TestSettings.profile(
+                    StandardWebhooksProfile.self,
+                    [
+                        "name": .scalar(name), "task-id": .scalar("/id"), "status": .scalar("/s"),
+                        "status-map": Self.statusMap(["done": "completed"]),
+                    ])
+            }
+            #expect(e?.path == "routes[0].name", "\(name)")
+            #expect(e?.message == "expected a name of 1 to 128 bytes without a colon (tasks are named name:id)")
+        }
+    }
+
     @Test func theEmptyPointerIsTheWholeDocument() throws {
         let profile = try TestSettings.profile(
             StandardWebhooksProfile.self,

@@ -59,7 +59,7 @@ public struct StandardWebhooksProfile: StandardWebhooksSender, Equatable {
 
     public init(settings: SettingsMapping, warnings: inout [String]) throws(SettingError) {
         self.init(
-            name: try settings["name"]?.requireString() ?? Self.name,
+            name: try settings["name"].map { setting throws(SettingError) in try Self.identity(setting) } ?? Self.name,
             taskID: try Self.pointer(settings.require("task-id")),
             status: try Self.pointer(settings.require("status")),
             results: try settings["results"].map { setting throws(SettingError) in try Self.pointer(setting) },
@@ -67,6 +67,16 @@ public struct StandardWebhooksProfile: StandardWebhooksSender, Equatable {
             statusMap: try Self.statusMap(settings.require("status-map")),
             secrets: try settings.sources(single: "secret", list: "secrets", warnings: &warnings),
             publicKeys: try settings.sources(single: "public-key", list: "public-keys", warnings: &warnings))
+    }
+
+    /// A route's `name:`, the provider identity its tasks are kept under: `name:id` names a task
+    /// (so no colon), and registrations accept identities of at most 128 bytes.
+    static func identity(_ setting: Setting) throws(SettingError) -> String {
+        let name = try setting.requireString()
+        guard name.utf8.count <= 128, !name.contains(":") else {
+            throw setting.error("expected a name of 1 to 128 bytes without a colon (tasks are named name:id)")
+        }
+        return name
     }
 
     /// An RFC 6901 pointer; the empty one (`""`) is the whole document.

@@ -30,7 +30,13 @@ extension TaskTable {
     }
 
     public init(decoding bytes: [UInt8]) throws(DecodeError) {
+        try self.init(decoding: bytes, inBulk: false)
+    }
+
+    /// `inBulk`: the table is left loading in bulk (`beginBulkLoad`), for a replay to go on.
+    init(decoding bytes: [UInt8], inBulk: Bool) throws(DecodeError) {
         self = try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in try TaskTable(reading: &r) }
+        if !inBulk { endBulkLoad() }
     }
 
     init(reading r: inout ByteReader) throws(DecodeError) {
@@ -42,11 +48,10 @@ extension TaskTable {
         lastSequence = try r.u64()
         let taskCount = try r.count()
         tasks.reserveCapacity(taskCount)
-        order.beginLoading()
+        beginBulkLoad()
         for _ in 0..<taskCount {
             store(version >= 5 ? try PackedTask(reading: &r) : PackedTask(try Self.unpackedTask(&r, version: version)))
         }
-        order.finishLoading()
         if version >= 4 {
             for _ in 0..<(try r.count()) {
                 let id = try r.string()
