@@ -23,12 +23,7 @@ source bench/lib.sh
 scripts/deps.sh wrk libsystemd-dev libyaml-dev pkg-config python3
 
 # BENCH_TASKHOOKD: another build to measure (an earlier commit's, for a comparison in one run).
-if [ -n "${BENCH_TASKHOOKD:-}" ]; then
-  taskhookd=$BENCH_TASKHOOKD
-else
-  [ "${BENCH_SKIP_BUILD:-0}" = 1 ] || swift build -c release --product taskhookd
-  taskhookd="$(swift build -c release --show-bin-path)/taskhookd"
-fi
+if [ -n "${BENCH_TASKHOOKD:-}" ]; then taskhookd=$BENCH_TASKHOOKD; else bench_release_taskhookd; fi
 
 work=$(mktemp -d "$root/.bench-table.XXXXXX")
 pids=()
