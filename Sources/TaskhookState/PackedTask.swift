@@ -210,13 +210,13 @@ public struct PackedTask: Hashable, Sendable {
             do {
                 try r.skip(Self.headerSize + providerCount + idCount + 8)  // the key, first seen
                 for _ in 0..<(try r.count()) { try r.skipLengthPrefixed() }  // results
-                if try r.u8() == 1 { try r.skipLengthPrefixed() }  // error
-                if try r.u8() == 1 { try r.skipLengthPrefixed() }  // external id
+                try r.skipOptional()  // error
+                try r.skipOptional()  // external id
                 for index in 0..<(try r.count()) {
                     let sequence = try r.u64()
                     try r.skip(9)  // status, time
                     let applied = try r.u8() & 1 != 0
-                    if try r.u8() == 1 { try r.skipLengthPrefixed() }  // delivery id
+                    try r.skipOptional()  // delivery id
                     if applied, range.contains(sequence) { body(sequence, index) }
                 }
             } catch {

@@ -54,11 +54,18 @@ public struct UpdateOrder: Sendable, Equatable {
     /// Removes the entry of `task` as it was stored (its update time decides where it is).
     mutating func remove(_ task: PackedTask) {
         guard !suspended else { return }
+        guard let (shard, index) = position(of: task) else { return }
+        shards[shard].remove(at: index)
+    }
+
+    /// Where the entry of `task`, as it was stored, is: its shard, and its place there found by
+    /// its update time and key.
+    private func position(of task: PackedTask) -> (shard: Int, index: Int)? {
         let entry = Entry(task: task)
         let shard = PackedTasks.shard(of: task)
         let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
-        guard index < shards[shard].count, shards[shard][index] == entry else { return }
-        shards[shard].remove(at: index)
+        guard index < shards[shard].count, shards[shard][index] == entry else { return nil }
+        return (shard, index)
     }
 
     /// Puts `new` where `old`, the same task before a change, was: in place when its update
@@ -70,10 +77,7 @@ public struct UpdateOrder: Sendable, Equatable {
             insert(new)
             return
         }
-        let entry = Entry(task: old)
-        let shard = PackedTasks.shard(of: old)
-        let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
-        guard index < shards[shard].count, shards[shard][index] == entry else { return insert(new) }
+        guard let (shard, index) = position(of: old) else { return insert(new) }
         shards[shard][index] = Entry(task: new)
     }
 

@@ -110,3 +110,21 @@ import Testing
         #expect(try TaskTable(decoding: table.encoded()) == table)
     }
 }
+
+extension CheckpointFormatTests {
+    /// A damaged field deep in a packed task is named at its offset in the checkpoint.
+    @Test func aBadOptionalTagIsNamedWhereItIsInTheCheckpoint() throws {
+        var bytes = Self.table().encoded()
+        let task = 8 + 8 + 4 + 4  // the first task's bytes start here
+        let providerCount = Int(bytes[task + 2]) | Int(bytes[task + 3]) << 8
+        let idCount = Int(bytes[task + 4])
+        var at = task + 40 + providerCount + idCount + 8  // past the header, the key, first seen
+        let results = Int(bytes[at])
+        at += 4
+        for _ in 0..<results { at += 4 + Int(bytes[at]) }  // each result: its length, its bytes
+        bytes[at] = 7  // the error's optional tag
+        #expect(throws: DecodeError(reason: "invalid optional tag 7", offset: at)) {
+            try TaskTable(decoding: bytes)
+        }
+    }
+}

@@ -136,6 +136,15 @@ public struct ByteReader {
         return String(decoding: try take(n), as: UTF8.self)
     }
 
+    /// Steps over what `optionalString` reads, without making the string.
+    public mutating func skipOptional() throws(DecodeError) {
+        switch try u8() {
+        case 0: return
+        case 1: try skipLengthPrefixed()
+        case let tag: throw DecodeError(reason: "invalid optional tag \(tag)", offset: offset - 1)
+        }
+    }
+
     public mutating func optionalString() throws(DecodeError) -> String? {
         switch try u8() {
         case 0: return nil

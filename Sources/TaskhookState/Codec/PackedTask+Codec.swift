@@ -17,14 +17,18 @@ extension PackedTask {
     init(reading r: inout ByteReader) throws(DecodeError) {
         let at = r.offset + 4
         let read = try r.bytes()
-        try ByteReader.read(read) { (task: inout ByteReader) throws(DecodeError) in try Self.check(&task, at: at) }
+        do {
+            try ByteReader.read(read) { (task: inout ByteReader) throws(DecodeError) in try Self.check(&task) }
+        } catch {
+            // Where in the checkpoint, not where in the task.
+            throw DecodeError(reason: error.reason, offset: at + error.offset)
+        }
         self.init(checked: read)
     }
 
-    /// Walks one packed task's fields as `task` reads them, without keeping any; offsets in
-    /// errors count from `at`, where the task starts in the checkpoint.
-    private static func check(_ r: inout ByteReader, at base: Int) throws(DecodeError) {
-        func fail(_ reason: String) -> DecodeError { DecodeError(reason: reason, offset: base + r.offset) }
+    /// Walks one packed task's fields as `task` reads them, without keeping any.
+    private static func check(_ r: inout ByteReader) throws(DecodeError) {
+        func fail(_ reason: String) -> DecodeError { DecodeError(reason: reason, offset: r.offset) }
         guard try r.u8() < TaskStatus.allCases.count else { throw fail("unknown task status") }
         guard try r.u8() <= 1 else { throw fail("unknown task flags") }
         let providerCount = Int(try r.u8()) | Int(try r.u8()) << 8
@@ -34,15 +38,8 @@ extension PackedTask {
         try r.skip(providerCount + idCount)
         _ = try r.i64()  // first seen
         for _ in 0..<(try r.count()) { try r.skipLengthPrefixed() }
-        func skipOptional() throws(DecodeError) {
-            switch try r.u8() {
-            case 0: break
-            case 1: try r.skipLengthPrefixed()
-            default: throw fail("invalid optional tag")
-            }
-        }
-        try skipOptional()  // error
-        try skipOptional()  // external id
+        try r.skipOptional()  // error
+        try r.skipOptional()  // external id
         for _ in 0..<(try r.count()) {
             _ = try r.u64()
             guard try r.u8() < TaskStatus.allCases.count else { throw fail("unknown report status") }
@@ -50,7 +47,7 @@ extension PackedTask {
             guard TrackedTask.Report.Source(rawValue: try r.u8() >> 1) != nil else {
                 throw fail("unknown report source")
             }
-            try skipOptional()  // delivery id
+            try r.skipOptional()  // delivery id
         }
         _ = try r.expectation()
         try r.expectEnd()
