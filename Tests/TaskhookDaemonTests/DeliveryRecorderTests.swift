@@ -190,9 +190,17 @@ import Testing
             writer, try JournalReplay.open(directory).table, checkpointEvery: 1000, retentionSeconds: 3600)
         let loop = try EventLoop()
         recorder.startForgetting(on: loop)
-        for _ in 0..<3 { try loop.runOnce(maximumWait: .milliseconds(10)) }  // the forget record is staged
-        recorder.submit()
-        Self.drain(recorder) { recorder.store.table.lastSequence == 65 }  // durable: the sweep begins
+        // The probe looks at a slice of shards per loop iteration until it finds an expired task
+        // and stages the forget record (64 tasks in 4096 shards: a few slices, not a fixed count);
+        // once the record is durable the sweep begins, and the loop is not run again until later.
+        let staged = Instant.now() + .seconds(5)
+        while recorder.store.table.lastSequence < 65, Instant.now() < staged {
+            try loop.runOnce(maximumWait: .milliseconds(1))
+            recorder.submit()
+            usleep(1000)
+            recorder.takeCompletions()
+        }
+        #expect(recorder.store.table.lastSequence == 65, "the forget record was not made durable")
         // Before any slice runs, every task hears news: each must start afresh, as in a replay,
         // where the forget record forgot it first.
         for id in 0..<64 {
