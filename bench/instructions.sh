@@ -10,6 +10,9 @@
 # fixed cost of starting and stopping, and the difference over the extra callbacks is the cost of
 # one. Prints one line per binary: instructions per callback, and the ratio to the first binary.
 #
+# BENCH_KEEP=DIR keeps each run's callgrind.out in DIR (callgrind.<binary copy>.<callbacks>.out)
+# to read with `callgrind_annotate --inclusive=yes`.
+#
 # Usage: bench/instructions.sh [TASKHOOKD ...]
 set -euo pipefail
 
@@ -57,6 +60,10 @@ count_run() {
   kill -TERM "$server_pid"
   wait "$server_pid" || true
   server_pid=
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    mkdir -p "$BENCH_KEEP"
+    cp "$run/callgrind.out" "$BENCH_KEEP/callgrind.$(basename "$binary").$n.out"
+  fi
   grep -m1 '^summary:' "$run/callgrind.out" | awk '{print $2}'
 }
 
