@@ -317,3 +317,19 @@ import Testing
             ])
     }
 }
+
+@Suite struct SignatureComparisonTests {
+    @Test func aCodeEqualsOnlyTheSameThirtyTwoBytes() {
+        let mac = SHA256.hash(data: Array("signed content".utf8))
+        let bytes = Array(mac)
+        #expect(StandardWebhooksVerifier.equalInConstantTime(mac, bytes))
+        for position in [0, 15, 31] {
+            var changed = bytes
+            changed[position] ^= 0x01
+            #expect(!StandardWebhooksVerifier.equalInConstantTime(mac, changed), "byte \(position) changed")
+        }
+        #expect(!StandardWebhooksVerifier.equalInConstantTime(mac, Array(bytes.dropLast())))
+        #expect(!StandardWebhooksVerifier.equalInConstantTime(mac, bytes + [0]))
+        #expect(!StandardWebhooksVerifier.equalInConstantTime(mac, []))
+    }
+}
