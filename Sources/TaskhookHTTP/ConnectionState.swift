@@ -74,7 +74,10 @@ public struct ConnectionState {
 
     public var pendingOutputCount: Int { output.count }
 
-    public func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    /// Mutating although it changes nothing: called on a class's stored state (the shell's), a
+    /// non-mutating method taking a closure gets a copy of the whole state, retaining every
+    /// buffer in it, where a mutating one borrows the state in place.
+    public mutating func withPendingOutput<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try output.withUnsafeBytes(body)
     }
 
@@ -139,7 +142,10 @@ public struct ConnectionState {
         return false
     }
 
-    /// When `timeout(now:)` must be called, if ever.
+    /// When `timeout(now:)` must be called, if ever. Inlined: read by the shell after every
+    /// event, a call would get a copy of the whole state (retaining each of its buffers) to
+    /// read three fields of it.
+    @inline(__always)
     public var deadline: Instant? {
         var phaseDeadline: Instant?
         switch phase {
@@ -210,8 +216,8 @@ public struct ConnectionState {
     }
 
     public mutating func respond(_ response: Response, now: Instant) -> Event? {
-        guard case .awaitingResponse = phase, let head = current else { return nil }
-        current = nil
+        // Taken, not copied: a copy would retain every buffer of the head only to drop them.
+        guard case .awaitingResponse = phase, let head = current.take() else { return nil }
         let keepAlive = head.keepAlive && !response.closeConnection && !draining
         write(response, for: head, keepAlive: keepAlive, now: now)
         phase = keepAlive ? .idle(since: now, fresh: false) : .closing

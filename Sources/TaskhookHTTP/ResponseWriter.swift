@@ -13,7 +13,7 @@ public enum ResponseWriter {
         append("HTTP/1.1 ", to: &out)
         appendDecimal(response.status.code, to: &out)
         out.append(HTTPGrammar.sp)
-        out.append(contentsOf: response.status.reasonPhrase.utf8)
+        appendUTF8(response.status.reasonPhrase, to: &out)
         append("\r\n", to: &out)
         for field in response.headers {
             // The writer owns the framing and connection fields; a handler cannot smuggle them in.
@@ -24,10 +24,7 @@ public enum ResponseWriter {
             }
             appendCanonical(field.nameBytes, to: &out)
             append(": ", to: &out)
-            // A value may not carry CR or LF (response splitting): they become spaces.
-            for byte in field.valueBytes {
-                out.append(byte == HTTPGrammar.cr || byte == HTTPGrammar.lf ? HTTPGrammar.sp : byte)
-            }
+            appendValue(field.valueBytes, to: &out)
             append("\r\n", to: &out)
         }
         if contentLength {
@@ -36,7 +33,7 @@ public enum ResponseWriter {
             append("\r\n", to: &out)
         }
         append("Date: ", to: &out)
-        out.append(contentsOf: date.utf8)
+        appendUTF8(date, to: &out)
         append("\r\nServer: taskhookd\r\n", to: &out)
         if !keepAlive {
             append("Connection: close\r\n", to: &out)
@@ -64,12 +61,36 @@ public enum ResponseWriter {
         out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
-    /// `content-type` → `Content-Type`.
+    /// A String's bytes in one copy, from its contiguous UTF-8.
+    private static func appendUTF8(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { out.append(contentsOf: $0) }
+    }
+
+    /// `content-type` → `Content-Type`. Copied whole, then changed in place: appending byte by
+    /// byte checks the array's uniqueness and capacity for every byte.
     static func appendCanonical(_ name: ArraySlice<UInt8>, to out: inout [UInt8]) {
-        var upper = true
-        for byte in name {
-            out.append(upper ? HTTPGrammar.upper(byte) : byte)
-            upper = byte == UInt8(ascii: "-")
+        let start = out.count
+        out.append(contentsOf: name)
+        out.withUnsafeMutableBufferPointer { out in
+            var upper = true
+            for i in start..<out.count {
+                let byte = out[i]
+                if upper { out[i] = HTTPGrammar.upper(byte) }
+                upper = byte == UInt8(ascii: "-")
+            }
+        }
+    }
+
+    /// A field value, copied whole; CR and LF become spaces, for a value may not carry them
+    /// (response splitting).
+    static func appendValue(_ value: ArraySlice<UInt8>, to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: value)
+        out.withUnsafeMutableBufferPointer { out in
+            for i in start..<out.count where out[i] == HTTPGrammar.cr || out[i] == HTTPGrammar.lf {
+                out[i] = HTTPGrammar.sp
+            }
         }
     }
 

@@ -57,6 +57,18 @@ import Testing
                 == "HTTP/1.1 200 OK\r\nX-Request-Id: 7\r\nContent-Length: 2\r\nDate: D\r\nServer: taskhookd\r\n\r\nhi")
     }
 
+    @Test func aResponseFieldValueCannotSplitTheResponse() {
+        let response = Response(
+            status: .ok, headers: HTTPFields([("location", "/a\r\nSet-Cookie: x=1\n\r"), ("x-multi-part-name", "v")]))
+        var out: [UInt8] = []
+        ResponseWriter.serialize(
+            response, keepAlive: true, requestVersion: .http11, omitBody: false, date: "D", into: &out)
+        #expect(
+            String(decoding: out, as: UTF8.self)
+                == "HTTP/1.1 200 OK\r\nLocation: /a  Set-Cookie: x=1  \r\nX-Multi-Part-Name: v\r\n"
+                + "Content-Length: 0\r\nDate: D\r\nServer: taskhookd\r\n\r\n")
+    }
+
     @Test(arguments: [0, 7, 9, 10, 99, 100, 1234, 1_000_000, Int.max])
     func decimalsAreWrittenMostSignificantDigitFirst(value: Int) {
         var out: [UInt8] = [UInt8(ascii: "x")]
