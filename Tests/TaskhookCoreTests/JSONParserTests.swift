@@ -91,3 +91,46 @@ import Testing
         #expect(throws: JSONParseError.self) { try Self.parse(String(repeating: #"{"a":"#, count: 100_000)) }
     }
 }
+
+@Suite struct JSONStringScanTests {
+    /// Whether a byte ends the plain run of a string: a quote, a backslash or a control character.
+    static func special(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20
+    }
+
+    @Test(arguments: [UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x00, 0x0A, 0x1F])
+    func theWordScanStopsAtTheWordHoldingASpecialByte(special: UInt8) {
+        // Neighbours of the special values (0x20, 0x21, 0x5B, 0x5D, 0x7F) and bytes with the
+        // high bit set must not stop it.
+        let plain: [UInt8] = [0x20, 0x21, 0x5B, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF, UInt8(ascii: "a")]
+        var failures: [String] = []
+        for count in 0..<40 {
+            for position in 0...count {
+                var bytes = (0..<count).map { plain[$0 % plain.count] }
+                if position < count { bytes[position] = special }
+                for start in 0...min(count, 9) {
+                    let end = bytes.withUnsafeBufferPointer { JSONParser.plainWordsEnd($0, from: start) }
+                    // Whole words of plain bytes, up to the buffer's last whole word or to the
+                    // word holding the special byte.
+                    let wellFormed =
+                        (end - start) % 8 == 0 && end <= count && !bytes[start..<end].contains(where: Self.special)
+                    let stopped = end + 8 > count || bytes[end..<end + 8].contains(where: Self.special)
+                    if !wellFormed || !stopped {
+                        failures.append("count \(count) at \(position) from \(start): \(end)")
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty)
+    }
+
+    @Test func longStringsWithEscapesAtWordEdgesParseAsTheyRead() throws {
+        for offset in 0..<17 {
+            let prefix = String(repeating: "x", count: offset)
+            let text = "\"\(prefix)\\\"é\\u0041\(prefix)\\n\""
+            let value = try JSONParser.parse(Array(text.utf8))
+            #expect(value == .string("\(prefix)\"éA\(prefix)\n"))
+        }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array("\"abcdefghijkl\u{01}mnop\"".utf8)) }
+    }
+}

@@ -104,7 +104,7 @@ public struct JSONParser {
         // through the buffer: indexing the array costs a bounds check per byte, and a body's
         // strings are most of its bytes.
         let end = bytes.withUnsafeBufferPointer { buffer in
-            var end = index
+            var end = Self.plainWordsEnd(buffer, from: index)
             while end < buffer.count {
                 let byte = buffer[end]
                 if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
@@ -133,6 +133,29 @@ public struct JSONParser {
             }
         }
         throw failure("unterminated string", at: start)
+    }
+
+    /// Where the run of 8-byte words from `start` holding no quote, backslash or control
+    /// character ends: the byte loop goes on from there. A word at a time (SWAR) because a
+    /// body's strings are most of its bytes, and byte by byte cost about 10 instructions each.
+    static func plainWordsEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        guard let base = buffer.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var end = start
+        while end + 8 <= buffer.count {
+            // Unaligned read of 8 bytes inside the buffer (checked just above).
+            let word = UnsafeRawPointer(base + end).loadUnaligned(as: UInt64.self)
+            // A byte of `x` is zero ⇔ its lane in (x − 1s) & ~x has the high bit set (a word
+            // has such a lane iff it has a zero byte); below 0x20 likewise with x − 0x20s.
+            let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let found =
+                ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            if found & highs != 0 { break }
+            end += 8
+        }
+        return end
     }
 
     private mutating func parseEscape(into utf8: inout [UInt8]) throws(JSONParseError) {
