@@ -50,12 +50,17 @@ public enum RecordFrame {
         append(UInt64(0), to: &out)
         out.append(batchEndKind)
         append(UInt64(batchStart), to: &out)
-        out += [UInt8](repeating: 0, count: length - payloadHeaderSize - 8)
+        // From a page of zeros made once: a new zeroed array per batch cost an allocation and
+        // a second pass over up to a page. The padding is less than a page: the marker ends on
+        // the first page boundary that leaves room for its smallest frame.
+        out += zeroPage[..<(length - payloadHeaderSize - 8)]
         let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(start + prefixSize)...])) }
         withUnsafeBytes(of: crc.littleEndian) { raw in
             for i in 0..<4 { out[start + 4 + i] = raw[i] }
         }
     }
+
+    private static let zeroPage = [UInt8](repeating: 0, count: Segment.pageSize)
 
     private static func append<T: FixedWidthInteger>(_ value: T, to out: inout [UInt8]) {
         withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
