@@ -28,9 +28,22 @@ public struct TaskEvent: Sendable, Hashable {
     /// What makes a delivery a duplicate: the provider's delivery id where it sends one,
     /// else the (provider, task, status) triple.
     public func dedupeKey(deliveryID: String?) -> String {
-        if let deliveryID, !deliveryID.isEmpty {
-            return "\(provider)\u{1F}id\u{1F}\(deliveryID)\u{1F}\(taskID)"
-        }
-        return "\(provider)\u{1F}task\u{1F}\(taskID)\u{1F}\(status.rawValue)"
+        if let deliveryID, !deliveryID.isEmpty { return Self.joined(provider, "id", deliveryID, taskID) }
+        return Self.joined(provider, "task", taskID, status.rawValue)
+    }
+
+    /// The four pieces separated by U+001F, appended into room made once: made for every
+    /// callback, an interpolation of them cost about 2,000 instructions.
+    private static func joined(_ a: String, _ b: String, _ c: String, _ d: String) -> String {
+        var key = ""
+        key.reserveCapacity(a.utf8.count + b.utf8.count + c.utf8.count + d.utf8.count + 3)
+        key += a
+        key += "\u{1F}"
+        key += b
+        key += "\u{1F}"
+        key += c
+        key += "\u{1F}"
+        key += d
+        return key
     }
 }

@@ -74,7 +74,9 @@ public final class TaskStore {
         }
         // Most tasks have no waiter: the registry is asked only for a task that just ended.
         // A waiter named it `provider:id`, or by its bare id before any task had that id.
-        guard task.isTerminal else { return }
+        // With no waiter at all (the usual case at ingest rates), neither name is made: the
+        // `provider:id` text and the array of names cost two allocations per callback.
+        guard task.isTerminal, waiters.count > 0 else { return }
         for name in [task.key.description, task.id] where waiters.hasWaiters(for: name) {
             for waiter in waiters.take(task: name) { waiter.taskEnded(task) }
         }

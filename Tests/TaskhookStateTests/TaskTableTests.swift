@@ -109,6 +109,9 @@ import Testing
         #expect(e.dedupeKey(deliveryID: "msg_1") != e.dedupeKey(deliveryID: "msg_2"))
         #expect(e.dedupeKey(deliveryID: nil) == e.dedupeKey(deliveryID: ""))
         #expect(e.dedupeKey(deliveryID: nil) != event(.failed).dedupeKey(deliveryID: nil))
+        // The pieces, separated by U+001F, as journals and checkpoints written before hold them.
+        #expect(e.dedupeKey(deliveryID: "msg_1") == "freepik\u{1F}id\u{1F}msg_1\u{1F}t1")
+        #expect(e.dedupeKey(deliveryID: nil) == "freepik\u{1F}task\u{1F}t1\u{1F}\(TaskStatus.completed.rawValue)")
     }
 
     @Test func applyingTheSameEventsTwiceInAnyInterleavingGivesTheSameTable() {
