@@ -5,11 +5,18 @@ public struct ConnectionInfo: Sendable, Equatable {
     /// The name of the listener that accepted it (e.g. "http", "control").
     public let listener: String
     public let peer: SocketAddress?
+    /// The peer as text (`127.0.0.1:40312`, `unknown`), made once per connection rather than
+    /// for each callback logged and journaled from it.
+    public let peerText: String
 
     public init(listener: String, peer: SocketAddress?) {
         self.listener = listener
         self.peer = peer
+        self.peerText = Self.text(of: peer)
     }
+
+    /// How a peer is written in logs and the journal.
+    public static func text(of peer: SocketAddress?) -> String { peer.map { "\($0)" } ?? "unknown" }
 }
 
 /// The application side of the server. Both methods run on the event loop's thread.

@@ -97,3 +97,16 @@ import Testing
         }
     }
 }
+
+@Suite struct ConnectionPeerTextTests {
+    @Test func aConnectionsPeerIsWrittenOnceAsTheJournalAndLogsShowIt() {
+        let peer = SocketAddress.ipv4(address: "198.51.100.9", port: 5000)
+        let info = ConnectionInfo(listener: "http", peer: peer)
+        #expect(info.peerText == "\(peer)")
+        #expect(ConnectionInfo(listener: "http", peer: nil).peerText == "unknown")
+        // With no trusted proxy, the client is the peer as written.
+        #expect(
+            TrustedProxies.none.clientAddress(peer: peer, peerText: info.peerText, fields: HTTPFields())
+                == TrustedProxies.none.clientAddress(peer: peer, fields: HTTPFields()))
+    }
+}

@@ -117,7 +117,8 @@ final class PublicRoutes: HTTPHandler {
         }
         let callback = Callback(
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
-        let peer = trustedProxies.clientAddress(peer: connection.peer, fields: request.head.fields)
+        let peer = trustedProxies.clientAddress(
+            peer: connection.peer, peerText: connection.peerText, fields: request.head.fields)
         if let verifier = route.verifier, let failure = verifier.verify(callback) {
             warnings.warning(
                 "callback rejected", key: "rejected \(route.path) \(failure.reason)",

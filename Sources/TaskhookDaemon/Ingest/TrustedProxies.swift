@@ -70,7 +70,11 @@ public struct TrustedProxies: Sendable, Equatable {
     /// (walking from the right, since only the hops we trust appended honestly), from `Forwarded`
     /// if present, else `X-Forwarded-For`. A chain that is missing or unreadable leaves the peer.
     func clientAddress(peer: SocketAddress?, fields: HTTPFields) -> String {
-        let peerText = peer.map { "\($0)" } ?? "unknown"
+        clientAddress(peer: peer, peerText: ConnectionInfo.text(of: peer), fields: fields)
+    }
+
+    /// The same for a peer already written as text (`ConnectionInfo.peerText`).
+    func clientAddress(peer: SocketAddress?, peerText: String, fields: HTTPFields) -> String {
         guard contains(peer) else { return peerText }
         let forwarded = fields.values("forwarded")
         let chain =

@@ -3,7 +3,11 @@ import TaskhookProviders
 
 /// A configured route made ready: its secrets read, its verifier built, its profile at hand for
 /// normalizing, delivery ids and the headers a record keeps.
-struct WebhookRoute {
+///
+/// A class although it never changes: a callback passes its route around (looked up, kept by
+/// the answer's closure), and copying a struct of a configuration and three existentials
+/// retained and released each of their fields every time.
+final class WebhookRoute {
     let configuration: RouteConfiguration
     /// The secret path segment, when the route has one (served at `path/<token>`).
     let token: [UInt8]?
