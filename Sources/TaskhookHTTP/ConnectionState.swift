@@ -142,10 +142,7 @@ public struct ConnectionState {
         return false
     }
 
-    /// When `timeout(now:)` must be called, if ever. Inlined: read by the shell after every
-    /// event, a call would get a copy of the whole state (retaining each of its buffers) to
-    /// read three fields of it.
-    @inline(__always)
+    /// When `timeout(now:)` must be called, if ever.
     public var deadline: Instant? {
         var phaseDeadline: Instant?
         switch phase {

@@ -234,13 +234,17 @@ final class HTTPConnection {
                 return
             }
         }
-        if let timer { server.loop.setTimer(timer, deadline: state.deadline) }
+        if let timer { server.loop.setTimer(timer, deadline: Self.deadline(of: &state)) }
         if let waiter = drainWaiter, state.pendingOutputCount < waiter.below {
             drainWaiter = nil
             // Later, not now: `sync` runs within `send`, and the producer would re-enter itself.
             server.loop.schedule(at: server.loop.now) { waiter.ready() }
         }
     }
+
+    /// The state's deadline, read in place: a getter called on the stored state directly gets
+    /// a copy of the whole state (retaining every buffer in it), after every event.
+    private static func deadline(of state: inout ConnectionState) -> Instant? { state.deadline }
 
     /// Since when the connection has had nothing to do (nil: it is busy).
     var idleSince: Instant? { isClosed ? nil : state.idleSince }
