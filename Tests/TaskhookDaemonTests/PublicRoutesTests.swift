@@ -50,6 +50,21 @@ import Testing
         #expect(status(decision("POST", "/hooks/kling/0123456789abcdefXYZ0")) == 404)
     }
 
+    @Test func aRouteKeepsItsProvidersHeadersInOrderAndNoOthers() throws {
+        let route = try #require(routes.route(for: "/hooks/freepik"))
+        let fields = HTTPFields([
+            ("Host", "example.com"), ("Webhook-Signature", "v1,abc"), ("Content-Type", "application/json"),
+            ("Cookie", "a=1"), ("webhook-id", "msg_1"), ("User-Agent", "freepik/1"), ("Webhook-Timestamp", "17"),
+        ])
+        #expect(
+            route.keptHeaders(fields) == [
+                .init(name: "webhook-signature", value: "v1,abc"),
+                .init(name: "content-type", value: "application/json"),
+                .init(name: "webhook-id", value: "msg_1"), .init(name: "user-agent", value: "freepik/1"),
+                .init(name: "webhook-timestamp", value: "17"),
+            ])
+    }
+
     @Test func healthzAnswersGetAndHead() {
         #expect(decision("GET", "/healthz") == .readBody)
         #expect(decision("HEAD", "/healthz") == .readBody)

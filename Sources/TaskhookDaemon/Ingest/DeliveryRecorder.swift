@@ -167,7 +167,10 @@ final class DeliveryRecorder {
 
     private func finish(_ ticket: UInt64) -> Pending? {
         guard let done = pending.removeValue(forKey: ticket) else { return nil }
-        for key in done.keys where inFlight[key] == ticket { inFlight[key] = nil }
+        // One lookup per key (a dedupe key is hashed whole): found, then removed at its index.
+        for key in done.keys {
+            if let index = inFlight.index(forKey: key), inFlight.values[index] == ticket { inFlight.remove(at: index) }
+        }
         return done
     }
 

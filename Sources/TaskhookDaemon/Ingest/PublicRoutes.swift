@@ -107,14 +107,7 @@ final class PublicRoutes: HTTPHandler {
             responder.respond(Self.tooLarge(route))
             return
         }
-        // The headers the journal keeps are also the ones the verifier sees, so a journaled
-        // callback can be verified again exactly as it was.
-        var headers: [Delivery.Header] = []
-        headers.reserveCapacity(request.head.fields.count)
-        for field in request.head.fields {
-            let name = field.name
-            if route.keepsHeader(name) { headers.append(Delivery.Header(name: name, value: field.value)) }
-        }
+        let headers = route.keptHeaders(request.head.fields)
         let callback = Callback(
             headers: headers, body: request.body, receivedAt: FileSystem.wallClockMilliseconds() / 1000)
         let peer = trustedProxies.clientAddress(

@@ -1,4 +1,5 @@
 import TaskhookCore
+import TaskhookHTTP
 import TaskhookProviders
 
 /// A configured route made ready: its secrets read, its verifier built, its profile at hand for
@@ -32,8 +33,19 @@ final class WebhookRoute {
     /// The provider's id for this delivery (the dedupe key), if it sends one.
     func deliveryID(_ callback: Callback) -> String? { profile.deliveryID(of: callback) }
 
-    /// Whether the journal keeps this request header (lower-case name) for this route.
-    func keepsHeader(_ name: String) -> Bool { profile.keepsHeader(name) }
+    /// The request headers the journal keeps for this route, in order: the ones the verifier
+    /// sees too, so a journaled callback can be verified again exactly as it was. In one loop
+    /// here, where the profile is at hand, rather than a call (and a copy of the profile) per
+    /// field.
+    func keptHeaders(_ fields: HTTPFields) -> [Delivery.Header] {
+        var headers: [Delivery.Header] = []
+        headers.reserveCapacity(fields.count)
+        for field in fields {
+            let name = field.name
+            if profile.keepsHeader(name) { headers.append(Delivery.Header(name: name, value: field.value)) }
+        }
+        return headers
+    }
 
     /// Whether `segment` is this route's token, compared in constant time.
     func acceptsToken(_ segment: Substring?) -> Bool {
