@@ -128,3 +128,27 @@ extension CheckpointFormatTests {
         }
     }
 }
+
+@Suite struct ReusedWriterTests {
+    func delivery(_ id: String, body: Int) -> Delivery {
+        Delivery(
+            route: "/hooks/freepik", provider: "freepik", remoteAddress: "127.0.0.1:4000", deliveryID: "msg_\(id)",
+            headers: [.init(name: "webhook-id", value: "msg_\(id)")], body: Array(repeating: 0x61, count: body),
+            events: [TaskEvent(taskID: id, provider: "freepik", status: .completed, results: ["https://r/\(id)"])])
+    }
+
+    @Test func recordsEncodedThroughOneWriterAreTheirOwnBytes() throws {
+        var writer = ByteWriter()
+        var taken: [[UInt8]] = []
+        for (index, size) in [300, 5, 70_000, 40].enumerated() {
+            delivery("t\(index)", body: size).encode(into: &writer)
+            taken.append(writer.takeBytes())
+            #expect(writer.bytes.isEmpty)
+        }
+        // Each is what encoding the delivery alone gives, unchanged by the ones after it.
+        for (index, size) in [300, 5, 70_000, 40].enumerated() {
+            #expect(taken[index] == delivery("t\(index)", body: size).encoded())
+            #expect(try Delivery(decoding: taken[index]) == delivery("t\(index)", body: size))
+        }
+    }
+}

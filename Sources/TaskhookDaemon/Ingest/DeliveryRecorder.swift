@@ -37,6 +37,8 @@ final class DeliveryRecorder {
     /// Records that are not callbacks, by ticket: what applies each once durable, and its answer.
     private var facts: [UInt64: (apply: (_ sequence: UInt64) -> Void, completion: (Outcome) -> Void)] = [:]
     private var inFlight: [String: UInt64] = [:]
+    /// Where each delivery is encoded, reused (see `ByteWriter.takeBytes`).
+    private var scratch = ByteWriter()
     let metrics: DaemonMetrics?
     /// Told of each callback made durable as unparsed (the re-reader keeps it).
     var onUnparsed: ((UnparsedCallback) -> Void)?
@@ -74,7 +76,8 @@ final class DeliveryRecorder {
         }
         let time = FileSystem.wallClockMilliseconds()
         let kind: RecordKind = delivery.events.isEmpty ? .unparsed : .delivery
-        let ticket = writer.stage(kind: kind, time: time, body: delivery.encoded())
+        delivery.encode(into: &scratch)
+        let ticket = writer.stage(kind: kind, time: time, body: scratch.takeBytes())
         pending[ticket] = Pending(delivery: delivery, time: time, keys: keys, completions: [completion])
         for key in keys { inFlight[key] = ticket }
     }

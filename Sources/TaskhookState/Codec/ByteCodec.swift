@@ -12,6 +12,19 @@ public struct ByteWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// The bytes written so far, in an array of their own size; the writer is emptied, keeping
+    /// its room (when at most `limit` bytes) for the next. One writer reused for every record
+    /// costs one allocation of the record's size per record, where a writer per record
+    /// reserves an estimate: over 1 KiB even for a small callback, and glibc serves each request
+    /// of 1 KiB or more only after merging its fast bins, which sent the loop's next small
+    /// allocations down malloc's slow path (perf under load: ~8% of the loop's time).
+    public mutating func takeBytes(keepingCapacityUpTo limit: Int = 64 * 1024) -> [UInt8] {
+        // A copy of exactly the bytes: `Array(bytes)` would share the storage instead.
+        let taken = bytes.withUnsafeBufferPointer { Array($0) }
+        bytes.removeAll(keepingCapacity: bytes.capacity <= limit)
+        return taken
+    }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
     public mutating func u32(_ v: UInt32) {

@@ -13,6 +13,12 @@ extension Delivery {
     public func encoded() -> [UInt8] {
         // The body and headers, plus room for the rest (events repeat a few short strings).
         var w = ByteWriter(capacity: body.count + headers.count * 64 + 512)
+        encode(into: &w)
+        return w.bytes
+    }
+
+    /// Appends the journal body of this delivery to `w` (see `ByteWriter.takeBytes`).
+    public func encode(into w: inout ByteWriter) {
         w.u8(Self.version)
         w.reread(rereads)
         w.string(route)
@@ -28,7 +34,6 @@ extension Delivery {
         w.u32(UInt32(events.count))
         for event in events { w.event(event) }
         w.optionalString(note)
-        return w.bytes
     }
 
     public init(decoding bytes: [UInt8]) throws(DecodeError) {
