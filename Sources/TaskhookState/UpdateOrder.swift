@@ -159,19 +159,25 @@ public struct UpdateOrder: Sendable, Equatable {
 
     /// The order of `tasks`, built afresh and cut into full blocks. Sorted by update time as
     /// plain numbers first (a million entries moved by a sort retain and release no task, and
-    /// compare no bytes), then each run of equal times by key: most comparisons never read a
-    /// task's bytes.
+    /// compare no bytes), then each run of equal times by key, their keys copied side by side.
     mutating func rebuild(from tasks: PackedTasks) {
         suspended = false
         let all = Array(tasks.packed)
         var sorted = all.indices.map { (updated: all[$0].updated, index: $0) }
         sorted.sort { $0.updated < $1.updated }
+        var keys: [UInt8] = []
         var start = 0
         while start < sorted.count {
             var end = start + 1
             while end < sorted.count, sorted[end].updated == sorted[start].updated { end += 1 }
             if end - start > 1 {
-                sorted[start..<end].sort { PackedTask.keyPrecedes(all[$0.index], all[$1.index]) }
+                keys.removeAll(keepingCapacity: true)
+                let places = sorted[start..<end].map { all[$0.index].appendKey(to: &keys) }
+                var byKey = Array(places.indices)
+                keys.withUnsafeBufferPointer { keys in
+                    byKey.sort { PackedTask.keyPrecedes(places[$0], places[$1], in: keys) }
+                }
+                sorted.replaceSubrange(start..<end, with: byKey.map { sorted[start + $0] })
             }
             start = end
         }
