@@ -93,3 +93,22 @@ import Testing
         #expect([walk.next()?.key, walk.next()?.key] == Array(all.prefix(2)))
     }
 }
+
+extension UpdateOrderTests {
+    /// A large table's order is rebuilt half on a thread of its own (here from any size): the
+    /// same order the table kept as its tasks were stored, whichever way it was built.
+    @Test(arguments: [0, Int.max])
+    func aRebuiltOrderIsTheOneKeptAsTasksWereStored(parallelFrom threshold: Int) {
+        var table = TaskTable()
+        for n in 0..<3_000 {
+            let event = TaskEvent(taskID: "t\(n % 2_000)", provider: n % 3 == 0 ? "fal" : "freepik", status: .completed)
+            table.apply(event, deliveryID: "d\(n)", sequence: UInt64(n + 1), time: Int64((n * 7_919) % 5_000))
+        }
+        var rebuilt = table.order
+        rebuilt.suspend()
+        #expect(rebuilt.count == 0)
+        rebuilt.rebuild(from: table.tasks, inParallelFrom: threshold)
+        #expect(rebuilt == table.order)
+        #expect(rebuilt.count == table.count && table.count > 2_000)
+    }
+}

@@ -86,12 +86,18 @@ public struct ByteReader {
 
     public var isAtEnd: Bool { offset == data.count }
 
+    // Inlined, with the error made out of line: a replay takes a dozen fields from each of a
+    // million records, and the call cost as much as the checksums.
+    @inline(__always)
     private mutating func take(_ n: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
-        guard n >= 0, data.count - offset >= n else {
-            throw DecodeError(reason: "truncated: \(n) bytes needed, \(data.count - offset) left", offset: offset)
-        }
+        guard n >= 0, data.count - offset >= n else { throw truncated(needing: n) }
         defer { offset += n }
         return UnsafeRawBufferPointer(rebasing: data[offset..<offset + n])
+    }
+
+    @inline(never)
+    private func truncated(needing n: Int) -> DecodeError {
+        DecodeError(reason: "truncated: \(n) bytes needed, \(data.count - offset) left", offset: offset)
     }
 
     public mutating func u8() throws(DecodeError) -> UInt8 { try take(1)[0] }

@@ -80,7 +80,11 @@ extension PackedTask {
 extension TaskStatus {
     /// The status whose raw value these UTF-8 bytes spell.
     init?(utf8 bytes: UnsafeRawBufferPointer) {
-        guard let status = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(bytes) }) else { return nil }
-        self = status
+        guard let index = Self.rawValuesUTF8.firstIndex(where: { $0.elementsEqual(bytes) }) else { return nil }
+        self = Self.allCases[index]
     }
+
+    /// The raw values as bytes: compared through `String.UTF8View`, a million records spent
+    /// more on their statuses than on their checksums.
+    private static let rawValuesUTF8 = allCases.map { Array($0.rawValue.utf8) }
 }
