@@ -139,7 +139,12 @@ public struct UpdateOrder: Sendable, Equatable {
 
         /// The shards' entries in order, once built.
         func built() -> [[Entry]] {
-            if let thread { thread.join() } else if !range.isEmpty { build() }
+            if let thread {
+                thread.join()
+                self.thread = nil  // it holds its body, which holds this
+            } else if !range.isEmpty {
+                build()
+            }
             return entries
         }
     }
