@@ -1,3 +1,4 @@
+import Foundation
 import TaskhookCore
 import TaskhookJournal
 import TestSupport
@@ -34,37 +35,31 @@ import Testing
         try body.withUnsafeBytes { try read(RecordView(sequence: sequence, time: time, kind: kind, body: $0)) }
     }
 
-    /// Every shape of a one-event record: the packed task is the one applying the event stores.
-    @Test(arguments: [
-        (NewTaskPackingTests.delivery([NewTaskPackingTests.event()]), RecordKind.delivery),
-        (NewTaskPackingTests.delivery([NewTaskPackingTests.event("t1", .inProgress)], deliveryID: nil), .delivery),
-        (
-            NewTaskPackingTests.delivery(
-                [NewTaskPackingTests.event("t1", .completed, results: ["https://cdn/a.mp4", "https://cdn/b.mp4"])],
-                deliveryID: ""), .delivery
-        ),
-        (
-            NewTaskPackingTests.delivery([
-                NewTaskPackingTests.event("t1", .failed, error: "quota exceeded", externalID: "mine-7")
-            ]), .delivery
-        ),
-        (
-            NewTaskPackingTests.delivery([NewTaskPackingTests.event("t1", .canceled, provider: "kling", externalID: "")]
-            ), .delivery
-        ),
-        (
-            NewTaskPackingTests.delivery(
-                [NewTaskPackingTests.event("t1", .created)], rereads: Delivery.Reread(sequence: 3, time: 1_234)),
+    /// Every shape of a one-event record, by name.
+    static let shapes: [String: (Delivery, RecordKind)] = [
+        "a callback": (delivery([event()]), .delivery),
+        "no delivery id": (delivery([event("t1", .inProgress)], deliveryID: nil), .delivery),
+        "an empty delivery id, two results": (
+            delivery([event("t1", .completed, results: ["https://cdn/a.mp4", "https://cdn/b.mp4"])], deliveryID: ""),
             .delivery
         ),
-        (NewTaskPackingTests.delivery([NewTaskPackingTests.event("t1", .inProgress)], deliveryID: nil), .observation),
-        (
-            NewTaskPackingTests.delivery([
-                NewTaskPackingTests.event(String(repeating: "x", count: 600), .completed, results: ["https://cdn/x"])
-            ]), .delivery
+        "an error and an external id": (
+            delivery([event("t1", .failed, error: "quota exceeded", externalID: "mine-7")]), .delivery
         ),
-    ])
-    func aRecordsOneEventIsPackedAsTheTaskItStarts(delivery: Delivery, kind: RecordKind) throws {
+        "another provider, an empty external id": (
+            delivery([event("t1", .canceled, provider: "kling", externalID: "")]), .delivery
+        ),
+        "a re-read": (delivery([event("t1", .created)], rereads: Delivery.Reread(sequence: 3, time: 1_234)), .delivery),
+        "an observation": (delivery([event("t1", .inProgress)], deliveryID: nil), .observation),
+        "a long id": (
+            delivery([event(String(repeating: "x", count: 600), .completed, results: ["https://cdn/x"])]), .delivery
+        ),
+    ]
+
+    /// The packed task is the one applying the event stores.
+    @Test(arguments: shapes.keys.sorted())
+    func aRecordsOneEventIsPackedAsTheTaskItStarts(shape: String) throws {
+        let (delivery, kind) = try #require(Self.shapes[shape])
         let event = delivery.events[0]
         var live = TaskTable()
         live.apply(
@@ -190,5 +185,27 @@ import Testing
         #expect(replay.replayed == 1_505)
         #expect(replay.table == live)
         #expect(replay.table.count == 1_004)
+    }
+
+    /// The journal fuzzer's seed of deliveries (control byte 1, then a format 2 batch after the
+    /// header page) must stay records that replay packs or reads the general way, or the
+    /// fuzzer's comparison of the two starts from nothing that reaches them.
+    @Test func theFuzzersDeliverySeedReplaysToItsTasks() throws {
+        let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../fuzz/corpus/journal/deliveries")
+        let bytes = [UInt8](try Data(contentsOf: seed))
+        #expect(bytes.first == 1)
+        let path = DaemonProcess.temporaryDirectory()
+        try Data(Segment.header(firstSequence: 1) + bytes.dropFirst())
+            .write(to: URL(fileURLWithPath: path + "/" + Segment.fileName(firstSequence: 1)))
+        let replay = try JournalReplay.open(JournalDirectory(path: path))
+        #expect(replay.replayed == 5)
+        let table = replay.table
+        func task(_ id: String) -> TrackedTask? { table[TaskKey(provider: "freepik", id: id)] }
+        #expect(task("t-1")?.status == .completed && task("t-1")?.results == ["https://cdn/t-1.mp4"])
+        #expect(task("t-1")?.reports.map(\.deliveryID) == ["msg-1", "msg-2"])
+        #expect(task("t-2")?.error == "no" && task("t-3")?.externalID == "mine")
+        #expect(task("t-4")?.reports.map(\.source) == [.observation])
+        #expect(task("t-é")?.status == .completed)
     }
 }
