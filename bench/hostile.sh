@@ -150,6 +150,7 @@ for round in $(seq "$rounds"); do
   bench_stop "$events_pid"
   bench_stop "$pages_pid"
   longest=$(metric taskhook_loop_longest_iteration_seconds "$after")
+  on_cpu=$(metric taskhook_loop_longest_iteration_cpu_seconds "$after")
   slow=$(($(metric taskhook_loop_slow_iterations_total "$after" | awk '{ printf "%d", $1 }') - $(awk '{ printf "%d", $1 }' <<<"$slow_before")))
   echo "$round $longest $slow $(value p50_ms "$work/probe.out") $(value p99_ms "$work/probe.out") \
 $(value max_ms "$work/probe.out") $(value probes "$work/probe.out") \
@@ -157,8 +158,8 @@ $(value events "$work/events.out") $(value bytes "$work/events.out") $(value sec
 $(value pages "$work/pages.out") $(value tasks "$work/pages.out") $(value bytes "$work/pages.out") \
 $(value seconds "$work/pages.out") $(value slowest_page_ms "$work/pages.out") $both_seconds \
 $(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 * t / hz / s }') \
-$start_ms ${took:-0} $held $preemptions" >>"$work/rows"
-  awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
+$start_ms ${took:-0} $held $preemptions $on_cpu" >>"$work/rows"
+  awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10; on its CPU %.2f ms), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $22 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
 done
 echo "load after: $(uptime)"
 
@@ -166,10 +167,10 @@ echo "load after: $(uptime)"
 echo
 echo "journal: $tasks tasks from $callbacks callbacks, $history bytes of segments ($(mib "$history"))"
 echo "per round, on a restarted daemon: SSE since=0&follow=false + /v1/tasks pager (limit $limit) + a callback every ${interval}s"
-echo "round start_ms replay_ms longest_ms slow>=5ms probe_p50/p99/max_ms events stream_MiB stream_s pages tasks pages_MiB pages_s both_s daemon_cpu% preempted"
-awk '{ printf "%5d %8d %9d %10.2f %9d %8s/%s/%s %7d %10.0f %8s %5d %7d %9.0f %7s %6s %11d %9d\n",
-  $1, $18, $19, $2 * 1000, $3, $4, $5, $6, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $16, $17, $21 }' "$work/rows"
-awk '{ if ($2 > m) m = $2 } END { printf "longest iteration over all rounds: %.2f ms (target < 10 ms): %s\n", m * 1000, m < 0.010 ? "met" : "NOT met" }' "$work/rows"
+echo "round start_ms replay_ms longest_ms on_cpu_ms slow>=5ms probe_p50/p99/max_ms events stream_MiB stream_s pages tasks pages_MiB pages_s both_s daemon_cpu% preempted"
+awk '{ printf "%5d %8d %9d %10.2f %9.2f %9d %8s/%s/%s %7d %10.0f %8s %5d %7d %9.0f %7s %6s %11d %9d\n",
+  $1, $18, $19, $2 * 1000, $22 * 1000, $3, $4, $5, $6, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $16, $17, $21 }' "$work/rows"
+awk '{ if ($2 > m) m = $2; if ($22 > c) c = $22 } END { printf "longest iteration over all rounds: %.2f ms (target < 10 ms): %s; on the loop'"'"'s CPU clock %.2f ms\n", m * 1000, m < 0.010 ? "met" : "NOT met", c * 1000 }' "$work/rows"
 awk -v t="$tasks" '$8 < t || $12 < t { bad = 1 } END { if (bad) print "WARNING: a client saw fewer events or tasks than the table held" }' "$work/rows"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then

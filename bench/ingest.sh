@@ -237,10 +237,11 @@ long_row() {
   echo "$1 $(rate_of "$work/$1.out") $(p50_of "$work/$1.out") $(p99_of "$work/$1.out") \
 $(grep -c 'checkpoint written' "$work/taskhookd.log" || true) \
 $(metric taskhook_loop_longest_iteration_seconds "$m") $(metric taskhook_loop_slow_iterations_total "$m") \
-$(metric 'taskhook_tasks{status="completed"}' "$m") $others_busy" | tee -a "$work/long" >&2
+$(metric 'taskhook_tasks{status="completed"}' "$m") $others_busy \
+$(metric taskhook_loop_longest_iteration_cpu_seconds "$m")" | tee -a "$work/long" >&2
   bench_stop "$taskhookd_pid"
 }
-echo "name req/s p50_ms p99_ms checkpoints longest_iteration_s slow_iterations tasks others_cpu%" >&2
+echo "name req/s p50_ms p99_ms checkpoints longest_iteration_s slow_iterations tasks others_cpu% longest_on_cpu_s" >&2
 signed_run always "$long" "$every_long" checkpoints
 long_row checkpoints
 signed_run always "$long" 1000000000 no-checkpoints
@@ -268,7 +269,7 @@ awk -v a="$median_always" -v n="$median_nginx" -v w="$median_webhook" -v z="$med
 echo "  others' CPU during the rounds (% of one CPU, max): $(awk '{ if ($7 > m) m = $7 } END { print m + 0 }' "$work/rows")"
 echo
 echo "2./3. signed, sync always (checkpoint-every $every_long for $long, $every_short for $short):"
-awk '{ printf "  %-15s %7d req/s  p50 %6.2f ms  p99 %8.2f ms  checkpoints %s  longest loop iteration %.1f ms  iterations >= 5 ms: %s  tasks %s\n", $1, $2, $3, $4, $5, $6 * 1000, $7, $8 }' "$work/long"
+awk '{ printf "  %-15s %7d req/s  p50 %6.2f ms  p99 %8.2f ms  checkpoints %s  longest loop iteration %.1f ms (on its CPU %.1f)  iterations >= 5 ms: %s  tasks %s\n", $1, $2, $3, $4, $5, $6 * 1000, $10 * 1000, $7, $8 }' "$work/long"
 awk '$1 == "checkpoints" { c = $4 } $1 == "no-checkpoints" { n = $4 } $1 == "short" { s = $4 / $3 }
   END { printf "  p99 with / without checkpoints %.2f (target <= 2); %s p99/p50 %.1f (target <= 5)\n", c / n, "'"$short"'", s }' "$work/long"
 if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then

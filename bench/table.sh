@@ -58,7 +58,7 @@ while [ "$ingested" -lt "$table_tasks" ]; do
   sleep 1  # a checkpoint started near the end of the round is written meanwhile
   m=$(metrics)
   last_round="$(awk '$1 == "taskhook_loop_longest_iteration_seconds" { l = $2 } $1 == "taskhook_loop_slow_iterations_total" { s = $2 }
-    END { printf "%.1f %d", l * 1000, s }' <<<"$m") $(($(checkpoints) - before)) $slow_before $(awk '$1 ~ /^taskhook_tasks\{/ { t += $2 } END { printf "%d", t }' <<<"$m")"
+    $1 == "taskhook_loop_longest_iteration_cpu_seconds" { c = $2 } END { printf "%.1f %d %.1f", l * 1000, s, c * 1000 }' <<<"$m") $(($(checkpoints) - before)) $slow_before $(awk '$1 ~ /^taskhook_tasks\{/ { t += $2 } END { printf "%d", t }' <<<"$m")"
 done
 # The table's memory once the last checkpoint is written: while one is, its encoded copy of the
 # table (about 200 bytes a task) is resident too. Sampled once no checkpoint was written for 3 s.
@@ -88,8 +88,8 @@ awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" -v u="$url_bytes" 'BEGIN 
   per = (a - b) * 1024 / t
   printf "  table: %d tasks ingested (sync none); RSS %d -> %d MiB: %.0f bytes per task, %.0f without its result URL (%d bytes; target <= 300)\n", t, b / 1024, a / 1024, per, per - u, u }'
 echo "  (the highest RSS seen after the load stopped, while a checkpoint may have been encoded: $((peak / 1024)) MiB)"
-read -r longest slow written slow_before at <<<"$last_round"
-echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written), $((slow - slow_before)) iterations of 5 ms or more"
+read -r longest slow on_cpu written slow_before at <<<"$last_round"
+echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written; on the loop's CPU clock $on_cpu ms), $((slow - slow_before)) iterations of 5 ms or more"
 empty=$(read_ready rss_kib "$work/ready-empty")
 for kind in checkpoint full; do
   label="after the shutdown checkpoint"

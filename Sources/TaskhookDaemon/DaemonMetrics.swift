@@ -34,6 +34,9 @@ final class DaemonMetrics {
     /// histogram: one figure per scrape answers "did anything stall the loop, and how long",
     /// and it costs the loop a comparison per iteration, not a bucket search and a lock.
     private let longestIteration = CoreMetrics.Gauge(label: "taskhook_loop_longest_iteration_seconds")
+    /// The same on the loop thread's CPU clock: the loop's own work, without the time it waited
+    /// for a CPU. Far below the figure above, a stall was the machine's, not the daemon's.
+    private let longestIterationOnCPU = CoreMetrics.Gauge(label: "taskhook_loop_longest_iteration_cpu_seconds")
     /// Iterations busy for 5 ms or more since start: the stalls a max gauge misses between scrapes.
     private let slowIterations = CoreMetrics.Counter(label: "taskhook_loop_slow_iterations_total")
     private var slowCounted: UInt64 = 0
@@ -87,6 +90,7 @@ final class DaemonMetrics {
     ) -> [UInt8] {
         self.unparsed.record(unparsed)
         longestIteration.record(Double(loop.takeLongestIteration().nanoseconds) / 1e9)
+        longestIterationOnCPU.record(Double(loop.takeLongestIterationOnCPU().nanoseconds) / 1e9)
         let slow = loop.slowIterations
         if slow > slowCounted {
             slowIterations.increment(by: Int64(clamping: slow - slowCounted))

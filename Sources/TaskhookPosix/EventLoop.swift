@@ -42,6 +42,7 @@ public final class EventLoop {
     private var running = false
     private var iterationHooks: [() -> Void] = []
     private var longestBusy: UInt64 = 0
+    private var longestOnCPU: UInt64 = 0
     private var slowBusy: UInt64 = 0
 
     /// An iteration that keeps the loop busy at least this long counts as slow: every other
@@ -177,6 +178,7 @@ public final class EventLoop {
     public func runOnce(maximumWait: Duration?) throws(SyscallError) {
         now = .now()
         let started = now
+        let cpuStarted = ThreadCPUClock.nanoseconds()
         fireTimers()
         var timeout: Int32 = -1
         if let earliest = deadlines.earliest {
@@ -208,6 +210,8 @@ public final class EventLoop {
         for hook in iterationHooks { hook() }
         let busy = (waitStarted - started).nanoseconds &+ (Instant.now() - handlersStarted).nanoseconds
         if busy > longestBusy { longestBusy = busy }
+        let onCPU = ThreadCPUClock.nanoseconds() &- cpuStarted
+        if onCPU > longestOnCPU { longestOnCPU = onCPU }
         if busy >= Self.slowIteration.nanoseconds { slowBusy &+= 1 }
     }
 
@@ -216,6 +220,15 @@ public final class EventLoop {
     public func takeLongestIteration() -> Duration {
         defer { longestBusy = 0 }
         return .nanoseconds(Int64(clamping: longestBusy))
+    }
+
+    /// The most CPU time one iteration used (the loop thread's CPU clock, the wait for events
+    /// included, which takes next to none) since the last call, which starts the next
+    /// measurement. Well below `takeLongestIteration()`, it says the loop was kept waiting for a
+    /// CPU (other threads or processes ran), not that its own work took that long.
+    public func takeLongestIterationOnCPU() -> Duration {
+        defer { longestOnCPU = 0 }
+        return .nanoseconds(Int64(clamping: longestOnCPU))
     }
 
     /// How many iterations since start were busy for `slowIteration` or longer.

@@ -1,5 +1,5 @@
-/// A binary min-heap by `isBefore`: the merges of sorted runs (`ReportBacklog`, `UpdateOrder`)
-/// take their next element from it.
+/// A binary min-heap by `isBefore`: the merge of sorted runs in `ReportBacklog` takes its next
+/// element from it.
 struct MinHeap<Element> {
     private var elements: [Element]
     private let isBefore: (Element, Element) -> Bool

@@ -191,10 +191,53 @@ public struct PackedTask: Hashable, Sendable {
     /// The order `/v1/tasks` pages in after the update time: id, then provider, as bytes.
     static func keyPrecedes(_ a: PackedTask, _ b: PackedTask) -> Bool {
         let (ap, bp) = (a.providerCount, b.providerCount)
-        let aID = a.bytes[(headerSize + ap)...].prefix(a.idCount)
-        let bID = b.bytes[(headerSize + bp)...].prefix(b.idCount)
-        if !aID.elementsEqual(bID) { return aID.lexicographicallyPrecedes(bID) }
-        return a.bytes[headerSize..<headerSize + ap].lexicographicallyPrecedes(b.bytes[headerSize..<headerSize + bp])
+        return a.bytes.withUnsafeBufferPointer { ab in
+            b.bytes.withUnsafeBufferPointer { bb in
+                let byID = order(
+                    ab, from: headerSize + ap, count: a.idCount, bb, from: headerSize + bp, count: b.idCount)
+                return byID != 0
+                    ? byID < 0 : order(ab, from: headerSize, count: ap, bb, from: headerSize, count: bp) < 0
+            }
+        }
+    }
+
+    /// Where `appendKey(to:)` put a task's key in a buffer of keys.
+    struct KeyPlace {
+        var start: Int
+        var providerCount: Int
+        var idCount: Int
+    }
+
+    /// Appends its key's bytes (provider, then id, as stored) to `keys`: a sort of many tasks by
+    /// key then compares bytes side by side in one buffer, and retains no task.
+    func appendKey(to keys: inout [UInt8]) -> KeyPlace {
+        let place = KeyPlace(start: keys.count, providerCount: providerCount, idCount: idCount)
+        keys.append(contentsOf: bytes[keyRange])
+        return place
+    }
+
+    /// `keyPrecedes` for two keys `appendKey(to:)` put in `keys`.
+    static func keyPrecedes(_ a: KeyPlace, _ b: KeyPlace, in keys: UnsafeBufferPointer<UInt8>) -> Bool {
+        let (aID, bID) = (a.start + a.providerCount, b.start + b.providerCount)
+        let byID = order(keys, from: aID, count: a.idCount, keys, from: bID, count: b.idCount)
+        return byID != 0
+            ? byID < 0
+            : order(keys, from: a.start, count: a.providerCount, keys, from: b.start, count: b.providerCount) < 0
+    }
+
+    /// How two byte strings inside two tasks' buffers compare: negative, zero or positive.
+    /// Read through buffer pointers, not slices and generic algorithms: sorting a million entries
+    /// compares keys millions of times. The ranges are a key's, inside the buffers (the header's
+    /// lengths, checked when the task was packed or read).
+    private static func order(
+        _ a: UnsafeBufferPointer<UInt8>, from aStart: Int, count aCount: Int,
+        _ b: UnsafeBufferPointer<UInt8>, from bStart: Int, count bCount: Int
+    ) -> Int {
+        for offset in 0..<min(aCount, bCount) {
+            let (x, y) = (a[aStart + offset], b[bStart + offset])
+            if x != y { return Int(x) - Int(y) }
+        }
+        return aCount - bCount
     }
 
     /// Whether its id comes after `id` in that order.
@@ -204,8 +247,13 @@ public struct PackedTask: Hashable, Sendable {
     }
 
     public static func == (a: PackedTask, b: PackedTask) -> Bool {
-        a.keyHash == b.keyHash && a.providerCount == b.providerCount
-            && a.bytes[a.keyRange].elementsEqual(b.bytes[b.keyRange])
+        guard a.keyHash == b.keyHash, a.providerCount == b.providerCount else { return false }
+        let (aKey, bKey) = (a.keyRange, b.keyRange)
+        return a.bytes.withUnsafeBufferPointer { ab in
+            b.bytes.withUnsafeBufferPointer { bb in
+                order(ab, from: aKey.lowerBound, count: aKey.count, bb, from: bKey.lowerBound, count: bKey.count) == 0
+            }
+        }
     }
 
     public func hash(into hasher: inout Hasher) {

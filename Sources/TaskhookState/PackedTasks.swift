@@ -21,7 +21,7 @@ public struct PackedTasks: Sendable {
     /// a snapshot every request of a batch touches a shard not yet copied, so a batch of 64
     /// paid 64 copies: with 1024 shards of a thousand tasks that was iterations of 5 to 16 ms
     /// (bench/table.sh). An empty shard costs no allocation (Swift's empty sets share one
-    /// storage), so an idle daemon pays 32 KiB here and as much in the update order.
+    /// storage), so an idle daemon pays 32 KiB here.
     public static var shardCount: Int { 4096 }
 
     private var shards: [Set<PackedTask>]

@@ -247,7 +247,7 @@ public struct TaskTable: Sendable, Equatable {
         let forgotten = tasks.removeAll(inShard: shard) {
             $0.lastHeard < time && $0.lastSequence < sequence && !$0.isAwaited
         }
-        order.remove(Set(forgotten), inShard: shard)
+        order.remove(forgotten)
         for task in forgotten {
             adjustCount(task.status, by: -1)
             providers[task.provider, default: 0] -= 1

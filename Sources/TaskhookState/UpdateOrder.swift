@@ -1,14 +1,13 @@
 import TaskhookCore
-import TaskhookPosix
 
 /// The table's tasks in the order `/v1/tasks` pages through them: last update, then id, then
-/// provider (ids and providers compared as bytes). Kept as tasks change, so a page costs a walk from its cursor, not a filter and a
-/// sort of the whole table for every page (and every pipelined request).
+/// provider (ids and providers compared as bytes). Kept as tasks change, so a page is a walk from
+/// its cursor, not a filter and a sort of the whole table for every page (and every pipelined
+/// request), and starting one is a search, not a merge of many sorted runs.
 ///
-/// Sharded like the table (a task's entry lives in its key's shard), for the same reason: a
-/// checkpoint's snapshot shares every shard, and a change after it copies one shard's entries,
-/// never all of them. Each shard's entries are sorted; a page merges the shards from the cursor.
-/// Updates come mostly at the end (the newest time), where an entry is appended.
+/// A checkpoint never reads it (`TaskTable.Snapshot`), so no snapshot shares it and a change
+/// never copies more than the block it touches. Updates come mostly at the end (the newest
+/// time), where an entry is appended.
 public struct UpdateOrder: Sendable, Equatable {
     /// A task's entry is its update time and the packed task itself (a reference to the
     /// table's own bytes, not a copy of its key), replaced whenever the table replaces the task.
@@ -18,8 +17,10 @@ public struct UpdateOrder: Sendable, Equatable {
         var updated: Int64
         var task: PackedTask
 
-        init(task: PackedTask) {
-            updated = task.updated
+        init(task: PackedTask) { self.init(updated: task.updated, task: task) }
+
+        init(updated: Int64, task: PackedTask) {
+            self.updated = updated
             self.task = task
         }
 
@@ -30,43 +31,64 @@ public struct UpdateOrder: Sendable, Equatable {
         }
     }
 
-    private var shards: [[Entry]]
+    /// The entries in order, cut into blocks of at most `blockCapacity`: every entry of a block
+    /// comes before every entry of the next. A page is a walk from one position onwards, with no
+    /// merge; an update moves a task's entry from where it was (a search over the blocks, then
+    /// within one, and a shift of at most one block) to the end, where it is appended.
+    private(set) var blocks: [[Entry]] = []
+    public private(set) var count = 0
     /// While the table is loaded in bulk (a checkpoint read, a replay), the order is not kept but
     /// rebuilt once at the end from the table (`rebuild(from:)`): keeping it costs each of a
-    /// million changes a cache miss or two into a shard's array, and a checkpoint's tasks come in
-    /// no order at all.
+    /// million changes a search, and a checkpoint's tasks come in no order at all.
     private var suspended = false
 
-    init() { shards = Array(repeating: [], count: TaskTable.shardCount) }
+    /// 512 entries, 8 KiB: an insertion or removal shifts at most that much, and a million tasks
+    /// take 2,000 to 8,000 blocks (a block below a quarter full joins a neighbour), so a search
+    /// over them is 13 steps.
+    static let blockCapacity = 512
 
-    public var count: Int { shards.reduce(0) { $0 + $1.count } }
+    init() {}
+
+    public static func == (a: UpdateOrder, b: UpdateOrder) -> Bool {
+        a.count == b.count && a.suspended == b.suspended && a.blocks.joined().elementsEqual(b.blocks.joined())
+    }
 
     mutating func insert(_ task: PackedTask) {
-        let entry = Entry(task: task)
         guard !suspended else { return }
-        let shard = PackedTasks.shard(of: task)
-        if shards[shard].last.map({ $0 < entry }) ?? true {
-            shards[shard].append(entry)
-        } else {
-            shards[shard].insert(entry, at: Self.firstIndex(in: shards[shard]) { !($0 < entry) })
+        let entry = Entry(task: task)
+        count += 1
+        // Most updates are the newest: appended, into a fresh block when the last is full, so
+        // blocks filled this way stay full.
+        if let last = blocks.last?.last, last < entry {
+            if blocks[blocks.count - 1].count < Self.blockCapacity {
+                blocks[blocks.count - 1].append(entry)
+            } else {
+                blocks.append(Self.block([entry]))
+            }
+            return
+        }
+        guard !blocks.isEmpty else { return blocks.append(Self.block([entry])) }
+        // In a block: the last block's last entry is not before this one.
+        let (block, index) = position(ofFirst: { !($0 < entry) })
+        blocks[block].insert(entry, at: index)
+        if blocks[block].count > Self.blockCapacity {
+            let half = blocks[block].count / 2
+            blocks.insert(Self.block(blocks[block][half...]), at: block + 1)
+            blocks[block].removeSubrange(half...)
         }
     }
 
     /// Removes the entry of `task` as it was stored (its update time decides where it is).
     mutating func remove(_ task: PackedTask) {
-        guard !suspended else { return }
-        guard let (shard, index) = position(of: task) else { return }
-        shards[shard].remove(at: index)
+        guard !suspended, let (block, index) = position(of: task) else { return }
+        count -= 1
+        blocks[block].remove(at: index)
+        joinIfSparse(block)
     }
 
-    /// Where the entry of `task`, as it was stored, is: its shard, and its place there found by
-    /// its update time and key.
-    private func position(of task: PackedTask) -> (shard: Int, index: Int)? {
-        let entry = Entry(task: task)
-        let shard = PackedTasks.shard(of: task)
-        let index = Self.firstIndex(in: shards[shard]) { !($0 < entry) }
-        guard index < shards[shard].count, shards[shard][index] == entry else { return nil }
-        return (shard, index)
+    /// Removes the entries of these tasks (a retention sweep's slice).
+    mutating func remove(_ tasks: [PackedTask]) {
+        for task in tasks { remove(task) }
     }
 
     /// Puts `new` where `old`, the same task before a change, was: in place when its update
@@ -78,84 +100,104 @@ public struct UpdateOrder: Sendable, Equatable {
             insert(new)
             return
         }
-        guard let (shard, index) = position(of: old) else { return insert(new) }
-        shards[shard][index] = Entry(task: new)
+        guard let (block, index) = position(of: old) else { return insert(new) }
+        blocks[block][index] = Entry(task: new)
     }
 
-    /// Removes the entries of one shard's tasks at once (a retention sweep of that shard).
-    mutating func remove(_ tasks: Set<PackedTask>, inShard shard: Int) {
-        guard !tasks.isEmpty, !suspended else { return }
-        shards[shard].removeAll { tasks.contains($0.task) }
+    /// Where the entry of `task`, as it was stored, is: its block, and its place there found by
+    /// its update time and key.
+    private func position(of task: PackedTask) -> (block: Int, index: Int)? {
+        let entry = Entry(task: task)
+        let (block, index) = position(ofFirst: { !($0 < entry) })
+        guard block < blocks.count, blocks[block][index] == entry else { return nil }
+        return (block, index)
+    }
+
+    /// The position of the first entry for which `isAtOrAfter` holds (false for every entry
+    /// before it, true from it on); `(blocks.count, 0)` when there is none.
+    private func position(ofFirst isAtOrAfter: (Entry) -> Bool) -> (block: Int, index: Int) {
+        // The first block whose last entry is at or after: the entry is in it.
+        let block = Self.firstIndex(in: blocks) { isAtOrAfter($0[$0.count - 1]) }
+        guard block < blocks.count else { return (blocks.count, 0) }
+        return (block, Self.firstIndex(in: blocks[block], where: isAtOrAfter))
+    }
+
+    /// A block that has fallen below a quarter of its capacity joins its neighbour (or shares
+    /// with it evenly when together they are more than a block), so the blocks stay few however
+    /// entries leave them. The last block is left to fill by appends, unless it is empty.
+    private mutating func joinIfSparse(_ block: Int) {
+        if block == blocks.count - 1 {
+            if blocks[block].isEmpty { blocks.removeLast() }
+            return
+        }
+        guard blocks[block].count < Self.blockCapacity / 4 else { return }
+        let total = blocks[block].count + blocks[block + 1].count
+        if total <= Self.blockCapacity {
+            blocks[block].append(contentsOf: blocks[block + 1])
+            blocks.remove(at: block + 1)
+        } else {
+            let moved = total / 2 - blocks[block].count
+            blocks[block].append(contentsOf: blocks[block + 1][..<moved])
+            blocks[block + 1].removeFirst(moved)
+        }
+    }
+
+    /// A block holding `entries`, with room for a full block (so that appends never regrow it).
+    private static func block(_ entries: some Collection<Entry>) -> [Entry] {
+        var block: [Entry] = []
+        block.reserveCapacity(blockCapacity)
+        block.append(contentsOf: entries)
+        return block
     }
 
     /// Stops keeping the order (and drops it) until `rebuild(from:)`.
     mutating func suspend() {
         suspended = true
-        shards = Array(repeating: [], count: TaskTable.shardCount)
+        blocks = []
+        count = 0
     }
 
-    /// The order of `tasks`, built afresh: a shard of the order from the same shard of the table.
-    ///
-    /// A large table's upper half of the shards is built on a thread of its own meanwhile: an
-    /// entry reads its task's update time, a cache miss for each of a million tasks, which two
-    /// cores wait for in half the time (a tenth of a million-record replay, done after it).
-    mutating func rebuild(from tasks: PackedTasks, inParallelFrom threshold: Int = rebuiltInParallel) {
+    /// The order of `tasks`, built afresh and cut into full blocks. Sorted by update time as
+    /// plain numbers first (a million entries moved by a sort retain and release no task, and
+    /// compare no bytes), then each run of equal times by key, their keys copied side by side.
+    mutating func rebuild(from tasks: PackedTasks) {
         suspended = false
-        let half = tasks.count >= threshold ? shards.count / 2 : shards.count
-        let upper = UpperHalf(tasks, shards: half..<shards.count)
-        for index in 0..<half { shards[index] = Self.entries(of: tasks.shard(index)) }
-        for (index, entries) in zip(half..., upper.built()) { shards[index] = entries }
-    }
-
-    /// From how many tasks a rebuild takes a second thread (which costs about 0.1 ms to start).
-    static let rebuiltInParallel = 50_000
-
-    private static func entries(of shard: PackedTasks.Shard) -> [Entry] {
-        var entries = shard.tasks.map(Entry.init)
-        entries.sort()
-        return entries
-    }
-
-    /// Shards of the order built on a thread of their own, or on the caller's when none starts.
-    private final class UpperHalf: @unchecked Sendable {
-        // @unchecked: `entries` is written by the thread alone, and read once it is joined.
-        private var entries: [[Entry]] = []
-        private var thread: OSThread?
-        private let tasks: PackedTasks
-        private let range: Range<Int>
-
-        init(_ tasks: PackedTasks, shards range: Range<Int>) {
-            self.tasks = tasks
-            self.range = range
-            guard !range.isEmpty else { return }
-            let thread = OSThread { [self] in self.build() }
-            do {
-                try thread.start()
-                self.thread = thread
-            } catch {}  // built on the caller's thread, by `built()`
-        }
-
-        private func build() { entries = range.map { UpdateOrder.entries(of: tasks.shard($0)) } }
-
-        /// The shards' entries in order, once built.
-        func built() -> [[Entry]] {
-            if let thread {
-                thread.join()
-                self.thread = nil  // it holds its body, which holds this
-            } else if !range.isEmpty {
-                build()
+        let all = Array(tasks.packed)
+        var sorted = all.indices.map { (updated: all[$0].updated, index: $0) }
+        sorted.sort { $0.updated < $1.updated }
+        var keys: [UInt8] = []
+        var start = 0
+        while start < sorted.count {
+            var end = start + 1
+            while end < sorted.count, sorted[end].updated == sorted[start].updated { end += 1 }
+            if end - start > 1 {
+                keys.removeAll(keepingCapacity: true)
+                let places = sorted[start..<end].map { all[$0.index].appendKey(to: &keys) }
+                var byKey = Array(places.indices)
+                keys.withUnsafeBufferPointer { keys in
+                    byKey.sort { PackedTask.keyPrecedes(places[$0], places[$1], in: keys) }
+                }
+                sorted.replaceSubrange(start..<end, with: byKey.map { sorted[start + $0] })
             }
-            return entries
+            start = end
+        }
+        count = all.count
+        blocks = stride(from: 0, to: sorted.count, by: Self.blockCapacity).map { first in
+            Self.block(
+                sorted[first..<min(first + Self.blockCapacity, sorted.count)].lazy.map {
+                    Entry(updated: $0.updated, task: all[$0.index])
+                })
         }
     }
 
-    /// The first index of a sorted shard whose entry is not before what `isAtOrAfter` looks for.
-    private static func firstIndex(in entries: [Entry], where isAtOrAfter: (Entry) -> Bool) -> Int {
+    /// The first index of a sorted array whose element is not before what `isAtOrAfter` looks
+    /// for.
+    private static func firstIndex<T>(in elements: [T], where isAtOrAfter: (T) -> Bool) -> Int {
         var low = 0
-        var high = entries.count
+        var high = elements.count
         while low < high {
             let middle = (low + high) / 2
-            if isAtOrAfter(entries[middle]) { high = middle } else { low = middle + 1 }
+            if isAtOrAfter(elements[middle]) { high = middle } else { low = middle + 1 }
         }
         return low
     }
@@ -176,51 +218,29 @@ public struct UpdateOrder: Sendable, Equatable {
 
     /// The tasks in order from the first updated at or after `since` and (given a cursor) after
     /// `(updated, id)`, found one at a time: a listing that stops early (a page full of large
-    /// tasks) has merged only as far as it read.
+    /// tasks) has read only as far as it went.
     public func walk(since: Int64, after cursor: (updated: Int64, id: String)?) -> Walk {
-        func isAtOrAfterStart(_ entry: Entry) -> Bool {
+        let (block, index) = position { entry in
             guard entry.updated >= since else { return false }
             guard let cursor else { return true }
             return entry.updated > cursor.updated
                 || (entry.updated == cursor.updated && entry.task.idFollows(cursor.id))
         }
-        // Each shard from its first entry past the start; the shards' heads in a min-heap.
-        var heads: [Head] = []
-        for (shard, entries) in shards.enumerated() {
-            let index = Self.firstIndex(in: entries, where: isAtOrAfterStart)
-            if index < entries.count { heads.append(Head(updated: entries[index].updated, shard: shard, index: index)) }
-        }
-        let shards = shards
-        // Heads are positions, not entries: moving one in the heap then retains and releases
-        // nothing (for the 1,024 shards' heads each page starts with), and most comparisons are
-        // decided by the time alone.
-        let heap = MinHeap(heads) { a, b in
-            a.updated != b.updated
-                ? a.updated < b.updated
-                : PackedTask.keyPrecedes(shards[a.shard][a.index].task, shards[b.shard][b.index].task)
-        }
-        return Walk(shards: shards, heap: heap)
+        return Walk(blocks: blocks, block: block, index: index)
     }
 
-    /// A shard's next entry in a walk.
-    struct Head {
-        var updated: Int64
-        var shard: Int
-        var index: Int
-    }
-
-    /// A merge of the sorted shards, from where `walk` started it.
+    /// The entries from a position onwards, block after block.
     public struct Walk: Sequence, IteratorProtocol {
-        let shards: [[Entry]]
-        var heap: MinHeap<Head>
+        let blocks: [[Entry]]
+        var block: Int
+        var index: Int
 
         public mutating func next() -> PackedTask? {
-            guard let head = heap.popFirst() else { return nil }
-            let next = head.index + 1
-            if next < shards[head.shard].count {
-                heap.push(Head(updated: shards[head.shard][next].updated, shard: head.shard, index: next))
-            }
-            return shards[head.shard][head.index].task
+            guard block < blocks.count else { return nil }
+            let task = blocks[block][index].task
+            index += 1
+            if index == blocks[block].count { (block, index) = (block + 1, 0) }
+            return task
         }
     }
 }

@@ -212,6 +212,9 @@ import Testing
         }
         #expect(text.contains("taskhook_journal_commits_total"))
         #expect(text.contains("taskhook_journal_fsync_seconds_bucket"))
+        for name in ["taskhook_loop_longest_iteration_seconds", "taskhook_loop_longest_iteration_cpu_seconds"] {
+            #expect(text.contains("\n\(name) "), "missing \(name) in\n\(text)")
+        }
         waiter.close()
     }
 

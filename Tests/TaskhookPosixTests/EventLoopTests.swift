@@ -69,6 +69,24 @@ import Testing
         #expect(loop.slowIterations == 1)
     }
 
+    /// Work shows on both figures; time off the CPU (a sleep here, as a preempted loop would
+    /// spend it waiting for a CPU) shows on the wall-clock figure alone.
+    @Test func theLongestIterationOnTheCPUCountsWorkNotTimeOffTheCPU() throws {
+        let loop = try EventLoop()
+        _ = (loop.takeLongestIteration(), loop.takeLongestIterationOnCPU())
+        loop.schedule(at: loop.now) {
+            let until = ThreadCPUClock.nanoseconds() + 12_000_000
+            while ThreadCPUClock.nanoseconds() < until {}
+        }
+        try loop.runOnce(maximumWait: .milliseconds(1))
+        #expect(loop.takeLongestIterationOnCPU() >= .milliseconds(12))
+        #expect(loop.takeLongestIteration() >= .milliseconds(12))
+        loop.schedule(at: loop.now) { usleep(30_000) }
+        try loop.runOnce(maximumWait: .milliseconds(1))
+        #expect(loop.takeLongestIteration() >= .milliseconds(30))
+        #expect(loop.takeLongestIterationOnCPU() < .milliseconds(5))
+    }
+
     @Test func aDisarmedTimerDoesNotFire() throws {
         let loop = try EventLoop()
         var fired = false

@@ -20,11 +20,8 @@ import Testing
     /// Tasks created, moved on (at times mostly rising, some late), forgotten, and the table read
     /// back from a checkpoint: the order always lists each task once, where a full sort puts it.
     @Test func theOrderFollowsEveryChangeToTheTable() throws {
-        var state: UInt64 = 14
-        func next(_ bound: Int) -> Int {  // a fixed sequence (an LCG), so a failure shows again
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var numbers = FixedNumbers(seed: 14)
+        func next(_ bound: Int) -> Int { numbers.next(below: bound) }
         var table = TaskTable()
         let statuses: [TaskStatus] = [.created, .inProgress, .completed, .failed]
         for step in 1...3_000 {
@@ -94,21 +91,77 @@ import Testing
     }
 }
 
-extension UpdateOrderTests {
-    /// A large table's order is rebuilt half on a thread of its own (here from any size): the
-    /// same order the table kept as its tasks were stored, whichever way it was built.
-    @Test(arguments: [0, Int.max])
-    func aRebuiltOrderIsTheOneKeptAsTasksWereStored(parallelFrom threshold: Int) {
+@Suite struct UpdateOrderBlockTests {
+    /// Thousands of tasks, so that blocks fill, split, empty and join: created at rising times,
+    /// updated (mostly to the newest time, some late), many forgotten. The order is always the
+    /// full sort, and every block but the last is between a quarter full and full.
+    @Test func blocksSplitAndJoinAndTheOrderStaysTheFullSort() throws {
+        var numbers = FixedNumbers(seed: 512)
+        func next(_ bound: Int) -> Int { numbers.next(below: bound) }
         var table = TaskTable()
-        for n in 0..<3_000 {
-            let event = TaskEvent(taskID: "t\(n % 2_000)", provider: n % 3 == 0 ? "fal" : "freepik", status: .completed)
-            table.apply(event, deliveryID: "d\(n)", sequence: UInt64(n + 1), time: Int64((n * 7_919) % 5_000))
+        let capacity = UpdateOrder.blockCapacity
+        let statuses: [TaskStatus] = [.created, .inProgress, .completed]
+        func check(_ label: String) {
+            #expect(UpdateOrderTests.everything(table) == UpdateOrderTests.expected(table), "\(label)")
+            #expect(table.order.count == table.count, "\(label)")
+            let counts = table.order.blocks.map(\.count)
+            #expect(counts.allSatisfy { $0 <= capacity }, "\(label): \(counts)")
+            #expect(counts.dropLast().allSatisfy { $0 >= capacity / 4 }, "\(label): \(counts)")
         }
-        var rebuilt = table.order
-        rebuilt.suspend()
-        #expect(rebuilt.count == 0)
-        rebuilt.rebuild(from: table.tasks, inParallelFrom: threshold)
-        #expect(rebuilt == table.order)
-        #expect(rebuilt.count == table.count && table.count > 2_000)
+        for step in 1...20_000 {
+            // A few thousand live tasks; one update in ten is late (up to 5 s before now).
+            let time = Int64(step * 10 - (next(10) == 0 ? next(5_000) : 0))
+            let event = TaskEvent(taskID: "b\(next(6_000))", provider: "fal", status: statuses[next(3)])
+            table.apply(event, deliveryID: "d\(step)", sequence: UInt64(step), time: time)
+            if step % 5_000 == 0 {
+                check("before forgetting, step \(step)")
+                #expect(table.forgetTasks(lastHeardBefore: Int64(step * 10 - 30_000)) > 0)
+                check("after forgetting, step \(step)")
+            }
+        }
+        #expect(table.order.blocks.count > 4)
+        // Forgetting all but a few joins the blocks back into one or two.
+        table.forgetTasks(lastHeardBefore: 200_000 - 100)
+        check("after forgetting nearly all")
+        #expect(table.order.blocks.count <= 2)
+        let read = try TaskTable(decoding: table.encoded())
+        #expect(read == table)
+        #expect(read.order.blocks.map(\.count) == [table.count])
+    }
+
+    /// A walk from every position of a table of several blocks is the full sort from there.
+    @Test func aWalkStartsInTheRightBlockAndCrossesIntoTheNext() throws {
+        var table = TaskTable()
+        for index in 0..<1_500 {
+            let event = TaskEvent(taskID: "c\(index)", provider: "fal", status: .created)
+            table.apply(event, deliveryID: nil, sequence: UInt64(index + 1), time: Int64(index / 3))
+        }
+        #expect(table.order.blocks.count >= 3)
+        let all = UpdateOrderTests.expected(table)
+        for position in stride(from: 0, to: all.count, by: 37) + [510, 511, 512, 513, 1_023, 1_024, 1_499] {
+            let task = table[all[position]]!
+            let cursor = (updated: task.updated, id: task.id)
+            #expect(
+                Array(table.order.walk(since: .min, after: cursor).map(\.key)) == Array(all[(position + 1)...]),
+                "after \(position)")
+        }
+        #expect(Array(table.order.walk(since: 499, after: nil).map(\.key)) == Array(all[1_497...]))
+        #expect(Array(table.order.walk(since: 500, after: nil)).isEmpty)
+        // Rebuilt from a checkpoint, times shared by three tasks each are ordered by key.
+        let read = try TaskTable(decoding: table.encoded())
+        #expect(UpdateOrderTests.everything(read) == all)
+        #expect(read == table)
+    }
+}
+
+/// A fixed sequence of numbers (an LCG): a failure shows again on the next run.
+struct FixedNumbers {
+    var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next(below bound: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int((state >> 33) % UInt64(bound))
     }
 }

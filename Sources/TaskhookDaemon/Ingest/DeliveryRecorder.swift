@@ -172,15 +172,16 @@ final class DeliveryRecorder {
     }
 
     /// Hands the writer a snapshot of the table, which its checkpoint thread encodes. The
-    /// snapshot is a copy of the sharded table's value: O(shards) here, and each shard the loop
-    /// changes before the encoding ends is copied once, on its first change (1/4096 of
-    /// the table), so no step on the loop is proportional to the table. The cadence follows
+    /// snapshot shares the sharded tasks (not the update order, which a checkpoint does not
+    /// hold): O(shards) here, and each shard the loop changes before the encoding ends is
+    /// copied once, on its first change (1/4096 of the table), so no step on the loop is
+    /// proportional to the table. The cadence follows
     /// the journal (`checkpoint-every` records), whatever the table's size.
     func checkpoint() {
         retention.finishSweep()
         sinceCheckpoint = 0
         checkpointInFlight = true
-        let snapshot = store.table
+        let snapshot = store.table.snapshot
         writer.checkpoint(covering: snapshot.lastSequence) { snapshot.encoded() }
     }
 }

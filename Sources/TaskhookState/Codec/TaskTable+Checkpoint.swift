@@ -7,27 +7,42 @@ extension TaskTable {
     /// expectation and the registrations not yet bound; version 3 each task's external id.
     /// Versions 2 (written before tasks were keyed by provider and id) to 4 are still read:
     /// their reports (before 4) came from callbacks and nothing was expected.
-    private static let magic: [UInt8] = Array("THTABLE5".utf8)
+    fileprivate static let magic: [UInt8] = Array("THTABLE5".utf8)
     private static let readable: [[UInt8]] = ["THTABLE2", "THTABLE3", "THTABLE4", "THTABLE5"].map { Array($0.utf8) }
 
-    /// The checkpoint form of the table.
-    public func encoded() -> [UInt8] {
-        // About 200 bytes a task: an id, a result URL and a delivery or two.
-        var w = ByteWriter(capacity: 64 + tasks.count * 200)
-        for b in Self.magic { w.u8(b) }
-        w.u64(lastSequence)
-        w.u32(UInt32(tasks.count))
-        // In the table's own order: sorting a million ids would cost more than the rest.
-        for task in tasks.packed { task.write(into: &w) }
-        w.u32(UInt32(registrations.count))
-        for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
-            w.string(registration.id)
-            w.string(registration.provider)
-            w.optionalString(registration.externalID)
-            w.expectation(registration.expectation)
+    /// What a checkpoint of the table writes: its tasks, registrations and last sequence, and
+    /// not the indexes rebuilt when it is read (the update order, the counts). A snapshot taken
+    /// for the checkpoint thread shares only these, so the loop's changes while it encodes copy
+    /// nothing else (a shard of the tasks at most, on its first change).
+    public struct Snapshot: Sendable {
+        let tasks: PackedTasks
+        let registrations: [String: Registration]
+        public let lastSequence: UInt64
+
+        /// The checkpoint form of the table.
+        public func encoded() -> [UInt8] {
+            // About 200 bytes a task: an id, a result URL and a delivery or two.
+            var w = ByteWriter(capacity: 64 + tasks.count * 200)
+            for b in TaskTable.magic { w.u8(b) }
+            w.u64(lastSequence)
+            w.u32(UInt32(tasks.count))
+            // In the table's own order: sorting a million ids would cost more than the rest.
+            for task in tasks.packed { task.write(into: &w) }
+            w.u32(UInt32(registrations.count))
+            for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
+                w.string(registration.id)
+                w.string(registration.provider)
+                w.optionalString(registration.externalID)
+                w.expectation(registration.expectation)
+            }
+            return w.bytes
         }
-        return w.bytes
     }
+
+    public var snapshot: Snapshot { Snapshot(tasks: tasks, registrations: registrations, lastSequence: lastSequence) }
+
+    /// The checkpoint form of the table.
+    public func encoded() -> [UInt8] { snapshot.encoded() }
 
     public init(decoding bytes: [UInt8]) throws(DecodeError) {
         try self.init(decoding: bytes, inBulk: false)
