@@ -233,7 +233,19 @@ public struct PackedTask: Hashable, Sendable {
         _ a: UnsafeBufferPointer<UInt8>, from aStart: Int, count aCount: Int,
         _ b: UnsafeBufferPointer<UInt8>, from bStart: Int, count bCount: Int
     ) -> Int {
-        for offset in 0..<min(aCount, bCount) {
+        let common = min(aCount, bCount)
+        var offset = 0
+        // Eight bytes at a time while they are equal: ids of one provider often share a long
+        // prefix (a time, a counter's leading digits), and ties in a replay's rebuild of the
+        // update order are sorted by them (a tenth of the rebuild, a byte at a time).
+        let (aRaw, bRaw) = (UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
+        while offset + 8 <= common,
+            aRaw.loadUnaligned(fromByteOffset: aStart + offset, as: UInt64.self)
+                == bRaw.loadUnaligned(fromByteOffset: bStart + offset, as: UInt64.self)
+        {
+            offset += 8
+        }
+        for offset in offset..<common {
             let (x, y) = (a[aStart + offset], b[bStart + offset])
             if x != y { return Int(x) - Int(y) }
         }
