@@ -6,9 +6,11 @@ import TaskhookCore
 ///
 /// A pass looks at the table a few shards at a time, and sorts each shard's reports in the range
 /// on their own (a run); once every shard has been looked at, the runs are merged a page at a
-/// time. A pass holds at most about `window` reports: when more are in the range, it keeps the
-/// lowest sequences (`cutoff`), and a later pass takes up from there. So memory is bounded by the
-/// window and each step by its budget, whatever the size of the table.
+/// time. A pass holds at most about `window` reports: it looks for those of the next `window`
+/// sequences (a record applies one report, seldom more), and when more than twice that many are
+/// found after all, it keeps the lowest sequences (`cutoff`); a later pass takes up from there.
+/// So memory is bounded by the window and each step by its budget, whatever the size of the
+/// table. A pass's reports are let go a slice per step (`retiring`), not all at once.
 ///
 /// Each step reads the table as it is then, not a snapshot kept between steps (which would keep
 /// a second copy of every shard changed meanwhile): a report handed out is looked up again, and
@@ -40,7 +42,13 @@ public struct ReportBacklog {
     /// The highest sequence this pass keeps: `through`, lowered when the window overflows.
     private var cutoff: UInt64
     private var runs: [[Found]] = []
-    private var found = 0
+    private(set) var found = 0
+    /// The runs of a pass done, let go `releasedPerStep` reports at a time: each holds a task's
+    /// buffer, and letting a window of them go at once (a cache miss apiece in a large table)
+    /// held the loop 5 to 9 ms at a million tasks.
+    private var retiring: [[Found]] = []
+    private(set) var retiringCount = 0
+    static let releasedPerStep = 4_096
     /// Once every shard was looked at: the runs' next positions, by sequence.
     private var heads = Self.noHeads
     private static var noHeads: MinHeap<(sequence: UInt64, run: Int, position: Int)> {
@@ -52,18 +60,27 @@ public struct ReportBacklog {
         self.through = through
         self.keys = keys
         self.window = max(1, window)
-        cutoff = through
+        cutoff = Self.passEnd(after: after, through: through, narrowed: keys != nil, window: self.window)
     }
 
-    /// Nothing more to hand out.
-    public var isFinished: Bool { after >= through }
+    /// Where a pass starting at `after` stops: `window` sequences on (all of a narrowed backlog's,
+    /// whose few tasks hold few reports), so that it seldom finds more than it keeps; lowering
+    /// the cutoff once more than twice the window was found costs a search over every run.
+    private static func passEnd(after: UInt64, through: UInt64, narrowed: Bool, window: Int) -> UInt64 {
+        narrowed || through <= after || through - after <= UInt64(window) ? through : after + UInt64(window)
+    }
+
+    /// Nothing more to hand out, and the last pass's reports let go (so that dropping the
+    /// backlog lets go of nothing large at once).
+    public var isFinished: Bool { after >= through && retiring.isEmpty }
 
     private var isGathered: Bool { nextShard >= (keys == nil ? TaskTable.shardCount : 1) }
 
     /// One bounded step against `table`: looks at up to about `taskBudget` tasks (whole shards, at
     /// least one) and, once the pass has looked at all of them, hands out up to `limit` reports.
     public mutating func step(_ table: TaskTable, taskBudget: Int, limit: Int) -> [Entry] {
-        guard !isFinished else { return [] }
+        releaseRetiring()
+        guard after < through else { return [] }
         if !isGathered {
             gather(table, taskBudget: taskBudget)
             guard isGathered else { return [] }
@@ -86,12 +103,21 @@ public struct ReportBacklog {
         if heads.isEmpty {
             // The pass is done: the next one starts above what it kept.
             after = cutoff
-            cutoff = through
+            cutoff = Self.passEnd(after: after, through: through, narrowed: keys != nil, window: window)
             nextShard = 0
+            retiringCount += found
+            if retiring.isEmpty { swap(&retiring, &runs) } else { retiring += runs }
             runs = []
             found = 0
+            releaseRetiring()  // a small backlog is let go of, and finished, at once
         }
         return page
+    }
+
+    private mutating func releaseRetiring() {
+        var released = 0
+        while released < Self.releasedPerStep, let run = retiring.popLast() { released += run.count }
+        retiringCount -= released
     }
 
     private mutating func gather(_ table: TaskTable, taskBudget: Int) {

@@ -66,6 +66,44 @@ import Testing
         #expect(windowedSteps > steps)
     }
 
+    /// With a report a sequence (most journals), a pass looks for the next window of sequences
+    /// and never finds more than the window: no pass has to search its runs for a lower cutoff.
+    @Test func aPassLooksForTheNextWindowOfSequencesAndHoldsNoMore() {
+        let table = Self.table(tasks: 2_000)
+        var backlog = ReportBacklog(after: 0, through: table.lastSequence, window: 150)
+        var handedOut: [String] = []
+        var mostHeld = 0
+        while !backlog.isFinished {
+            handedOut += backlog.step(table, taskBudget: 300, limit: 64).map { "\($0.report.sequence) \($0.task.key)" }
+            mostHeld = max(mostHeld, backlog.found)
+        }
+        #expect(handedOut == Self.expected(table, after: 0, through: table.lastSequence))
+        #expect(mostHeld > 0 && mostHeld <= 150)
+    }
+
+    /// The reports a pass found are let go a slice a step after it ends, not at once: each holds
+    /// a task's buffer, and letting go of a window of them held the loop for milliseconds.
+    @Test func aPassDoneLetsGoOfItsReportsASliceAStepBeforeTheBacklogFinishes() {
+        let table = Self.table(tasks: 6_000)
+        var backlog = ReportBacklog(after: 0, through: table.lastSequence)
+        var handedOut = 0
+        while backlog.retiringCount == 0, !backlog.isFinished {
+            handedOut += backlog.step(table, taskBudget: 100_000, limit: 100_000).count
+        }
+        #expect(handedOut == Self.expected(table, after: 0, through: table.lastSequence).count)
+        // The step that ended the pass let go of one slice.
+        #expect(backlog.retiringCount >= handedOut - ReportBacklog.releasedPerStep - 64 && !backlog.isFinished)
+        var steps = 0
+        while !backlog.isFinished {
+            let before = backlog.retiringCount
+            #expect(backlog.step(table, taskBudget: 100_000, limit: 100_000).isEmpty)
+            // A whole run (one shard's reports, a few here) may go past the slice.
+            #expect(before - backlog.retiringCount <= ReportBacklog.releasedPerStep + 64)
+            steps += 1
+        }
+        #expect(steps >= handedOut / ReportBacklog.releasedPerStep && backlog.retiringCount == 0)
+    }
+
     /// The table is looked at a few shards a step: with a budget of one task, a step looks at
     /// one shard that holds tasks (and the empty ones before it).
     @Test func eachStepLooksAtABoundedPartOfTheTable() {

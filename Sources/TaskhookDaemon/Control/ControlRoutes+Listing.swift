@@ -72,7 +72,7 @@ extension ControlRoutes {
                 break
             }
             if count > 0 { body.append(UInt8(ascii: ",")) }
-            task.task.json.write(into: &body)
+            task.task.writeJSON(into: &body)
             count += 1
             passed = task
         }

@@ -29,7 +29,7 @@ final class ControlRoutes: HTTPHandler {
             self.loop = loop
         }
 
-        func taskEnded(_ task: TrackedTask) { answer(.json(.ok, task.json.bytes)) }
+        func taskEnded(_ task: TrackedTask) { answer(.json(.ok, task.jsonBytes)) }
 
         func answer(_ response: Response) {
             if let timer { loop.removeTimer(timer) }
@@ -131,7 +131,7 @@ final class ControlRoutes: HTTPHandler {
             return
         }
         if task?.isTerminal == true || wait == 0 {
-            responder.respond(task.map { .json(.ok, $0.json.bytes) } ?? Self.error(.notFound, "unknown task \(id)"))
+            responder.respond(task.map { .json(.ok, $0.jsonBytes) } ?? Self.error(.notFound, "unknown task \(id)"))
             return
         }
         // A known task is waited for by its key, so another provider's task with the same id
@@ -171,7 +171,7 @@ final class ControlRoutes: HTTPHandler {
     /// The task's state now (at the end of a wait that did not see it finish).
     private func current(_ id: String) -> Response {
         switch store.resolve(id) {
-        case .task(let task): return .json(.ok, task.json.bytes)
+        case .task(let task): return .json(.ok, task.jsonBytes)
         case .ambiguous(let keys): return Self.ambiguous(id, keys)
         case .unknown: break
         }

@@ -29,14 +29,19 @@ extension EventStream {
     /// One event: `id` the journal sequence, `data` what the delivery made of the task.
     static func message(_ task: TrackedTask, _ delivery: TrackedTask.Report) -> [UInt8] {
         let final = delivery.status.isTerminal
-        let data: JSON = .object([
-            ("sequence", .integer(delivery.sequence)), ("task_id", .string(task.id)),
-            ("provider", .string(task.provider)), ("status", .string(delivery.status.rawValue)),
-            ("terminal", .bool(final)), ("results", .array(final ? task.results.map { .string($0) } : [])),
-            ("error", final ? .optional(task.error) : .null), ("time", .integer(delivery.time)),
-        ])
-        var bytes = Array("id: \(delivery.sequence)\nevent: task\ndata: ".utf8)
-        data.write(into: &bytes)
+        var bytes = Array("id: ".utf8)
+        JSON.appendDecimal(delivery.sequence, to: &bytes)
+        bytes += "\nevent: task\ndata: ".utf8
+        JSONObjectWriter.write(into: &bytes) { data in
+            data.integer("sequence", delivery.sequence)
+            data.string("task_id", task.id)
+            data.string("provider", task.provider)
+            data.string("status", delivery.status.rawValue)
+            data.bool("terminal", final)
+            data.strings("results", final ? task.results : [])
+            data.optional("error", final ? task.error : nil)
+            data.integer("time", delivery.time)
+        }
         bytes += "\n\n".utf8
         return bytes
     }

@@ -1,27 +1,48 @@
 import TaskhookCore
 
 extension TrackedTask {
-    /// The task as the control API shows it.
+    /// The task as the control API shows it, appended to `out` with no tree of values built: a
+    /// `/v1/tasks` page writes hundreds of tasks in one go of the event loop.
+    func writeJSON(into out: inout [UInt8]) {
+        JSONObjectWriter.write(into: &out) { task in
+            task.string("id", id)
+            task.string("provider", provider)
+            task.string("key", key.description)
+            task.optional("external_id", externalID)
+            task.string("status", status.rawValue)
+            task.bool("terminal", isTerminal)
+            task.strings("results", results)
+            task.optional("error", error)
+            task.integer("first_seen", firstSeen)
+            task.integer("updated", updated)
+            task.integer("last_heard", lastHeard)
+            task.value("expected", expectation?.json ?? .null)
+            task.objects("deliveries", reports) { report, delivery in
+                report.integer("sequence", delivery.sequence)
+                report.string("status", delivery.status.rawValue)
+                report.integer("time", delivery.time)
+                report.bool("applied", delivery.applied)
+                report.optional("delivery_id", delivery.deliveryID)
+                report.string("source", delivery.source.description)
+            }
+        }
+    }
+
+    /// `writeJSON`'s text alone.
+    var jsonBytes: [UInt8] {
+        var bytes: [UInt8] = []
+        writeJSON(into: &bytes)
+        return bytes
+    }
+
+    /// The same as a `JSON` value, for answers that hold it in another object: read back from
+    /// `writeJSON`, so that the task's shape is written in one place.
     var json: JSON {
-        .object([
-            ("id", .string(id)), ("provider", .string(provider)), ("key", .string(key.description)),
-            ("external_id", .optional(externalID)), ("status", .string(status.rawValue)),
-            ("terminal", .bool(isTerminal)), ("results", .array(results.map { .string($0) })),
-            ("error", .optional(error)),
-            ("first_seen", .integer(firstSeen)), ("updated", .integer(updated)), ("last_heard", .integer(lastHeard)),
-            ("expected", expectation?.json ?? .null),
-            (
-                "deliveries",
-                .array(
-                    reports.map {
-                        .object([
-                            ("sequence", .integer($0.sequence)), ("status", .string($0.status.rawValue)),
-                            ("time", .integer($0.time)), ("applied", .bool($0.applied)),
-                            ("delivery_id", .optional($0.deliveryID)), ("source", .string($0.source.description)),
-                        ])
-                    })
-            ),
-        ])
+        do {
+            return try JSON.parse(jsonBytes)
+        } catch {
+            preconditionFailure("a task's own JSON does not parse: \(error)")
+        }
     }
 }
 
