@@ -46,6 +46,12 @@ int clinux_epoll_wait(int epfd, uint32_t *events, uint64_t *data, int max_events
 
 int clinux_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
 
+int clinux_write_back(int fd, int64_t offset, int64_t count, int wait) {
+    unsigned int flags = SYNC_FILE_RANGE_WRITE;
+    if (wait) flags |= SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WAIT_AFTER;
+    return sync_file_range(fd, offset, count, flags);
+}
+
 static void fill_set(sigset_t *set, const int *signals) {
     sigemptyset(set);
     for (const int *s = signals; *s != 0; s++) sigaddset(set, *s);

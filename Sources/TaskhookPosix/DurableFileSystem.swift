@@ -29,7 +29,7 @@ public protocol DurableFile: AnyObject {
     var path: String { get }
     func size() throws(SyscallError) -> Int
     /// Writes every byte at `offset` (pwrite, short writes retried).
-    func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError)
+    func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SyscallError)
     /// fdatasync(2).
     func syncData() throws(SyscallError)
     /// fsync(2).
@@ -37,7 +37,14 @@ public protocol DurableFile: AnyObject {
     func truncate(to size: Int) throws(SyscallError)
     /// Advice that these synced bytes are not read again soon; may do nothing.
     func dropCachedPages(offset: Int, count: Int)
+    /// Starts writing these bytes to the disk, and with `waiting` waits for them: not a sync
+    /// (see `File.writeBack`); may do nothing.
+    func writeBack(offset: Int, count: Int, waiting: Bool)
     func close()
+}
+
+extension DurableFile {
+    public func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) { try write(bytes[...], at: offset) }
 }
 
 /// A whole file read into memory or mapped.

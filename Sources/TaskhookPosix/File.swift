@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 import SystemPackage
 
@@ -53,7 +54,9 @@ public final class File {
         }
     }
 
-    public func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) {
+    public func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) { try write(bytes[...], at: offset) }
+
+    public func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SyscallError) {
         let result = bytes.withUnsafeBytes { raw in Result { () throws(SyscallError) in try write(raw, at: offset) } }
         try result.get()
     }
@@ -104,6 +107,16 @@ public final class File {
     public func dropCachedPages(offset: Int, count: Int) {
         guard count > 0 else { return }
         _ = posix_fadvise(descriptor.rawValue, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+    }
+
+    /// sync_file_range(2): starts writing these bytes to the disk, and with `waiting` waits until
+    /// they are written. It makes nothing durable (no metadata, no disk cache flush: `sync()`
+    /// does); it keeps a large file's dirty pages few, so that its final sync does not queue
+    /// hundreds of megabytes ahead of the journal's own fdatasync. Advice only: a failure
+    /// changes nothing and is ignored.
+    public func writeBack(offset: Int, count: Int, waiting: Bool) {
+        guard count > 0 else { return }
+        _ = clinux_write_back(descriptor.rawValue, Int64(offset), Int64(count), waiting ? 1 : 0)
     }
 
     public func truncate(to size: Int) throws(SyscallError) {

@@ -235,4 +235,26 @@ extension DiskFaultTests {
         #expect(held == nil)
         writer.close()
     }
+
+    /// A checkpoint of several slices: each slice handed to the disk once written, and waited
+    /// for once the next one is, so at most two are dirty; the checkpoint reads back whole.
+    @Test func aLargeCheckpointIsWrittenBackASliceAtATime() throws {
+        let disk = SimulatedDisk()
+        try disk.createDirectories(Self.path)
+        let directory = JournalDirectory(path: Self.path, fileSystem: disk)
+        let slice = 8_192
+        let payload = (0..<(2 * slice + slice / 2)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let written = try Checkpoint.write(payload, covering: 7, in: directory, slice: slice)
+        let header = Checkpoint.header(payload, covering: 7).count
+        let temporary = written.path + Checkpoint.temporarySuffix
+        #expect(
+            disk.writeBacks == [
+                .init(path: temporary, offset: header, count: slice, waiting: false),
+                .init(path: temporary, offset: header + slice, count: slice, waiting: false),
+                .init(path: temporary, offset: header, count: slice, waiting: true),
+                .init(path: temporary, offset: header + 2 * slice, count: slice / 2, waiting: false),
+                .init(path: temporary, offset: header + slice, count: slice, waiting: true),
+            ])
+        #expect(try Checkpoint.latest(in: directory)?.payload == payload)
+    }
 }

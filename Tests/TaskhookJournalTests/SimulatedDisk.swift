@@ -75,7 +75,20 @@ final class SimulatedDisk: DurableFileSystem {
         var nextInode = 1
         var faults: [Fault] = []
         var operations = 0
+        var writeBacks: [WriteBack] = []
     }
+
+    /// A `writeBack` asked of a file: recorded, not acted on (see `SimulatedFile.writeBack`).
+    struct WriteBack: Sendable, Equatable {
+        var path: String
+        var offset: Int
+        var count: Int
+        var waiting: Bool
+    }
+
+    var writeBacks: [WriteBack] { state.withLock { $0.writeBacks } }
+
+    fileprivate func record(_ writeBack: WriteBack) { state.withLock { $0.writeBacks.append(writeBack) } }
 
     private let state = Mutex(State())
     /// Called after every operation that changes the disk (not under the disk's lock), with
@@ -385,12 +398,17 @@ final class SimulatedFile: DurableFile {
     }
 
     func size() throws(SyscallError) -> Int { disk.size(inode) }
-    func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) {
-        try disk.write(bytes, at: offset, inode: inode, path: path)
+    func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SyscallError) {
+        try disk.write(Array(bytes), at: offset, inode: inode, path: path)
     }
     func syncData() throws(SyscallError) { try disk.sync(inode, path: path, data: true) }
     func sync() throws(SyscallError) { try disk.sync(inode, path: path, data: false) }
     func truncate(to size: Int) throws(SyscallError) { disk.truncate(inode, to: size) }
     func dropCachedPages(offset: Int, count: Int) {}
+    /// Recorded only: pages persist at a sync or, at a power loss, in any order, as on a real
+    /// disk whatever was written back.
+    func writeBack(offset: Int, count: Int, waiting: Bool) {
+        disk.record(.init(path: path, offset: offset, count: count, waiting: waiting))
+    }
     func close() {}
 }

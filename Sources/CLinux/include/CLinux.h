@@ -27,6 +27,11 @@ extern const int CLINUX_EPOLL_CTL_DEL;
 // eventfd
 int clinux_eventfd(void);
 
+// files
+/// sync_file_range(2): starts writeback of a range (SYNC_FILE_RANGE_WRITE), and with `wait`
+/// also waits for it (before and after). Advice on when to write, not a durability barrier.
+int clinux_write_back(int fd, int64_t offset, int64_t count, int wait);
+
 // signals
 /// Blocks `signals` (a zero-terminated list) in the calling thread and returns a signalfd for them.
 int clinux_signalfd_block(const int *signals);
