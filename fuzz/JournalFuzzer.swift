@@ -67,7 +67,7 @@ final class MemoryFile: DurableFile {
         self.path = path
     }
     func size() throws(SyscallError) -> Int { fileSystem.files[path]?.count ?? 0 }
-    func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) {
+    func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SyscallError) {
         var file = fileSystem.files[path] ?? []
         if file.count < offset + bytes.count { file += [UInt8](repeating: 0, count: offset + bytes.count - file.count) }
         file.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
@@ -85,6 +85,7 @@ final class MemoryFile: DurableFile {
         fileSystem.files[path] = file
     }
     func dropCachedPages(offset: Int, count: Int) {}
+    func writeBack(offset: Int, count: Int, waiting: Bool) {}
     func close() {}
 }
 
