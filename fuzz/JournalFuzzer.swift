@@ -15,7 +15,10 @@
 //     a replay visits gapless sequences ending at the recovered last sequence, the offline
 //     check finds nothing wrong, and recovering again changes nothing;
 //   - a checkpoint is refused with a decode error, or every task it holds unpacks and it
-//     encodes to bytes that read back as the same table (its packed tasks are checked as read).
+//     encodes to bytes that read back as the same table (its packed tasks are checked as read);
+//   - the start's replay (most deliveries packed as new tasks on its decoding thread) gives
+//     the table that applying every record the general way, in order, gives, and refuses
+//     whenever that way refuses.
 
 import TaskhookJournal
 import TaskhookPosix
@@ -64,7 +67,7 @@ final class MemoryFile: DurableFile {
         self.path = path
     }
     func size() throws(SyscallError) -> Int { fileSystem.files[path]?.count ?? 0 }
-    func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) {
+    func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SyscallError) {
         var file = fileSystem.files[path] ?? []
         if file.count < offset + bytes.count { file += [UInt8](repeating: 0, count: offset + bytes.count - file.count) }
         file.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
@@ -82,6 +85,7 @@ final class MemoryFile: DurableFile {
         fileSystem.files[path] = file
     }
     func dropCachedPages(offset: Int, count: Int) {}
+    func writeBack(offset: Int, count: Int, waiting: Bool) {}
     func close() {}
 }
 
@@ -131,6 +135,27 @@ func checkCheckpoint(_ payload: [UInt8]) {
     for task in table.tasks.values { reports += task.reports.count }
     guard let again = try? TaskTable(decoding: table.encoded()), again == table else {
         fatalError("a checkpoint read with \(table.count) tasks and \(reports) reports does not read back as itself")
+    }
+}
+
+/// The start's replay of a recovered journal against each record applied the general way.
+private func checkReplayedTable(_ directory: JournalDirectory) {
+    var general = TaskTable()
+    var records = 0
+    let generalWay = Result { () throws(JournalError) in
+        try directory.replay(after: 0) { (record: RecordView) throws(JournalError) in
+            try JournalReplay.apply(record, to: &general)
+            records += 1
+        }
+    }
+    switch (Result { () throws(JournalError) in try JournalReplay.open(directory) }, generalWay) {
+    case (.success(let replay), .success):
+        check(replay.replayed == records, "replay counted \(replay.replayed) records of \(records)")
+        check(replay.table == general, "the replayed table is not the one the records give applied one by one")
+    case (.success, .failure(let error)):
+        fatalError("replay accepted records the general way refuses: \(error)")
+    case (.failure, _):
+        break  // an unparsed record that does not read refuses the start, not the general way
     }
 }
 
@@ -200,5 +225,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     } catch {
         fatalError("the journal did not open again after recovery: \(error)")
     }
+    checkReplayedTable(directory)
     return 0
 }

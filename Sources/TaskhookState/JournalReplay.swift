@@ -62,11 +62,12 @@ public enum JournalReplay {
         while let batch = try decoder.next() {
             for item in batch {
                 switch item {
-                case .delivery(let decoded, let kind, let sequence, let time):
+                case .newTask(let task, let sequence):
                     table.advance(to: sequence)
-                    apply(decoded, kind: kind, sequence: sequence, time: time, to: &table)
+                    table.apply(newTask: task)
                 case .other(let record):
-                    // Any other kind is rare (expectations, deadlines, forgetting): read as it was.
+                    // Rare (expectations, deadlines, forgetting, deliveries of several events):
+                    // read as it was.
                     try record.body.withUnsafeBytes { body in
                         Swift.Result { () throws(JournalError) in
                             let view = RecordView(

@@ -66,6 +66,9 @@ public struct PackedTask: Hashable, Sendable {
         return size + 1
     }
 
+    /// Bytes written as `init(_:)` writes them (`init(newTaskIn:)`).
+    init(written: [UInt8]) { bytes = written }
+
     /// Bytes checked to be a packed task (`init(reading:)`), with their key's hash filled in.
     init(checked: [UInt8]) {
         bytes = checked
@@ -98,46 +101,57 @@ public struct PackedTask: Hashable, Sendable {
         _ w: inout ByteWriter, provider: String, id: String, status: TaskStatus, expected: Bool, updated: Int64,
         lastHeard: Int64, lastSequence: UInt64
     ) {
-        // Provider identities are route names from the configuration, never near 64 KiB.
-        precondition(provider.utf8.count <= UInt16.max, "a provider identity of \(provider.utf8.count) bytes")
         var provider = provider
         var id = id
-        let hash = Self.keyHash(provider: &provider, id: &id)
+        provider.withUTF8 { provider in
+            id.withUTF8 { id in
+                writeHeader(
+                    &w, provider: UnsafeRawBufferPointer(provider), id: UnsafeRawBufferPointer(id), status: status,
+                    expected: expected, updated: updated, lastHeard: lastHeard, lastSequence: lastSequence)
+            }
+        }
+    }
+
+    /// The header, then the key: `provider` and `id` are their UTF-8 bytes.
+    static func writeHeader(
+        _ w: inout ByteWriter, provider: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer, status: TaskStatus,
+        expected: Bool, updated: Int64, lastHeard: Int64, lastSequence: UInt64
+    ) {
+        // Provider identities are route names from the configuration, never near 64 KiB.
+        precondition(provider.count <= UInt16.max, "a provider identity of \(provider.count) bytes")
+        let hash = Self.keyHash(provider: provider, id: id)
         // The fixed fields at their offsets in one block, appended at once: a probe is made for
         // every lookup, and writing them a byte at a time cost it about a thousand instructions.
         withUnsafeTemporaryAllocation(byteCount: headerSize, alignment: 8) { header in
             header.storeBytes(of: status.code, toByteOffset: 0, as: UInt8.self)
             header.storeBytes(of: expected ? 1 : 0, toByteOffset: 1, as: UInt8.self)
-            header.storeBytes(of: UInt16(provider.utf8.count).littleEndian, toByteOffset: 2, as: UInt16.self)
-            header.storeBytes(of: UInt32(id.utf8.count).littleEndian, toByteOffset: 4, as: UInt32.self)
+            header.storeBytes(of: UInt16(provider.count).littleEndian, toByteOffset: 2, as: UInt16.self)
+            header.storeBytes(of: UInt32(id.count).littleEndian, toByteOffset: 4, as: UInt32.self)
             header.storeBytes(of: updated.littleEndian, toByteOffset: 8, as: Int64.self)
             header.storeBytes(of: lastHeard.littleEndian, toByteOffset: 16, as: Int64.self)
             header.storeBytes(of: lastSequence.littleEndian, toByteOffset: 24, as: UInt64.self)
             header.storeBytes(of: Int64(hash).littleEndian, toByteOffset: hashOffset, as: Int64.self)
-            w.raw(
-                UnsafeBufferPointer(start: header.baseAddress!.assumingMemoryBound(to: UInt8.self), count: headerSize))
+            w.raw(UnsafeRawBufferPointer(header))
         }
-        provider.withUTF8 { w.raw($0) }
-        id.withUTF8 { w.raw($0) }
+        w.raw(provider)
+        w.raw(id)
     }
 
     /// The hash of a key, as a packed task with that key keeps it.
     static func keyHash(_ key: TaskKey) -> Int {
         var provider = key.provider
         var id = key.id
-        return keyHash(provider: &provider, id: &id)
+        return provider.withUTF8 { provider in
+            id.withUTF8 { id in keyHash(provider: UnsafeRawBufferPointer(provider), id: UnsafeRawBufferPointer(id)) }
+        }
     }
 
-    private static func keyHash(provider: inout String, id: inout String) -> Int {
-        provider.withUTF8 { provider in
-            id.withUTF8 { id in
-                var hasher = Hasher()
-                hasher.combine(UInt16(provider.count))
-                hasher.combine(bytes: UnsafeRawBufferPointer(provider))
-                hasher.combine(bytes: UnsafeRawBufferPointer(id))
-                return hasher.finalize()
-            }
-        }
+    private static func keyHash(provider: UnsafeRawBufferPointer, id: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(UInt16(provider.count))
+        hasher.combine(bytes: provider)
+        hasher.combine(bytes: id)
+        return hasher.finalize()
     }
 
     /// The same hash from a packed key (provider bytes, then id bytes): `Hasher` hashes the
@@ -219,7 +233,19 @@ public struct PackedTask: Hashable, Sendable {
         _ a: UnsafeBufferPointer<UInt8>, from aStart: Int, count aCount: Int,
         _ b: UnsafeBufferPointer<UInt8>, from bStart: Int, count bCount: Int
     ) -> Int {
-        for offset in 0..<min(aCount, bCount) {
+        let common = min(aCount, bCount)
+        var offset = 0
+        // Eight bytes at a time while they are equal: ids of one provider often share a long
+        // prefix (a time, a counter's leading digits), and ties in a replay's rebuild of the
+        // update order are sorted by them (a tenth of the rebuild, a byte at a time).
+        let (aRaw, bRaw) = (UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
+        while offset + 8 <= common,
+            aRaw.loadUnaligned(fromByteOffset: aStart + offset, as: UInt64.self)
+                == bRaw.loadUnaligned(fromByteOffset: bStart + offset, as: UInt64.self)
+        {
+            offset += 8
+        }
+        for offset in offset..<common {
             let (x, y) = (a[aStart + offset], b[bStart + offset])
             if x != y { return Int(x) - Int(y) }
         }

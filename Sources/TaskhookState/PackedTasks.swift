@@ -61,6 +61,15 @@ public struct PackedTasks: Sendable {
         return old
     }
 
+    /// Stores `task` when its key is new, hashing it once; else leaves the table as it is and
+    /// returns the task stored under that key.
+    mutating func insertNew(_ task: PackedTask) -> PackedTask? {
+        let (inserted, stored) = shards[Self.shard(of: task)].insert(task)
+        guard inserted else { return stored }
+        count += 1
+        return nil
+    }
+
     /// Removes the task under `key`; returns it.
     @discardableResult
     mutating func remove(_ key: TaskKey) -> PackedTask? {

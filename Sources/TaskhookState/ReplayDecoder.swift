@@ -3,17 +3,19 @@ import TaskhookJournal
 import TaskhookPosix
 
 /// Replay on two threads. A thread of its own walks the segments (frames and checksums) and
-/// decodes each delivery's events, about a third of a replay's time; the caller applies what it
-/// decoded to the table, in journal order, meanwhile. Decoded records go in batches through a
-/// short queue, so neither side gets far ahead of the other.
+/// packs each delivery's event as the task it starts when new, which is most of the work; the
+/// caller applies what it decoded to the table, in journal order, meanwhile. Decoded records go
+/// in batches through a short queue, so neither side gets far ahead of the other.
 final class ReplayDecoder: @unchecked Sendable {
     // @unchecked: `queue`, `end` and `stopped` are touched only under `lock`; `unparsed` only by
     // the decoding thread, and read by the caller once that thread is joined.
 
     /// One record past the checkpoint, decoded as far as can be without the table.
     enum Item {
-        case delivery(JournalReplay.DecodedDelivery, kind: RecordKind, sequence: UInt64, time: Int64)
-        /// Any other kind, copied out of the segment.
+        /// A delivery or observation whose one event is packed as the task it starts if its key
+        /// is new (`PackedTask(newTaskIn:)`): nearly every record.
+        case newTask(PackedTask, sequence: UInt64)
+        /// Any other record, copied out of the segment, to be applied the general way.
         case other(JournalRecord)
     }
 
@@ -72,13 +74,9 @@ final class ReplayDecoder: @unchecked Sendable {
                     unparsed.markRead(marker)
                 }
                 guard record.sequence > covered else { return }
-                switch record.kind {
-                case .delivery, .observation:
-                    batch.append(
-                        .delivery(
-                            try JournalReplay.decode(record), kind: record.kind, sequence: record.sequence,
-                            time: record.time))
-                default:
+                if let task = PackedTask(newTaskIn: record) {
+                    batch.append(.newTask(task, sequence: record.sequence))
+                } else {
                     batch.append(.other(record.record))
                 }
                 if batch.count == Self.batchSize {

@@ -186,8 +186,31 @@ public struct TaskTable: Sendable, Equatable {
     /// the counts and the awaited index in step.
     mutating func store(_ task: TrackedTask) { store(PackedTask(task)) }
 
-    mutating func store(_ packed: PackedTask) {
-        if let old = tasks.update(with: packed) {
+    mutating func store(_ packed: PackedTask) { stored(packed, replacing: tasks.update(with: packed)) }
+
+    /// Applies the one event of a replayed record, given as the task it starts when its key is
+    /// new (`PackedTask(newTaskIn:)`): such a task is stored as it is, hashed once and never
+    /// unpacked; for a known key the event is read back out of it and applied like any other.
+    @discardableResult
+    mutating func apply(newTask: PackedTask) -> Outcome {
+        advance(to: newTask.lastSequence)
+        if tasks.insertNew(newTask) == nil {
+            stored(newTask, replacing: nil)
+            return .created
+        }
+        let task = newTask.task
+        let report = task.reports[0]
+        let event = TaskEvent(
+            taskID: task.id, provider: task.provider, status: task.status, results: task.results, error: task.error,
+            externalID: task.externalID)
+        return apply(
+            event, deliveryID: report.deliveryID, source: report.source, sequence: report.sequence, time: report.time)
+    }
+
+    /// Keeps the order, the counts and the awaited index in step with `packed`, just stored in
+    /// place of `old` (nil when its key is new).
+    private mutating func stored(_ packed: PackedTask, replacing old: PackedTask?) {
+        if let old {
             order.replace(old, with: packed)
             adjustCount(old.status, by: -1)
         } else {

@@ -158,3 +158,32 @@ extension PackedTasksTests {
         }
     }
 }
+
+extension PackedTasksTests {
+    /// Keys are compared eight bytes at a time while equal, then byte by byte: whatever their
+    /// common prefix, the order is that of their bytes (id, then provider), in place and in a
+    /// buffer of copied keys alike, and equal keys are equal tasks.
+    @Test func keysOrderAsTheirBytesWhateverTheirCommonPrefix() {
+        let prefix = "1764633172-123456789-"  // bench/callback.lua's ids share 21 bytes
+        var ids = ["", "a", "1764633", "17646331", "176463317", prefix, prefix + "1", prefix + "10", prefix + "2"]
+        ids += ["\(prefix)99999", "\(prefix)99998", String(prefix.dropLast()) + "~", "b" + prefix, "é" + prefix]
+        let tasks = ids.flatMap { id in
+            ["fal", "freepik", "freepik-longer-name"].map { Self.task(id.isEmpty ? "-" : id, provider: $0) }
+        }
+        let packed = tasks.map(PackedTask.init)
+        var keys: [UInt8] = []
+        let places = packed.map { $0.appendKey(to: &keys) }
+        for (i, a) in tasks.enumerated() {
+            for (j, b) in tasks.enumerated() {
+                let expected =
+                    a.id.utf8.elementsEqual(b.id.utf8)
+                    ? a.provider.utf8.lexicographicallyPrecedes(b.provider.utf8)
+                    : a.id.utf8.lexicographicallyPrecedes(b.id.utf8)
+                #expect(PackedTask.keyPrecedes(packed[i], packed[j]) == expected, "\(a.key) < \(b.key)")
+                let inBuffer = keys.withUnsafeBufferPointer { PackedTask.keyPrecedes(places[i], places[j], in: $0) }
+                #expect(inBuffer == expected, "\(a.key) < \(b.key) in a buffer")
+                #expect((packed[i] == packed[j]) == (a.key == b.key), "\(a.key) == \(b.key)")
+            }
+        }
+    }
+}

@@ -88,8 +88,9 @@ extension ControlRoutes {
 
     /// A page stops once its text reaches this size, even short of `limit`, and its `next` goes
     /// on from there: encoding is the event loop's work, and 1,000 tasks with long result URLs
-    /// or many deliveries (1 MB of JSON) held the loop for over 10 ms.
-    static let listingPageBytes = 128 * 1024
+    /// or many deliveries (1 MB of JSON) held the loop for over 10 ms. At 64 KiB (about a
+    /// hundred tasks with a result URL) a page is about a millisecond of the loop.
+    static let listingPageBytes = 64 * 1024
     /// Tasks one page looks at, at most: a filter few tasks pass (`status=failed` in a million
     /// completed ones) would otherwise walk the whole table in one go. Such a page may come back
     /// short, or empty, with a `next` that goes on after the last task looked at.

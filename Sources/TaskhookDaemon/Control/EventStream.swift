@@ -38,13 +38,14 @@ final class EventStream {
     static let pageBytes = 64 * 1024
     /// Events a step sends at most (a page of about 25 KiB, well under a millisecond's work).
     static let pageEvents = 128
-    /// Tasks one step of a backlog looks at (well under a millisecond's work).
-    static let stepTasks = 2048
+    /// Tasks one step of a backlog looks at (about half a millisecond's work at a million tasks,
+    /// each a cache miss).
+    static let stepTasks = 1024
     /// How long one round of paging goes on before the loop sees to its sockets. The loop runs
     /// due timers before and after waiting for them, so an iteration may hold two rounds: at
-    /// 1 ms, with a step at most past each, it stays well under the 5 ms `/metrics` counts as
-    /// slow.
-    static let pagingSlice = Duration.milliseconds(1)
+    /// 0.5 ms, with a step at most past each, they leave room in the 5 ms `/metrics` counts as
+    /// slow for a `/v1/tasks` page and the callbacks of the same iteration.
+    static let pagingSlice = Duration.microseconds(500)
     /// Backlogs paged at once: each holds up to a window of found reports, so memory is bounded.
     static let concurrentBacklogs = 8
 

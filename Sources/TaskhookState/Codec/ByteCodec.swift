@@ -40,6 +40,8 @@ public struct ByteWriter {
     /// Bytes as they are, with no length before them.
     public mutating func raw(_ v: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: v) }
 
+    public mutating func raw(_ v: UnsafeRawBufferPointer) { bytes.append(contentsOf: v) }
+
     public mutating func bytes(_ v: [UInt8]) {
         u32(UInt32(v.count))
         bytes.append(contentsOf: v)
@@ -97,12 +99,18 @@ public struct ByteReader {
 
     public var isAtEnd: Bool { offset == data.count }
 
+    // Inlined, with the error made out of line: a replay takes a dozen fields from each of a
+    // million records, and the call cost as much as the checksums.
+    @inline(__always)
     private mutating func take(_ n: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
-        guard n >= 0, data.count - offset >= n else {
-            throw DecodeError(reason: "truncated: \(n) bytes needed, \(data.count - offset) left", offset: offset)
-        }
+        guard n >= 0, data.count - offset >= n else { throw truncated(needing: n) }
         defer { offset += n }
         return UnsafeRawBufferPointer(rebasing: data[offset..<offset + n])
+    }
+
+    @inline(never)
+    private func truncated(needing n: Int) -> DecodeError {
+        DecodeError(reason: "truncated: \(n) bytes needed, \(data.count - offset) left", offset: offset)
     }
 
     public mutating func u8() throws(DecodeError) -> UInt8 { try take(1)[0] }
@@ -141,6 +149,26 @@ public struct ByteReader {
         _ = try take(n)
     }
 
+    /// A length-prefixed value's bytes, borrowed like the reader's own.
+    public mutating func lengthPrefixed() throws(DecodeError) -> UnsafeRawBufferPointer {
+        let n = Int(try u32())
+        return try take(n)
+    }
+
+    /// What `optionalString` reads, as borrowed bytes.
+    public mutating func optionalLengthPrefixed() throws(DecodeError) -> UnsafeRawBufferPointer? {
+        switch try u8() {
+        case 0: return nil
+        case 1: return try lengthPrefixed()
+        case let tag: throw DecodeError(reason: "invalid optional tag \(tag)", offset: offset - 1)
+        }
+    }
+
+    /// The bytes read since `start` (an earlier `offset`), borrowed.
+    public func bytes(since start: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: data[start..<offset])
+    }
+
     /// Strings were written from Swift strings, so they are valid UTF-8 unless the bytes are
     /// damaged (which the journal's checksums catch first); decoding repairs rather than
     /// validates, which keeps replay off the slow generic path.
@@ -150,13 +178,7 @@ public struct ByteReader {
     }
 
     /// Steps over what `optionalString` reads, without making the string.
-    public mutating func skipOptional() throws(DecodeError) {
-        switch try u8() {
-        case 0: return
-        case 1: try skipLengthPrefixed()
-        case let tag: throw DecodeError(reason: "invalid optional tag \(tag)", offset: offset - 1)
-        }
-    }
+    public mutating func skipOptional() throws(DecodeError) { _ = try optionalLengthPrefixed() }
 
     public mutating func optionalString() throws(DecodeError) -> String? {
         switch try u8() {
