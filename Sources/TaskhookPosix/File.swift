@@ -54,8 +54,6 @@ public final class File {
         }
     }
 
-    public func write(_ bytes: [UInt8], at offset: Int) throws(SyscallError) { try write(bytes[...], at: offset) }
-
     public func write(_ bytes: ArraySlice<UInt8>, at offset: Int) throws(SyscallError) {
         let result = bytes.withUnsafeBytes { raw in Result { () throws(SyscallError) in try write(raw, at: offset) } }
         try result.get()

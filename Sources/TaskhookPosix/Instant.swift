@@ -9,11 +9,7 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
-    public static func now() -> Instant {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Instant(nanoseconds: UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec))
-    }
+    public static func now() -> Instant { Instant(nanoseconds: clockNanoseconds(CLOCK_MONOTONIC)) }
 
     public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
 
@@ -33,11 +29,14 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 /// The calling thread's CPU clock (CLOCK_THREAD_CPUTIME_ID): the time the thread ran, not the
 /// time it waited for a CPU or for anything else. A system call (about 0.2 µs), not the vDSO.
 public enum ThreadCPUClock {
-    public static func nanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    public static func nanoseconds() -> UInt64 { clockNanoseconds(CLOCK_THREAD_CPUTIME_ID) }
+}
+
+/// clock_gettime(2) of `clock`, in nanoseconds.
+private func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
+    var ts = timespec()
+    clock_gettime(clock, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 extension Duration {

@@ -156,7 +156,7 @@ extension JSON {
         }
     }
 
-    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+    static func append(_ literal: StaticString, to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 

@@ -83,8 +83,8 @@ public struct JSONObjectWriter {
         if !empty { out.append(UInt8(ascii: ",")) }
         empty = false
         out.append(UInt8(ascii: "\""))
-        out.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        out.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        JSON.append(key, to: &out)
+        JSON.append("\":", to: &out)
     }
 }
 

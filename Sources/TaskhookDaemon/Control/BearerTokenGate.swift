@@ -1,3 +1,4 @@
+import TaskhookCore
 import TaskhookHTTP
 
 /// The admin listener's door: the control API, for requests that carry the bearer token.

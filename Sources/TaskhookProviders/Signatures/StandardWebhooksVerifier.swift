@@ -125,15 +125,7 @@ public struct StandardWebhooksVerifier: SignatureVerifier {
     /// differ. Over the raw bytes: swift-crypto's `==` between a digest and an array goes
     /// through unspecialized `DataProtocol` generics, about 1,000 instructions per comparison.
     static func equalInConstantTime(_ mac: SHA256Digest, _ signature: [UInt8]) -> Bool {
-        guard signature.count == SHA256Digest.byteCount else { return false }
-        return mac.withUnsafeBytes { mac in
-            signature.withUnsafeBytes { signature in
-                // OR of the differences, never leaving early: no timing tells how much matched.
-                var difference: UInt8 = 0
-                for i in 0..<SHA256Digest.byteCount { difference |= mac[i] ^ signature[i] }
-                return difference == 0
-            }
-        }
+        mac.withUnsafeBytes { ConstantTime.equal($0, signature) }
     }
 
     /// `id.timestamp.body` in one array.

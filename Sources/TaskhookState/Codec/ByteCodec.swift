@@ -144,10 +144,7 @@ public struct ByteReader {
     public mutating func skip(_ n: Int) throws(DecodeError) { _ = try take(n) }
 
     /// Steps over a length-prefixed value without copying it.
-    public mutating func skipLengthPrefixed() throws(DecodeError) {
-        let n = Int(try u32())
-        _ = try take(n)
-    }
+    public mutating func skipLengthPrefixed() throws(DecodeError) { _ = try lengthPrefixed() }
 
     /// A length-prefixed value's bytes, borrowed like the reader's own.
     public mutating func lengthPrefixed() throws(DecodeError) -> UnsafeRawBufferPointer {
@@ -173,19 +170,14 @@ public struct ByteReader {
     /// damaged (which the journal's checksums catch first); decoding repairs rather than
     /// validates, which keeps replay off the slow generic path.
     public mutating func string() throws(DecodeError) -> String {
-        let n = Int(try u32())
-        return String(decoding: try take(n), as: UTF8.self)
+        String(decoding: try lengthPrefixed(), as: UTF8.self)
     }
 
     /// Steps over what `optionalString` reads, without making the string.
     public mutating func skipOptional() throws(DecodeError) { _ = try optionalLengthPrefixed() }
 
     public mutating func optionalString() throws(DecodeError) -> String? {
-        switch try u8() {
-        case 0: return nil
-        case 1: return try string()
-        case let tag: throw DecodeError(reason: "invalid optional tag \(tag)", offset: offset - 1)
-        }
+        try optionalLengthPrefixed().map { String(decoding: $0, as: UTF8.self) }
     }
 
     public func expectEnd() throws(DecodeError) {
