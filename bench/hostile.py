@@ -11,6 +11,11 @@
                                     INTERVAL seconds on one keep-alive connection, each answer timed
                                     from the first byte sent to the last byte read, until SIGTERM;
                                     then prints `probes N`, `failed N`, `p50_ms`, `p99_ms`, `max_ms`.
+  hostile.py watch SOCKET INTERVAL  GET /metrics every INTERVAL seconds on one keep-alive connection
+                                    until SIGTERM: each read takes the daemon's longest loop
+                                    iteration since the last one, so each line `window UNIX_TIME
+                                    LONGEST_MS ON_CPU_MS` says when (to within INTERVAL) an iteration
+                                    was that long.
 
 Each fails (exit 1, the reason on stderr) on an answer that is not 200. Standard library only.
 """
@@ -161,6 +166,35 @@ def probe(port, interval):
         sys.exit(1)
 
 
+def watch(path, interval):
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    connection, reader = unix(path)
+    wanted = {
+        "taskhook_loop_longest_iteration_seconds": 0,
+        "taskhook_loop_longest_iteration_cpu_seconds": 1,
+    }
+    next_at = time.monotonic()
+    while not stopping:
+        connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: taskhook\r\n\r\n")
+        status, fields = read_head(reader)
+        body = read_body(reader, fields)
+        if status != 200:
+            raise SystemExit(f"GET /metrics answered {status}: {body[:200]!r}")
+        values = [0.0, 0.0]
+        for line in body.decode().splitlines():
+            name, _, value = line.partition(" ")
+            if name in wanted:
+                values[wanted[name]] = float(value)
+        print(f"window {time.time():.3f} {values[0] * 1000:.2f} {values[1] * 1000:.2f}", flush=True)
+        next_at += interval
+        pause = next_at - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        else:
+            next_at = time.monotonic()
+
+
 if __name__ == "__main__":
     command, args = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
     if command == "events" and len(args) == 1:
@@ -169,6 +203,8 @@ if __name__ == "__main__":
         pages(args[0], int(args[1]))
     elif command == "probe" and len(args) == 2:
         probe(int(args[0]), float(args[1]))
+    elif command == "watch" and len(args) == 2:
+        watch(args[0], float(args[1]))
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(64)

@@ -13,9 +13,12 @@
 #           the `after=` cursor, on one keep-alive connection;
 #        c. a probe sends a new valid callback to the public listener every BENCH_PROBE_INTERVAL
 #           (0.01 s) and times each answer.
-#      When a and b are done, /metrics again: the loop's longest iteration (target < 10 ms), its
-#      iterations of 5 ms or more, the probe's p50/p99/max, events and bytes streamed, pages and
-#      tasks read, and how long each took.
+#      Meanwhile /metrics is read every 0.2 s (each read takes the longest iteration since the
+#      last), and bench/canary.c runs on the daemon's CPU at SCHED_IDLE: random reads over 512 MiB
+#      timed on its own CPU clock, which no code of ours can slow. When a and b are done: the
+#      loop's longest iteration (target < 10 ms), its iterations of 5 ms or more, the probe's
+#      p50/p99/max, events and bytes streamed, pages and tasks read, how long each took; and the
+#      canary's median and worst chunk, and the longest iteration away (0.5 s) from its stalls.
 # Only 127.0.0.1 and Unix sockets; the daemon on CPU 1 and the clients on CPU 0 (BENCH_PIN); every
 # process started is stopped by PID on exit; each round's clients are killed after
 # BENCH_ROUND_TIMEOUT (300 s). About 6 minutes at the defaults (2 of them the fill).
@@ -24,7 +27,7 @@
 # BENCH_ROUNDS (3), BENCH_PAGE_LIMIT (1000, the API's maximum), BENCH_PROBE_INTERVAL (0.01),
 # BENCH_CONNECTIONS (64, the fill's), BENCH_ROUND_TIMEOUT (300), BENCH_PIN (1), BENCH_NICE (0),
 # BENCH_SKIP_BUILD=1, BENCH_PROFILE=1 (perf record -g of taskhookd during the first round; its
-# hottest symbols printed after the figures).
+# hottest symbols printed after the figures), BENCH_CANARY (1; 0: none), BENCH_CANARY_MIB (512).
 set -euo pipefail
 
 tasks_wanted=${BENCH_TASKS:-1000000}
@@ -59,6 +62,14 @@ bench_pin_cpus
 # BENCH_NICE=-10 (root): the daemon ahead of other processes on its CPU, so that the figure is the
 # code's, not the neighbours' (the longest iteration is wall time, and a preempted loop is late).
 if [ "${BENCH_NICE:-0}" != 0 ]; then server_cpu+=(nice -n "$BENCH_NICE"); fi
+# BENCH_CANARY=0: no canary beside the daemon (see the rounds below and bench/canary.c).
+canary="" canary_mib=${BENCH_CANARY_MIB:-512} canary_cpu=()
+if [ "${BENCH_CANARY:-1}" = 1 ]; then
+  compiler=$(command -v cc || command -v clang) || { echo "bench/canary.c needs cc or clang (BENCH_CANARY=0 skips it)" >&2; exit 1; }
+  canary="$work/canary"
+  "$compiler" -O2 -o "$canary" bench/canary.c
+  [ ${#server_cpu[@]} -eq 0 ] || canary_cpu=(taskset -c 1)
+fi
 
 cat >"$work/config.yaml" <<YAML
 journal: {directory: $disk/journal, sync: none}
@@ -128,6 +139,19 @@ for round in $(seq "$rounds"); do
     perf_pid=$!
     pids+=("$perf_pid")
   fi
+  # The machine's own stalls beside the daemon: bench/canary.c on the daemon's CPU, SCHED_IDLE
+  # (it runs only while the loop waits, and the CPU clock it times itself by does not count being
+  # preempted). The watcher reads the longest iteration every 0.2 s, so that each long one has a
+  # time to be matched against the canary's.
+  canary_pid=""
+  if [ -n "$canary" ]; then
+    "${canary_cpu[@]}" chrt --idle 0 "$canary" "$round_timeout" "$canary_mib" >"$work/canary.out" &
+    canary_pid=$!
+    pids+=("$canary_pid")
+  fi
+  "${client_cpu[@]}" python3 bench/hostile.py watch "$work/control.sock" 0.2 >"$work/watch.out" &
+  watch_pid=$!
+  pids+=("$watch_pid")
   clients_started=$(date +%s.%N)
   "${client_cpu[@]}" timeout "$round_timeout" python3 bench/hostile.py events "$work/control.sock" >"$work/events.out" &
   events_pid=$!
@@ -143,14 +167,31 @@ for round in $(seq "$rounds"); do
   wait "$events_pid" || client_failed "SSE subscriber" $?
   wait "$pages_pid" || client_failed pager $?
   both_seconds=$(awk -v a="$clients_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+  bench_stop "$watch_pid"
   after=$(metrics)
+  echo "window $(date +%s.%N) $(metric taskhook_loop_longest_iteration_seconds "$after" | awk '{ print $1 * 1000 }') \
+$(metric taskhook_loop_longest_iteration_cpu_seconds "$after" | awk '{ print $1 * 1000 }')" >>"$work/watch.out"
+  [ -z "$canary_pid" ] || bench_stop "$canary_pid"
+  [ -n "$canary_pid" ] || : >"$work/canary.out"
   ticks=$(($(cpu_ticks "$taskhookd_pid") - ticks_before)) preemptions=$(($(preempted "$taskhookd_pid") - preempted_before))
   [ -z "$perf_pid" ] || bench_stop "$perf_pid"  # SIGTERM: perf writes its data and ends
   bench_stop "$probe_pid"
   bench_stop "$events_pid"
   bench_stop "$pages_pid"
-  longest=$(metric taskhook_loop_longest_iteration_seconds "$after")
-  on_cpu=$(metric taskhook_loop_longest_iteration_cpu_seconds "$after")
+  # The round's longest iteration (seconds) and its longest on the CPU clock; then the same over
+  # the windows with no stall of the canary from 0.5 s before them to 0.5 s after.
+  read -r longest on_cpu away away_on_cpu < <(awk '
+    FNR == NR { if ($1 == "stall") stalls[++n] = $2; next }
+    $1 == "window" {
+      if ($3 > l) l = $3; if ($4 > c) c = $4
+      near = 0
+      for (i = 1; i <= n; i++) if (stalls[i] >= prev - 0.5 && stalls[i] <= $2 + 0.5) near = 1
+      if (!near) { if ($3 > al) al = $3; if ($4 > ac) ac = $4 }
+      prev = $2
+    }
+    END { printf "%f %f %f %f\n", l / 1000, c / 1000, al / 1000, ac / 1000 }' "$work/canary.out" "$work/watch.out")
+  canary_median=$(value median_ms "$work/canary.out") canary_worst=$(value worst_ms "$work/canary.out")
+  canary_stalls=$(grep -c '^stall ' "$work/canary.out" || true)
   slow=$(($(metric taskhook_loop_slow_iterations_total "$after" | awk '{ printf "%d", $1 }') - $(awk '{ printf "%d", $1 }' <<<"$slow_before")))
   echo "$round $longest $slow $(value p50_ms "$work/probe.out") $(value p99_ms "$work/probe.out") \
 $(value max_ms "$work/probe.out") $(value probes "$work/probe.out") \
@@ -158,8 +199,9 @@ $(value events "$work/events.out") $(value bytes "$work/events.out") $(value sec
 $(value pages "$work/pages.out") $(value tasks "$work/pages.out") $(value bytes "$work/pages.out") \
 $(value seconds "$work/pages.out") $(value slowest_page_ms "$work/pages.out") $both_seconds \
 $(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 * t / hz / s }') \
-$start_ms ${took:-0} $held $preemptions $on_cpu" >>"$work/rows"
+$start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu" >>"$work/rows"
   awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10; on its CPU %.2f ms), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $22 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
+  [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c beside the daemon): a chunk of 1,024 reads takes %s ms (median), at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
 done
 echo "load after: $(uptime)"
 
@@ -171,6 +213,7 @@ echo "round start_ms replay_ms longest_ms on_cpu_ms slow>=5ms probe_p50/p99/max_
 awk '{ printf "%5d %8d %9d %10.2f %9.2f %9d %8s/%s/%s %7d %10.0f %8s %5d %7d %9.0f %7s %6s %11d %9d\n",
   $1, $18, $19, $2 * 1000, $22 * 1000, $3, $4, $5, $6, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $16, $17, $21 }' "$work/rows"
 awk '{ if ($2 > m) m = $2; if ($22 > c) c = $22 } END { printf "longest iteration over all rounds: %.2f ms (target < 10 ms): %s; on the loop'"'"'s CPU clock %.2f ms\n", m * 1000, m < 0.010 ? "met" : "NOT met", c * 1000 }' "$work/rows"
+[ -z "$canary" ] || awk '{ if ($26 > m) m = $26; if ($27 > c) c = $27; if ($24 > w) w = $24; s += $25 } END { printf "away from the machine'"'"'s own stalls (%d chunks of the canary >= 2 ms, the worst %.2f ms, within 0.5 s): %.2f ms: %s; on the loop'"'"'s CPU clock %.2f ms\n", s, w, m * 1000, m < 0.010 ? "met" : "NOT met", c * 1000 }' "$work/rows"
 awk -v t="$tasks" '$8 < t || $12 < t { bad = 1 } END { if (bad) print "WARNING: a client saw fewer events or tasks than the table held" }' "$work/rows"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then
