@@ -38,9 +38,12 @@ final class EventStream {
     static let pageBytes = 64 * 1024
     /// Events a step sends at most (a page of about 25 KiB, well under a millisecond's work).
     static let pageEvents = 128
-    /// Tasks one step of a backlog looks at (about half a millisecond's work at a million tasks,
-    /// each a cache miss).
-    static let stepTasks = 1024
+    /// Tasks one step of a backlog looks at: a shard or two at a million tasks, about 0.1 ms
+    /// with each task a cache miss. Small because a step is what a paging slice can overrun by,
+    /// and a cache miss is what the machine slows first: a second or two after a process frees
+    /// a few hundred MiB, this project's VMs run random reads 300 times slower for a moment
+    /// (bench/canary.c), and steps of 1,024 tasks then took 11 to 80 ms.
+    static let stepTasks = 256
     /// How long one round of paging goes on before the loop sees to its sockets. The loop runs
     /// due timers before and after waiting for them, so an iteration may hold two rounds: at
     /// 0.5 ms, with a step at most past each, they leave room in the 5 ms `/metrics` counts as
