@@ -11,11 +11,14 @@
                                     INTERVAL seconds on one keep-alive connection, each answer timed
                                     from the first byte sent to the last byte read, until SIGTERM;
                                     then prints `probes N`, `failed N`, `p50_ms`, `p99_ms`, `max_ms`.
-  hostile.py watch SOCKET INTERVAL  GET /metrics every INTERVAL seconds on one keep-alive connection
+  hostile.py watch SOCKET INTERVAL CPU
+                                    GET /metrics every INTERVAL seconds on one keep-alive connection
                                     until SIGTERM: each read takes the daemon's longest loop
                                     iteration since the last one, so each line `window UNIX_TIME
-                                    LONGEST_MS ON_CPU_MS` says when (to within INTERVAL) an iteration
-                                    was that long.
+                                    LONGEST_MS ON_CPU_MS STEAL_MS` says when (to within INTERVAL) an
+                                    iteration was that long, and how long the hypervisor kept CPU
+                                    number CPU (`all`: every CPU) from this VM meanwhile (/proc/stat,
+                                    in clock ticks of 10 ms).
 
 Each fails (exit 1, the reason on stderr) on an answer that is not 200. Standard library only.
 """
@@ -166,7 +169,18 @@ def probe(port, interval):
         sys.exit(1)
 
 
-def watch(path, interval):
+def steal_ms(cpu):
+    """The CPU's steal time since boot, in ms (/proc/stat counts it in clock ticks)."""
+    name = "cpu" if cpu == "all" else f"cpu{cpu}"
+    with open("/proc/stat") as stat:
+        for line in stat:
+            fields = line.split()
+            if fields[0] == name:
+                return int(fields[8]) * 1000 / os.sysconf("SC_CLK_TCK")
+    raise SystemExit(f"/proc/stat has no line {name}")
+
+
+def watch(path, interval, cpu):
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     connection, reader = unix(path)
@@ -175,6 +189,7 @@ def watch(path, interval):
         "taskhook_loop_longest_iteration_cpu_seconds": 1,
     }
     next_at = time.monotonic()
+    stolen = steal_ms(cpu)
     while not stopping:
         connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: taskhook\r\n\r\n")
         status, fields = read_head(reader)
@@ -186,7 +201,12 @@ def watch(path, interval):
             name, _, value = line.partition(" ")
             if name in wanted:
                 values[wanted[name]] = float(value)
-        print(f"window {time.time():.3f} {values[0] * 1000:.2f} {values[1] * 1000:.2f}", flush=True)
+        now_stolen = steal_ms(cpu)
+        print(
+            f"window {time.time():.3f} {values[0] * 1000:.2f} {values[1] * 1000:.2f} {now_stolen - stolen:.0f}",
+            flush=True,
+        )
+        stolen = now_stolen
         next_at += interval
         pause = next_at - time.monotonic()
         if pause > 0:
@@ -203,8 +223,8 @@ if __name__ == "__main__":
         pages(args[0], int(args[1]))
     elif command == "probe" and len(args) == 2:
         probe(int(args[0]), float(args[1]))
-    elif command == "watch" and len(args) == 2:
-        watch(args[0], float(args[1]))
+    elif command == "watch" and len(args) == 3:
+        watch(args[0], float(args[1]), args[2])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(64)

@@ -63,7 +63,8 @@ bench_pin_cpus
 # code's, not the neighbours' (the longest iteration is wall time, and a preempted loop is late).
 if [ "${BENCH_NICE:-0}" != 0 ]; then server_cpu+=(nice -n "$BENCH_NICE"); fi
 # BENCH_CANARY=0: no canary beside the daemon (see the rounds below and bench/canary.c).
-canary="" canary_mib=${BENCH_CANARY_MIB:-512} canary_cpu=()
+canary="" canary_mib=${BENCH_CANARY_MIB:-512} canary_cpu=() daemon_cpu=all
+[ ${#server_cpu[@]} -eq 0 ] || daemon_cpu=1
 if [ "${BENCH_CANARY:-1}" = 1 ]; then
   compiler=$(command -v cc || command -v clang) || { echo "bench/canary.c needs cc or clang (BENCH_CANARY=0 skips it)" >&2; exit 1; }
   canary="$work/canary"
@@ -149,7 +150,7 @@ for round in $(seq "$rounds"); do
     canary_pid=$!
     pids+=("$canary_pid")
   fi
-  "${client_cpu[@]}" python3 bench/hostile.py watch "$work/control.sock" 0.2 >"$work/watch.out" &
+  "${client_cpu[@]}" python3 bench/hostile.py watch "$work/control.sock" 0.2 "$daemon_cpu" >"$work/watch.out" &
   watch_pid=$!
   pids+=("$watch_pid")
   clients_started=$(date +%s.%N)
@@ -170,7 +171,7 @@ for round in $(seq "$rounds"); do
   bench_stop "$watch_pid"
   after=$(metrics)
   echo "window $(date +%s.%N) $(metric taskhook_loop_longest_iteration_seconds "$after" | awk '{ print $1 * 1000 }') \
-$(metric taskhook_loop_longest_iteration_cpu_seconds "$after" | awk '{ print $1 * 1000 }')" >>"$work/watch.out"
+$(metric taskhook_loop_longest_iteration_cpu_seconds "$after" | awk '{ print $1 * 1000 }') 0" >>"$work/watch.out"
   [ -z "$canary_pid" ] || bench_stop "$canary_pid"
   [ -n "$canary_pid" ] || : >"$work/canary.out"
   ticks=$(($(cpu_ticks "$taskhookd_pid") - ticks_before)) preemptions=$(($(preempted "$taskhookd_pid") - preempted_before))
@@ -180,16 +181,18 @@ $(metric taskhook_loop_longest_iteration_cpu_seconds "$after" | awk '{ print $1 
   bench_stop "$pages_pid"
   # The round's longest iteration (seconds) and its longest on the CPU clock; then the same over
   # the windows with no stall of the canary from 0.5 s before them to 0.5 s after.
-  read -r longest on_cpu away away_on_cpu < <(awk '
+  read -r longest on_cpu away away_on_cpu steal longest_steal < <(awk '
     FNR == NR { if ($1 == "stall") stalls[++n] = $2; next }
     $1 == "window" {
-      if ($3 > l) l = $3; if ($4 > c) c = $4
+      if ($3 > l) { l = $3; ls = $5 }
+      if ($4 > c) c = $4
+      s += $5
       near = 0
       for (i = 1; i <= n; i++) if (stalls[i] >= prev - 0.5 && stalls[i] <= $2 + 0.5) near = 1
       if (!near) { if ($3 > al) al = $3; if ($4 > ac) ac = $4 }
       prev = $2
     }
-    END { printf "%f %f %f %f\n", l / 1000, c / 1000, al / 1000, ac / 1000 }' "$work/canary.out" "$work/watch.out")
+    END { printf "%f %f %f %f %d %d\n", l / 1000, c / 1000, al / 1000, ac / 1000, s, ls }' "$work/canary.out" "$work/watch.out")
   canary_median=$(value median_ms "$work/canary.out") canary_worst=$(value worst_ms "$work/canary.out")
   canary_stalls=$(grep -c '^stall ' "$work/canary.out" || true)
   slow=$(($(metric taskhook_loop_slow_iterations_total "$after" | awk '{ printf "%d", $1 }') - $(awk '{ printf "%d", $1 }' <<<"$slow_before")))
@@ -199,8 +202,9 @@ $(value events "$work/events.out") $(value bytes "$work/events.out") $(value sec
 $(value pages "$work/pages.out") $(value tasks "$work/pages.out") $(value bytes "$work/pages.out") \
 $(value seconds "$work/pages.out") $(value slowest_page_ms "$work/pages.out") $both_seconds \
 $(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 * t / hz / s }') \
-$start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu" >>"$work/rows"
+$start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu $steal $longest_steal" >>"$work/rows"
   awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10; on its CPU %.2f ms), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $22 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
+  awk -v r="$round" '$1 == r { printf "  the hypervisor took CPU %s from this VM for %d ms of the round (steal, /proc/stat), %d ms of them in the 0.2 s around the longest iteration\n", "'"$daemon_cpu"'", $28, $29 }' "$work/rows" >&2
   [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c beside the daemon): a chunk of 1,024 reads takes %s ms (median), at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
 done
 echo "load after: $(uptime)"
