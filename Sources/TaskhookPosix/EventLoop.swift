@@ -44,10 +44,52 @@ public final class EventLoop {
     private var longestBusy: UInt64 = 0
     private var longestOnCPU: UInt64 = 0
     private var slowBusy: UInt64 = 0
+    private var stopping = false
+    /// The loop thread's CPU clock and usage when the last iteration ended: where the next one's
+    /// start (its wait for events takes next to no CPU time), so that an iteration costs one
+    /// reading of each, not two.
+    private var lastCPU: UInt64
+    private var lastUsage: ThreadUsage
 
     /// An iteration that keeps the loop busy at least this long counts as slow: every other
     /// connection, waiter and watchdog ping waited that long (issue 13's bound).
     public static let slowIteration: Duration = .milliseconds(5)
+
+    /// One iteration that kept the loop busy for `reportedIteration` or longer, taken apart: the
+    /// CPU time says whether it was the loop's own work (or a machine running it slower) or
+    /// time off the CPU (preempted, or the hypervisor's), the faults whether memory was being
+    /// mapped, and the phases which part of the iteration it was.
+    public struct LongIteration: Sendable, Equatable {
+        /// Timers, handlers and hooks; the wait for events excluded.
+        public var busy: Duration
+        /// The loop thread's CPU clock over the iteration; then the same time as the kernel
+        /// splits it into user and kernel time (by clock ticks: approximate, and up to a tick
+        /// behind, as getrusage(2) is).
+        public var onCPU: Duration
+        public var user: Duration
+        public var system: Duration
+        public var minorFaults: Int
+        public var majorFaults: Int
+        /// Both passes of due timers, the ready handlers, the iteration hooks.
+        public var timers: Duration
+        public var handlers: Duration
+        public var hooks: Duration
+
+        public init(
+            busy: Duration, onCPU: Duration, user: Duration, system: Duration, minorFaults: Int, majorFaults: Int,
+            timers: Duration, handlers: Duration, hooks: Duration
+        ) {
+            (self.busy, self.onCPU, self.user, self.system) = (busy, onCPU, user, system)
+            (self.minorFaults, self.majorFaults) = (minorFaults, majorFaults)
+            (self.timers, self.handlers, self.hooks) = (timers, handlers, hooks)
+        }
+    }
+
+    /// Iterations at least this busy go to `onLongIteration`.
+    public var reportedIteration: Duration = .milliseconds(50)
+    /// Called at the end of an iteration as long as `reportedIteration` (not for the one in
+    /// which `stop()` was called: a stop may wait for work on purpose).
+    public var onLongIteration: ((LongIteration) -> Void)?
 
     /// The monotonic time, read before timers fire and before each ready handler runs, so
     /// deadlines set from it are measured from when the work started.
@@ -56,6 +98,8 @@ public final class EventLoop {
     public init() throws(SyscallError) {
         epoll = try Epoll()
         now = .now()
+        lastCPU = ThreadCPUClock.nanoseconds()
+        lastUsage = ThreadUsage.now()
     }
 
     // MARK: File events
@@ -168,6 +212,9 @@ public final class EventLoop {
     /// Dispatches events until `stop()` is called from a handler.
     public func run() throws(SyscallError) {
         running = true
+        stopping = false
+        // This thread's clocks: the loop may have been made on another.
+        (lastCPU, lastUsage) = (ThreadCPUClock.nanoseconds(), ThreadUsage.now())
         while running {
             try runOnce(maximumWait: nil)
         }
@@ -178,7 +225,6 @@ public final class EventLoop {
     public func runOnce(maximumWait: Duration?) throws(SyscallError) {
         now = .now()
         let started = now
-        let cpuStarted = ThreadCPUClock.nanoseconds()
         fireTimers()
         var timeout: Int32 = -1
         if let earliest = deadlines.earliest {
@@ -206,13 +252,31 @@ public final class EventLoop {
         }
         now = .now()
         let handlersStarted = woke ?? now
+        let handlersEnded = now
         fireTimers()
+        let hooksStarted = Instant.now()
         for hook in iterationHooks { hook() }
-        let busy = (waitStarted - started).nanoseconds &+ (Instant.now() - handlersStarted).nanoseconds
+        let ended = Instant.now()
+        let busy = (waitStarted - started).nanoseconds &+ (ended - handlersStarted).nanoseconds
         if busy > longestBusy { longestBusy = busy }
-        let onCPU = ThreadCPUClock.nanoseconds() &- cpuStarted
+        let cpu = ThreadCPUClock.nanoseconds()
+        let onCPU = cpu >= lastCPU ? cpu - lastCPU : 0  // 0: a first iteration on another thread
+        lastCPU = cpu
         if onCPU > longestOnCPU { longestOnCPU = onCPU }
+        let usage = ThreadUsage.now()
+        defer { lastUsage = usage }
         if busy >= Self.slowIteration.nanoseconds { slowBusy &+= 1 }
+        if busy >= reportedIteration.nanoseconds, !stopping, let onLongIteration {
+            let used = usage.since(lastUsage)
+            onLongIteration(
+                LongIteration(
+                    busy: .nanoseconds(Int64(clamping: busy)), onCPU: .nanoseconds(Int64(clamping: onCPU)),
+                    user: .nanoseconds(Int64(clamping: used.userNanoseconds)),
+                    system: .nanoseconds(Int64(clamping: used.systemNanoseconds)),
+                    minorFaults: used.minorFaults, majorFaults: used.majorFaults,
+                    timers: (waitStarted - started) + (hooksStarted - handlersEnded),
+                    handlers: handlersEnded - handlersStarted, hooks: ended - hooksStarted))
+        }
     }
 
     /// The longest time one iteration kept the loop busy (timers, handlers and hooks, not the
@@ -234,7 +298,10 @@ public final class EventLoop {
     /// How many iterations since start were busy for `slowIteration` or longer.
     public var slowIterations: UInt64 { slowBusy }
 
-    public func stop() { running = false }
+    public func stop() {
+        running = false
+        stopping = true
+    }
 
     /// Runs `hook` at the end of every iteration, after all ready events were handled: the
     /// place to hand a whole iteration's work to another thread at once.

@@ -32,6 +32,40 @@ public enum ThreadCPUClock {
     public static func nanoseconds() -> UInt64 { clockNanoseconds(CLOCK_THREAD_CPUTIME_ID) }
 }
 
+/// What the calling thread has used so far (getrusage(2), RUSAGE_THREAD): its CPU time split
+/// into user and kernel time, and its page faults. One system call, like `ThreadCPUClock`.
+public struct ThreadUsage: Sendable, Equatable {
+    public var userNanoseconds: UInt64
+    public var systemNanoseconds: UInt64
+    /// Page faults served without I/O, and those that waited for it.
+    public var minorFaults: Int
+    public var majorFaults: Int
+
+    public static func now() -> ThreadUsage {
+        var usage = rusage()
+        getrusage(1, &usage)  // RUSAGE_THREAD, which glibc declares only with _GNU_SOURCE
+        func nanoseconds(_ time: timeval) -> UInt64 {
+            UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_usec) * 1000
+        }
+        return ThreadUsage(
+            userNanoseconds: nanoseconds(usage.ru_utime), systemNanoseconds: nanoseconds(usage.ru_stime),
+            minorFaults: usage.ru_minflt, majorFaults: usage.ru_majflt)
+    }
+
+    /// User and kernel time together.
+    public var cpuNanoseconds: UInt64 { userNanoseconds &+ systemNanoseconds }
+
+    /// What was used between `earlier` (a reading on the same thread) and this; never below
+    /// zero.
+    public func since(_ earlier: ThreadUsage) -> ThreadUsage {
+        ThreadUsage(
+            userNanoseconds: userNanoseconds - min(userNanoseconds, earlier.userNanoseconds),
+            systemNanoseconds: systemNanoseconds - min(systemNanoseconds, earlier.systemNanoseconds),
+            minorFaults: max(0, minorFaults - earlier.minorFaults),
+            majorFaults: max(0, majorFaults - earlier.majorFaults))
+    }
+}
+
 /// clock_gettime(2) of `clock`, in nanoseconds.
 private func clockNanoseconds(_ clock: clockid_t) -> UInt64 {
     var ts = timespec()

@@ -87,6 +87,47 @@ import Testing
         #expect(loop.takeLongestIterationOnCPU() < .milliseconds(5))
     }
 
+    /// An iteration as busy as `reportedIteration` is reported taken apart: work in a timer
+    /// shows as CPU time and timer time; a handler that sleeps (as a preempted loop waits for a
+    /// CPU) as handler time off the CPU. Shorter ones, and the one that stops the loop (a stop
+    /// may wait for work on purpose), are not reported.
+    @Test func aLongIterationIsReportedWithItsCPUTimeAndItsPhases() throws {
+        let loop = try EventLoop()
+        loop.reportedIteration = .milliseconds(20)
+        var reports: [EventLoop.LongIteration] = []
+        loop.onLongIteration = { reports.append($0) }
+        try loop.runOnce(maximumWait: .milliseconds(1))
+        #expect(reports.isEmpty)
+
+        loop.schedule(at: loop.now) {
+            let until = ThreadCPUClock.nanoseconds() + 30_000_000
+            while ThreadCPUClock.nanoseconds() < until {}
+        }
+        try loop.runOnce(maximumWait: .milliseconds(1))
+        try #require(reports.count == 1)
+        #expect(reports[0].busy >= .milliseconds(30) && reports[0].onCPU >= .milliseconds(30))
+        #expect(reports[0].timers >= .milliseconds(30))
+        #expect(reports[0].user + reports[0].system > .milliseconds(10))  // a tick or more behind at most
+
+        let wake = try EventFD()
+        var stopAfterSleep = false
+        _ = try loop.register(wake.rawValue, interest: .readable) { _ in
+            wake.drain()
+            usleep(30_000)
+            if stopAfterSleep { loop.stop() }
+        }
+        wake.signal()
+        try loop.runOnce(maximumWait: .milliseconds(100))
+        try #require(reports.count == 2)
+        #expect(reports[1].busy >= .milliseconds(30) && reports[1].handlers >= .milliseconds(30))
+        #expect(reports[1].onCPU < .milliseconds(10) && reports[1].timers < .milliseconds(10))
+
+        stopAfterSleep = true
+        wake.signal()
+        try loop.run()
+        #expect(reports.count == 2)
+    }
+
     @Test func aDisarmedTimerDoesNotFire() throws {
         let loop = try EventLoop()
         var fired = false

@@ -64,6 +64,9 @@ public final class Daemon {
             throw .setup(error)
         }
         let warnings = WarningThrottle(logger: logger)
+        loop.onLongIteration = { [warnings] long in
+            warnings.warning(EventLoop.LongIteration.message, key: "long iteration", metadata: long.metadata)
+        }
         server = HTTPServer(loop: loop, configuration: configuration.server) { [warnings] diagnostic in
             switch diagnostic {
             case .acceptFailed(let listener, let error):
