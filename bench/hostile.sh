@@ -205,6 +205,11 @@ $(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 *
 $start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu $steal $longest_steal" >>"$work/rows"
   awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10; on its CPU %.2f ms), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $22 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
   awk -v r="$round" '$1 == r { printf "  the hypervisor took CPU %s from this VM for %d ms of the round (steal, /proc/stat), %d ms of them in the 0.2 s around the longest iteration\n", "'"$daemon_cpu"'", $28, $29 }' "$work/rows" >&2
+  long_logged=$(grep -c 'an event loop iteration held everything up' "$work/taskhookd.log" || true)
+  if [ "$long_logged" != 0 ]; then
+    echo "  the daemon logged $long_logged iterations of 50 ms or more (throttled; the first three):"
+    grep 'an event loop iteration held everything up' "$work/taskhookd.log" | head -3 | sed 's/^/    /'
+  fi >&2
   [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c beside the daemon): a chunk of 1,024 reads takes %s ms (median), at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
 done
 echo "load after: $(uptime)"
