@@ -216,6 +216,13 @@ import Testing
         #expect(error("limits: {max-event-streams: 0}\n")?.path == "limits.max-event-streams")
     }
 
+    @Test func longIterationsAreLoggedFrom50msUnlessConfigured() throws {
+        #expect(try parse("").longIteration == .milliseconds(50))
+        #expect(try parse("limits: {long-iteration: 20ms}\n").longIteration == .milliseconds(20))
+        #expect(error("limits: {long-iteration: 0ms}\n")?.path == "limits.long-iteration")
+        #expect(error("limits: {long-iteration: 20}\n")?.path == "limits.long-iteration")
+    }
+
     @Test func anAdminListenerWithoutAnAddressWaitsForTheSocketSystemdPasses() throws {
         let configuration = try parse("control:\n  admin: {token: {credential: admin-token}}\n")
         #expect(configuration.control.admin?.listen == nil)

@@ -110,6 +110,10 @@ extension DaemonConfiguration {
         if let v = map["idle-timeout"] { configuration.server.limits.idleTimeout = try v.requireDuration() }
         if let v = map["write-timeout"] { configuration.server.limits.writeTimeout = try v.requireDuration() }
         if let v = map["drain-timeout"] { configuration.drainTimeout = try v.requireDuration() }
+        if let v = map["long-iteration"] {
+            configuration.longIteration = try v.requireDuration()
+            guard configuration.longIteration >= .milliseconds(1) else { throw v.error("must be at least 1ms") }
+        }
         if let v = map["max-waiters"] { configuration.control.maxWaiters = try v.requireInt(min: 1) }
         if let v = map["max-event-streams"] { configuration.control.maxEventStreams = try v.requireInt(min: 1) }
         if let v = map["max-buffered-bodies"] {

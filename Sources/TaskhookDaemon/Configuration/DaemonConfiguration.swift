@@ -11,6 +11,8 @@ public struct DaemonConfiguration: Sendable {
     public var server = HTTPServer.Configuration.withBodyCeiling
     /// How long a graceful stop waits for requests in flight.
     public var drainTimeout: Duration = .seconds(10)
+    /// An event loop iteration busy this long is logged, taken apart (`limits.long-iteration`).
+    public var longIteration: Duration = .milliseconds(50)
     /// Paths whose POSTs are read and answered 200 without being recorded: for load-testing
     /// the HTTP layer (`make bench`), never for real callbacks.
     public var discardPaths: Set<String> = []

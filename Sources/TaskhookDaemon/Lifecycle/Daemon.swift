@@ -64,6 +64,7 @@ public final class Daemon {
             throw .setup(error)
         }
         let warnings = WarningThrottle(logger: logger)
+        loop.reportedIteration = configuration.longIteration
         loop.onLongIteration = { [warnings] long in
             warnings.warning(EventLoop.LongIteration.message, key: "long iteration", metadata: long.metadata)
         }

@@ -46,7 +46,8 @@ final class Reloader {
         }
         for warning in next.warnings { logger.warning("\(warning)") }
         if next.listen != running.listen || next.journal != running.journal || next.control != running.control
-            || next.server.limits != running.server.limits
+            || next.server.limits != running.server.limits || next.drainTimeout != running.drainTimeout
+            || next.longIteration != running.longIteration
         {
             logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
         }
