@@ -74,6 +74,7 @@ fi
 
 cat >"$work/config.yaml" <<YAML
 journal: {directory: $disk/journal, sync: none}
+limits: {long-iteration: 20ms}
 routes:
   - {path: /hooks/freepik, provider: freepik, allow-unsigned: true}
 YAML
@@ -207,7 +208,7 @@ $start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_wor
   awk -v r="$round" '$1 == r { printf "  the hypervisor took CPU %s from this VM for %d ms of the round (steal, /proc/stat), %d ms of them in the 0.2 s around the longest iteration\n", "'"$daemon_cpu"'", $28, $29 }' "$work/rows" >&2
   long_logged=$(grep -c 'an event loop iteration held everything up' "$work/taskhookd.log" || true)
   if [ "$long_logged" != 0 ]; then
-    echo "  the daemon logged $long_logged iterations of 50 ms or more (throttled; the first three):"
+    echo "  the daemon logged $long_logged iterations of 20 ms or more (limits.long-iteration; one a 10 s at most, the first three):"
     grep 'an event loop iteration held everything up' "$work/taskhookd.log" | head -3 | sed 's/^/    /'
   fi >&2
   [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c beside the daemon): a chunk of 1,024 reads takes %s ms (median), at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
