@@ -10,9 +10,11 @@
  * free pages to the host, and what the host does then slows every large working set for a
  * moment, with the decaying tail that taskhookd's slow iterations show at the same times.)
  *
- * Usage: canary SECONDS MIB. Ends after SECONDS or on SIGTERM, and prints a line
+ * Usage: canary SECONDS MIB [PAUSE_US]. Ends after SECONDS or on SIGTERM, and prints a line
  * `stall UNIX_TIME MS` for each chunk that took 2 ms or more, then `chunks N`, `median_ms M`,
- * `worst_ms W`.
+ * `worst_ms W`. With PAUSE_US, it sleeps that long after each chunk: a few percent of a CPU,
+ * and a sleeper the scheduler runs as soon as it wakes, so it samples the machine a thousand
+ * times a second even on a CPU that busy processes share.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 enum { reads_per_chunk = 1024, histogram_microseconds = 20000 };
 static const uint64_t stall_nanoseconds = 2000000;
@@ -34,10 +37,11 @@ static uint64_t nanoseconds(clockid_t clock) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 3 || atof(argv[1]) <= 0 || atol(argv[2]) <= 0) {
-        fprintf(stderr, "usage: canary SECONDS MIB\n");
+    if (argc < 3 || argc > 4 || atof(argv[1]) <= 0 || atol(argv[2]) <= 0 || (argc == 4 && atol(argv[3]) < 0)) {
+        fprintf(stderr, "usage: canary SECONDS MIB [PAUSE_US]\n");
         return 2;
     }
+    useconds_t pause = argc == 4 ? (useconds_t)atol(argv[3]) : 0;
     size_t words = ((size_t)atol(argv[2]) << 20) / sizeof(uint64_t);
     uint64_t *heap = malloc(words * sizeof(uint64_t));
     if (heap == NULL) {
@@ -70,6 +74,7 @@ int main(int argc, char **argv) {
             printf("stall %lld.%03ld %.2f\n", (long long)wall.tv_sec, wall.tv_nsec / 1000000, took / 1e6);
             fflush(stdout);
         }
+        if (pause > 0) usleep(pause);
     }
     uint64_t seen = 0, median = 0;
     for (uint64_t bucket = 0; bucket <= histogram_microseconds; bucket++) {

@@ -14,8 +14,9 @@
 #        c. a probe sends a new valid callback to the public listener every BENCH_PROBE_INTERVAL
 #           (0.01 s) and times each answer.
 #      Meanwhile /metrics is read every 0.2 s (each read takes the longest iteration since the
-#      last), and bench/canary.c runs on the daemon's CPU at SCHED_IDLE: random reads over 512 MiB
-#      timed on its own CPU clock, which no code of ours can slow. When a and b are done: the
+#      last), and bench/canary.c (random reads over 512 MiB timed on its own CPU clock, which no
+#      code of ours can slow) runs twice: on the daemon's CPU at SCHED_IDLE, and on the clients'
+#      CPU a chunk every millisecond. When a and b are done: the
 #      loop's longest iteration (target < 10 ms), its iterations of 5 ms or more, the probe's
 #      p50/p99/max, events and bytes streamed, pages and tasks read, how long each took; and the
 #      canary's median and worst chunk, and the longest iteration away (0.5 s) from its stalls.
@@ -27,7 +28,8 @@
 # BENCH_ROUNDS (3), BENCH_PAGE_LIMIT (1000, the API's maximum), BENCH_PROBE_INTERVAL (0.01),
 # BENCH_CONNECTIONS (64, the fill's), BENCH_ROUND_TIMEOUT (300), BENCH_PIN (1), BENCH_NICE (0),
 # BENCH_SKIP_BUILD=1, BENCH_PROFILE=1 (perf record -g of taskhookd during the first round; its
-# hottest symbols printed after the figures), BENCH_CANARY (1; 0: none), BENCH_CANARY_MIB (512).
+# hottest symbols printed after the figures), BENCH_CANARY (1; 0: none), BENCH_CANARY_MIB (512),
+# BENCH_LONG_ITERATION (20ms: the daemon's limits.long-iteration, whose warnings are printed).
 set -euo pipefail
 
 tasks_wanted=${BENCH_TASKS:-1000000}
@@ -65,16 +67,18 @@ if [ "${BENCH_NICE:-0}" != 0 ]; then server_cpu+=(nice -n "$BENCH_NICE"); fi
 # BENCH_CANARY=0: no canary beside the daemon (see the rounds below and bench/canary.c).
 canary="" canary_mib=${BENCH_CANARY_MIB:-512} canary_cpu=() daemon_cpu=all
 [ ${#server_cpu[@]} -eq 0 ] || daemon_cpu=1
+limit_log=${BENCH_LONG_ITERATION:-20ms}
 if [ "${BENCH_CANARY:-1}" = 1 ]; then
   compiler=$(command -v cc || command -v clang) || { echo "bench/canary.c needs cc or clang (BENCH_CANARY=0 skips it)" >&2; exit 1; }
   canary="$work/canary"
   "$compiler" -O2 -o "$canary" bench/canary.c
   [ ${#server_cpu[@]} -eq 0 ] || canary_cpu=(taskset -c 1)
+  canary_paced_cpu=("${client_cpu[@]}")
 fi
 
 cat >"$work/config.yaml" <<YAML
 journal: {directory: $disk/journal, sync: none}
-limits: {long-iteration: 20ms}
+limits: {long-iteration: $limit_log}
 routes:
   - {path: /hooks/freepik, provider: freepik, allow-unsigned: true}
 YAML
@@ -143,13 +147,16 @@ for round in $(seq "$rounds"); do
   fi
   # The machine's own stalls beside the daemon: bench/canary.c on the daemon's CPU, SCHED_IDLE
   # (it runs only while the loop waits, and the CPU clock it times itself by does not count being
-  # preempted). The watcher reads the longest iteration every 0.2 s, so that each long one has a
+  # preempted), which sees nothing while the loop is busy without a pause; and on the clients'
+  # CPU, a chunk every millisecond, which sees what slows the whole VM at any time. The watcher reads the longest iteration every 0.2 s, so that each long one has a
   # time to be matched against the canary's.
   canary_pid=""
   if [ -n "$canary" ]; then
     "${canary_cpu[@]}" chrt --idle 0 "$canary" "$round_timeout" "$canary_mib" >"$work/canary.out" &
     canary_pid=$!
-    pids+=("$canary_pid")
+    "${canary_paced_cpu[@]}" "$canary" "$round_timeout" "$canary_mib" 1000 >"$work/canary-paced.out" &
+    canary_paced_pid=$!
+    pids+=("$canary_pid" "$canary_paced_pid")
   fi
   "${client_cpu[@]}" python3 bench/hostile.py watch "$work/control.sock" 0.2 "$daemon_cpu" >"$work/watch.out" &
   watch_pid=$!
@@ -173,8 +180,8 @@ for round in $(seq "$rounds"); do
   after=$(metrics)
   echo "window $(date +%s.%N) $(metric taskhook_loop_longest_iteration_seconds "$after" | awk '{ print $1 * 1000 }') \
 $(metric taskhook_loop_longest_iteration_cpu_seconds "$after" | awk '{ print $1 * 1000 }') 0" >>"$work/watch.out"
-  [ -z "$canary_pid" ] || bench_stop "$canary_pid"
-  [ -n "$canary_pid" ] || : >"$work/canary.out"
+  [ -z "$canary_pid" ] || { bench_stop "$canary_pid"; bench_stop "$canary_paced_pid"; }
+  [ -n "$canary_pid" ] || : >"$work/canary.out" >"$work/canary-paced.out"
   ticks=$(($(cpu_ticks "$taskhookd_pid") - ticks_before)) preemptions=$(($(preempted "$taskhookd_pid") - preempted_before))
   [ -z "$perf_pid" ] || bench_stop "$perf_pid"  # SIGTERM: perf writes its data and ends
   bench_stop "$probe_pid"
@@ -193,9 +200,12 @@ $(metric taskhook_loop_longest_iteration_cpu_seconds "$after" | awk '{ print $1 
       if (!near) { if ($3 > al) al = $3; if ($4 > ac) ac = $4 }
       prev = $2
     }
-    END { printf "%f %f %f %f %d %d\n", l / 1000, c / 1000, al / 1000, ac / 1000, s, ls }' "$work/canary.out" "$work/watch.out")
+    END { printf "%f %f %f %f %d %d\n", l / 1000, c / 1000, al / 1000, ac / 1000, s, ls }' \
+    <(cat "$work/canary.out" "$work/canary-paced.out") "$work/watch.out")
   canary_median=$(value median_ms "$work/canary.out") canary_worst=$(value worst_ms "$work/canary.out")
   canary_stalls=$(grep -c '^stall ' "$work/canary.out" || true)
+  paced_median=$(value median_ms "$work/canary-paced.out") paced_worst=$(value worst_ms "$work/canary-paced.out")
+  paced_stalls=$(grep -c '^stall ' "$work/canary-paced.out" || true)
   slow=$(($(metric taskhook_loop_slow_iterations_total "$after" | awk '{ printf "%d", $1 }') - $(awk '{ printf "%d", $1 }' <<<"$slow_before")))
   echo "$round $longest $slow $(value p50_ms "$work/probe.out") $(value p99_ms "$work/probe.out") \
 $(value max_ms "$work/probe.out") $(value probes "$work/probe.out") \
@@ -203,15 +213,15 @@ $(value events "$work/events.out") $(value bytes "$work/events.out") $(value sec
 $(value pages "$work/pages.out") $(value tasks "$work/pages.out") $(value bytes "$work/pages.out") \
 $(value seconds "$work/pages.out") $(value slowest_page_ms "$work/pages.out") $both_seconds \
 $(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 * t / hz / s }') \
-$start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu $steal $longest_steal" >>"$work/rows"
+$start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu $steal $longest_steal ${paced_median:--} ${paced_worst:--} $paced_stalls" >>"$work/rows"
   awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10; on its CPU %.2f ms), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $22 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
   awk -v r="$round" '$1 == r { printf "  the hypervisor took CPU %s from this VM for %d ms of the round (steal, /proc/stat), %d ms of them in the 0.2 s around the longest iteration\n", "'"$daemon_cpu"'", $28, $29 }' "$work/rows" >&2
   long_logged=$(grep -c 'an event loop iteration held everything up' "$work/taskhookd.log" || true)
   if [ "$long_logged" != 0 ]; then
-    echo "  the daemon logged $long_logged iterations of 20 ms or more (limits.long-iteration; one a 10 s at most, the first three):"
+    echo "  the daemon logged $long_logged iterations of $limit_log or more (limits.long-iteration; one a 10 s at most, the first three):"
     grep 'an event loop iteration held everything up' "$work/taskhookd.log" | head -3 | sed 's/^/    /'
   fi >&2
-  [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c beside the daemon): a chunk of 1,024 reads takes %s ms (median), at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
+  [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c, a chunk of 1,024 reads): on CPU 1 while the loop waits %s ms (median), at worst %s ms, %d chunks >= 2 ms; on CPU 0 every ms %s ms, at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $30, $31, $32, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
 done
 echo "load after: $(uptime)"
 
@@ -223,7 +233,7 @@ echo "round start_ms replay_ms longest_ms on_cpu_ms slow>=5ms probe_p50/p99/max_
 awk '{ printf "%5d %8d %9d %10.2f %9.2f %9d %8s/%s/%s %7d %10.0f %8s %5d %7d %9.0f %7s %6s %11d %9d\n",
   $1, $18, $19, $2 * 1000, $22 * 1000, $3, $4, $5, $6, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $16, $17, $21 }' "$work/rows"
 awk '{ if ($2 > m) m = $2; if ($22 > c) c = $22 } END { printf "longest iteration over all rounds: %.2f ms (target < 10 ms): %s; on the loop'"'"'s CPU clock %.2f ms\n", m * 1000, m < 0.010 ? "met" : "NOT met", c * 1000 }' "$work/rows"
-[ -z "$canary" ] || awk '{ if ($26 > m) m = $26; if ($27 > c) c = $27; if ($24 > w) w = $24; s += $25 } END { printf "away from the machine'"'"'s own stalls (%d chunks of the canary >= 2 ms, the worst %.2f ms, within 0.5 s): %.2f ms: %s; on the loop'"'"'s CPU clock %.2f ms\n", s, w, m * 1000, m < 0.010 ? "met" : "NOT met", c * 1000 }' "$work/rows"
+[ -z "$canary" ] || awk '{ if ($26 > m) m = $26; if ($27 > c) c = $27; if ($24 > w) w = $24; if ($31 > w) w = $31; s += $25 + $32 } END { printf "away from the machine'"'"'s own stalls (%d chunks of the canary >= 2 ms, the worst %.2f ms, within 0.5 s): %.2f ms: %s; on the loop'"'"'s CPU clock %.2f ms\n", s, w, m * 1000, m < 0.010 ? "met" : "NOT met", c * 1000 }' "$work/rows"
 awk -v t="$tasks" '$8 < t || $12 < t { bad = 1 } END { if (bad) print "WARNING: a client saw fewer events or tasks than the table held" }' "$work/rows"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ] && [ -f "$work/perf.data" ]; then
