@@ -45,14 +45,15 @@ final class DeliveryRecorder {
 
     init(
         writer: GroupCommitWriter, store: TaskStore, checkpointEvery: Int, taskRetentionSeconds: Int64,
-        metrics: DaemonMetrics? = nil, logger: Logger
+        retentionSlice: Duration = TaskRetention.defaultSlice, metrics: DaemonMetrics? = nil, logger: Logger
     ) {
         self.writer = writer
         self.store = store
         self.metrics = metrics
         self.checkpointEvery = checkpointEvery
         self.retention = TaskRetention(
-            writer: writer, store: store, retentionSeconds: taskRetentionSeconds, logger: logger)
+            writer: writer, store: store, retentionSeconds: taskRetentionSeconds, sliceTime: retentionSlice,
+            logger: logger)
         self.logger = logger
     }
 

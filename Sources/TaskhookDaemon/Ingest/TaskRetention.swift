@@ -9,7 +9,7 @@ import TaskhookState
 /// forgotten as a replay of it would forget them, so the table after a restart is the table
 /// before it.
 ///
-/// The forgetting itself goes `shardsPerSlice` shards of the table per loop iteration, so a
+/// The forgetting itself goes a slice of shards per loop iteration (`defaultSlice`, by time), so a
 /// table of a million tasks never holds the loop for one pass. Two rules keep that equal to a
 /// replay, which forgets every such task at once at the record's place: a task is forgotten
 /// only if nothing after the record spoke of it, and a task that a later delivery is about to
@@ -30,11 +30,19 @@ final class TaskRetention {
     /// A look for any task past the retention, before a record is journaled: its cutoff and
     /// the next shard to look at (read-only, a slice per loop iteration like the sweep).
     private var probe: (cutoff: Int64, next: Int)?
-    /// 64 of 4096 shards is about 16,000 tasks at a million: well under a millisecond.
-    static let shardsPerSlice = 64
+    /// How long a slice of a look or a sweep goes on, shard by shard (at least one; about 250
+    /// tasks at a million, each a cache miss). By time, not by count: 64 shards, "well under a
+    /// millisecond" on a quiet machine, held the loop 11 ms at 1.2 million tasks on a busy one
+    /// (bench/hostile.sh, at every start: the first look runs then).
+    static let defaultSlice = Duration.microseconds(500)
+    let sliceTime: Duration
 
-    init(writer: GroupCommitWriter, store: TaskStore, retentionSeconds: Int64, logger: Logger) {
+    init(
+        writer: GroupCommitWriter, store: TaskStore, retentionSeconds: Int64, sliceTime: Duration = defaultSlice,
+        logger: Logger
+    ) {
         self.writer = writer
+        self.sliceTime = sliceTime
         self.store = store
         retentionMilliseconds =
             retentionSeconds.multipliedReportingOverflow(by: 1000).overflow ? .max : retentionSeconds * 1000
@@ -74,8 +82,13 @@ final class TaskRetention {
 
     private func look(now: Int64) {
         guard let (cutoff, first) = probe else { return }
-        let end = min(first + Self.shardsPerSlice, TaskTable.shardCount)
-        let found = (first..<end).contains { store.table.hasTask(lastHeardBefore: cutoff, inShard: $0) }
+        let started = Instant.now()
+        var end = first
+        var found = false
+        repeat {
+            found = store.table.hasTask(lastHeardBefore: cutoff, inShard: end)
+            end += 1
+        } while !found && end < TaskTable.shardCount && Instant.now() - started < sliceTime
         guard found || end == TaskTable.shardCount else {
             probe = (cutoff, end)
             return
@@ -136,11 +149,15 @@ final class TaskRetention {
 
     private func slice() {
         guard var current = sweep else { return }
-        let end = min(current.next + Self.shardsPerSlice, TaskTable.shardCount)
-        for shard in current.next..<end where !sweptAhead.contains(shard) {
-            current.forgotten += store.forgetTasks(
-                lastHeardBefore: current.cutoff, inShard: shard, recordedBefore: current.record)
-        }
+        let started = Instant.now()
+        var end = current.next
+        repeat {
+            if !sweptAhead.contains(end) {
+                current.forgotten += store.forgetTasks(
+                    lastHeardBefore: current.cutoff, inShard: end, recordedBefore: current.record)
+            }
+            end += 1
+        } while end < TaskTable.shardCount && Instant.now() - started < sliceTime
         current.next = end
         guard end == TaskTable.shardCount else {
             sweep = current
