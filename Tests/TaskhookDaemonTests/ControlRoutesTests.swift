@@ -176,8 +176,25 @@ final class ControlHarness {
         #expect(walked.largest < ControlRoutes.listingPageBytes + 9_000)
     }
 
+    /// A page given no time ends at the first look at the clock (16 tasks), and its `next`
+    /// goes on from there: every task once, in order, however many pages it takes.
+    @Test func aPageStopsWhenItsTimeIsSpent() throws {
+        let harness = try ControlHarness()
+        harness.routes.listingTime = .zero
+        for index in 0..<100 { harness.report("t\(index)", .completed, time: 1_000 + Int64(index)) }
+        let first = try harness.json(harness.request("/v1/tasks?limit=100"))
+        #expect(first["tasks"]?.array?.count == ControlRoutes.listingClockEvery)
+        #expect(first["next"]?.string != nil)
+        let walked = try Self.walk(harness, "limit=100")
+        #expect(walked.ids == (0..<100).map { "t\($0)" })
+        #expect(walked.pages == (100 + ControlRoutes.listingClockEvery - 1) / ControlRoutes.listingClockEvery)
+        harness.routes.listingTime = .seconds(60)  // a debug build on a busy machine may take 2 ms
+        #expect(try Self.walk(harness, "limit=100").pages == 1)
+    }
+
     @Test func aFilterFewTasksPassLooksAtABoundedNumberOfTasksPerPage() throws {
         let harness = try ControlHarness()
+        harness.routes.listingTime = .seconds(60)  // the bounds by count, whatever the machine's speed
         let many = ControlRoutes.listingLooks + 500
         for index in 0..<many { harness.report("c\(index)", .completed, time: 1_000 + Int64(index)) }
         harness.report("late-failure", .failed, time: 1_000 + Int64(many))

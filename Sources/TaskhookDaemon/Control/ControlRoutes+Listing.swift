@@ -1,5 +1,6 @@
 import TaskhookCore
 import TaskhookHTTP
+import TaskhookPosix
 import TaskhookState
 
 extension ControlRoutes {
@@ -48,6 +49,7 @@ extension ControlRoutes {
         // Walked from the cursor in the table's update order, not filtered and sorted whole, and
         // written task by task, so the page can end early: `{"tasks":[…],"next":…}`.
         let table = store.table
+        let started = Instant.now()
         var body = Array(#"{"tasks":["#.utf8)
         var count = 0
         var looked = 0
@@ -55,7 +57,10 @@ extension ControlRoutes {
         var more = false
         // Status and provider are read in place; only a filter on the external id unpacks a task.
         for task in table.order.walk(since: since, after: cursor) {
-            guard looked < Self.listingLooks, body.count < Self.listingPageBytes else {
+            guard
+                looked < Self.listingLooks, body.count < Self.listingPageBytes,
+                looked % Self.listingClockEvery != 0 || looked == 0 || Instant.now() - started < listingTime
+            else {
                 more = true
                 break
             }
@@ -95,4 +100,10 @@ extension ControlRoutes {
     /// completed ones) would otherwise walk the whole table in one go. Such a page may come back
     /// short, or empty, with a `next` that goes on after the last task looked at.
     static let listingLooks = 4_096
+    /// And a page stops after this long, its `next` going on from the last task it looked at:
+    /// the two bounds above hold on a quiet machine, but each task looked at is a cache miss,
+    /// and on a VM whose host slows memory for a moment a page of them took 79 ms
+    /// (bench/hostile.sh). The clock is read every `listingClockEvery` tasks.
+    static let listingTime = Duration.milliseconds(2)
+    static let listingClockEvery = 16
 }
