@@ -218,8 +218,10 @@ $start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_wor
   awk -v r="$round" '$1 == r { printf "  the hypervisor took CPU %s from this VM for %d ms of the round (steal, /proc/stat), %d ms of them in the 0.2 s around the longest iteration\n", "'"$daemon_cpu"'", $28, $29 }' "$work/rows" >&2
   long_logged=$(grep -c 'an event loop iteration held everything up' "$work/taskhookd.log" || true)
   if [ "$long_logged" != 0 ]; then
-    echo "  the daemon logged $long_logged iterations of $limit_log or more (limits.long-iteration; one a 10 s at most, the first three):"
-    grep 'an event loop iteration held everything up' "$work/taskhookd.log" | head -3 | sed 's/^/    /'
+    echo "  the daemon logged $long_logged lines for iterations of $limit_log or more (limits.long-iteration; at most the longest of each 10 s; the three longest):"
+    grep 'an event loop iteration held everything up' "$work/taskhookd.log" |
+      awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^busy_ms=/) { split($i, b, "="); print b[2] "\t" $0 } }' |
+      sort -rn | head -3 | cut -f2- | sed 's/^/    /'
   fi >&2
   [ -z "$canary" ] || awk -v r="$round" '$1 == r { printf "  the machine (bench/canary.c, a chunk of 1,024 reads): on CPU 1 while the loop waits %s ms (median), at worst %s ms, %d chunks >= 2 ms; on CPU 0 every ms %s ms, at worst %s ms, %d chunks >= 2 ms; longest iteration away from those: %.2f ms (on its CPU %.2f ms)\n", $23, $24, $25, $30, $31, $32, $26 * 1000, $27 * 1000 }' "$work/rows" >&2
 done

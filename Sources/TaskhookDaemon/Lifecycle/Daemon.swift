@@ -65,9 +65,8 @@ public final class Daemon {
         }
         let warnings = WarningThrottle(logger: logger)
         loop.reportedIteration = configuration.longIteration
-        loop.onLongIteration = { [warnings] long in
-            warnings.warning(EventLoop.LongIteration.message, key: "long iteration", metadata: long.metadata)
-        }
+        let longIterations = LongIterationLog(loop: loop, logger: logger)
+        loop.onLongIteration = { [longIterations] long in longIterations.report(long) }
         server = HTTPServer(loop: loop, configuration: configuration.server) { [warnings] diagnostic in
             switch diagnostic {
             case .acceptFailed(let listener, let error):

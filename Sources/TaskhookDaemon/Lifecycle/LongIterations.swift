@@ -31,3 +31,72 @@ extension EventLoop.LongIteration {
         return "\(tenths / 10).\(tenths % 10)"
     }
 }
+
+/// Which long iterations to log, and when: the first at once, then at most one line an
+/// `interval`, the **longest** of those that came meanwhile, logged when the interval ends
+/// (`flushDeadline`), with how many others it stands for. A burst of long iterations, as a
+/// machine's stall brings, is read as its worst one, not as whichever came first. Pure: the
+/// clock is passed in.
+struct LongestInInterval {
+    let interval: Duration
+    private var lastLogged: Instant?
+    private var held: (longest: EventLoop.LongIteration, count: Int)?
+
+    init(interval: Duration = .seconds(10)) { self.interval = interval }
+
+    /// `long`, to log now; nil: held (the caller flushes at `flushDeadline`).
+    mutating func report(_ long: EventLoop.LongIteration, now: Instant) -> EventLoop.LongIteration? {
+        if held == nil, lastLogged.map({ now >= $0 + interval }) ?? true {
+            lastLogged = now
+            return long
+        }
+        if let current = held {
+            held = (long.busy > current.longest.busy ? long : current.longest, current.count + 1)
+        } else {
+            held = (long, 1)
+        }
+        return nil
+    }
+
+    /// When the held ones are due: an interval after the last line; nil: none held.
+    var flushDeadline: Instant? { held == nil ? nil : lastLogged.map { $0 + interval } }
+
+    /// The longest held iteration and how many others came with it; nil: none held.
+    mutating func flush(now: Instant) -> (longest: EventLoop.LongIteration, others: Int)? {
+        guard let held else { return nil }
+        self.held = nil
+        lastLogged = now
+        return (held.longest, held.count - 1)
+    }
+}
+
+/// Logs the loop's long iterations through `LongestInInterval`, a timer on the loop flushing
+/// the held ones (`repeated=N`: N others in the same interval, all shorter).
+final class LongIterationLog {
+    private let logger: Logger
+    private unowned let loop: EventLoop
+    private var choice: LongestInInterval
+    private var timer: EventLoop.TimerID?
+
+    init(loop: EventLoop, logger: Logger, interval: Duration = .seconds(10)) {
+        self.loop = loop
+        self.logger = logger
+        choice = LongestInInterval(interval: interval)
+    }
+
+    func report(_ long: EventLoop.LongIteration) {
+        if let now = choice.report(long, now: Instant.now()) {
+            logger.warning(EventLoop.LongIteration.message, metadata: now.metadata)
+            return
+        }
+        if timer == nil { timer = loop.addTimer { [unowned self] in self.flush() } }
+        loop.setTimer(timer!, deadline: choice.flushDeadline)
+    }
+
+    private func flush() {
+        guard let (longest, others) = choice.flush(now: Instant.now()) else { return }
+        var metadata = longest.metadata
+        if others > 0 { metadata["repeated"] = "\(others)" }
+        logger.warning(EventLoop.LongIteration.message, metadata: metadata)
+    }
+}
