@@ -52,9 +52,6 @@ public struct ThreadUsage: Sendable, Equatable {
             minorFaults: usage.ru_minflt, majorFaults: usage.ru_majflt)
     }
 
-    /// User and kernel time together.
-    public var cpuNanoseconds: UInt64 { userNanoseconds &+ systemNanoseconds }
-
     /// What was used between `earlier` (a reading on the same thread) and this; never below
     /// zero.
     public func since(_ earlier: ThreadUsage) -> ThreadUsage {

@@ -104,6 +104,6 @@ extension ControlRoutes {
     /// the two bounds above hold on a quiet machine, but each task looked at is a cache miss,
     /// and on a VM whose host slows memory for a moment a page of them took 79 ms
     /// (bench/hostile.sh). The clock is read every `listingClockEvery` tasks.
-    static let listingTime = Duration.milliseconds(2)
+    static let defaultListingTime = Duration.milliseconds(2)
     static let listingClockEvery = 16
 }

@@ -50,8 +50,8 @@ final class ControlRoutes: HTTPHandler {
     private let unparsed: () -> [UnparsedCallback]
     /// Registrations and status reads (nil: answered 404, as in tests of the reading side).
     var expectations: ExpectationRoutes?
-    /// How long a `/v1/tasks` page goes on looking at tasks (`listingTime`).
-    var listingTime = ControlRoutes.listingTime
+    /// How long a `/v1/tasks` page goes on looking at tasks (`defaultListingTime`).
+    var listingTime = ControlRoutes.defaultListingTime
 
     init(
         store: TaskStore, loop: EventLoop, events: EventStream, metricsText: @escaping () -> [UInt8],

@@ -45,10 +45,7 @@ final class Reloader {
             return
         }
         for warning in next.warnings { logger.warning("\(warning)") }
-        if next.listen != running.listen || next.journal != running.journal || next.control != running.control
-            || next.server.limits != running.server.limits || next.drainTimeout != running.drainTimeout
-            || next.longIteration != running.longIteration
-        {
+        if Self.needsRestart(from: running, to: next) {
             logger.warning("reload: listen, journal, control and limits changes take effect at the next restart")
         }
         routes.replaceRoutes(built)
@@ -57,5 +54,13 @@ final class Reloader {
         if let admin, let adminToken { admin.replaceToken(adminToken) }
         logger.info("reloaded", metadata: ["routes": "\(built.count)"])
         reread()
+    }
+
+    /// Whether `next` changes what only a restart applies: listeners, the journal, the control
+    /// socket, the limits (those of `limits:` kept outside the server's too).
+    static func needsRestart(from running: DaemonConfiguration, to next: DaemonConfiguration) -> Bool {
+        next.listen != running.listen || next.journal != running.journal || next.control != running.control
+            || next.server.limits != running.server.limits || next.drainTimeout != running.drainTimeout
+            || next.longIteration != running.longIteration
     }
 }
