@@ -8,7 +8,7 @@ import TaskhookPosix
 /// handler; a connection budget per listener name, so one listener's clients cannot shut out
 /// another's; a bound on the memory request bodies hold; graceful drain.
 public final class HTTPServer {
-    public struct Configuration: Sendable {
+    public struct Configuration: Sendable, Equatable {
         public var limits = HTTPLimits()
         /// The connection budget of a listener added without one of its own.
         public var maxConnections = 4096

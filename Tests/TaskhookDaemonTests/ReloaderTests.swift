@@ -28,6 +28,8 @@ import Testing
         "journal: {sync: none}\n",
         "limits: {max-event-streams: 3}\n",
         "limits: {max-body: 1MiB}\n",
+        "limits: {max-connections: 10}\n",
+        "limits: {max-buffered-bodies: 128MiB}\n",
         "limits: {header-timeout: 3s}\n",
         "limits: {drain-timeout: 3s}\n",
         "limits: {long-iteration: 20ms}\n",

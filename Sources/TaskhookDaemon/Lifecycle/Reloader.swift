@@ -57,10 +57,11 @@ final class Reloader {
     }
 
     /// Whether `next` changes what only a restart applies: listeners, the journal, the control
-    /// socket, the limits (those of `limits:` kept outside the server's too).
+    /// socket, the server's settings (every limit, connection budget and body memory), the drain
+    /// and long-iteration times.
     static func needsRestart(from running: DaemonConfiguration, to next: DaemonConfiguration) -> Bool {
         next.listen != running.listen || next.journal != running.journal || next.control != running.control
-            || next.server.limits != running.server.limits || next.drainTimeout != running.drainTimeout
+            || next.server != running.server || next.drainTimeout != running.drainTimeout
             || next.longIteration != running.longIteration
     }
 }
