@@ -21,5 +21,12 @@ public final class FileLock {
         self.descriptor = descriptor
     }
 
-    deinit { descriptor.close() }
+    /// Unlocks before closing: a flock belongs to the open file description, which a child
+    /// forked meanwhile shares until its exec closes it (O_CLOEXEC), so a close alone could leave
+    /// the lock held for that while and refuse the next owner in this process. LOCK_UN releases
+    /// it for every descriptor that shares it.
+    deinit {
+        _ = flock(descriptor.rawValue, LOCK_UN)
+        descriptor.close()
+    }
 }
