@@ -21,15 +21,15 @@ public enum Checkpoint {
     }
 
     static func encode(_ payload: [UInt8], covering sequence: UInt64) -> [UInt8] {
-        header(payload, covering: sequence) + payload
+        header(crc: CRC32C.checksum(payload), count: payload.count, covering: sequence) + payload
     }
 
     /// What precedes the payload in the file.
-    static func header(_ payload: [UInt8], covering sequence: UInt64) -> [UInt8] {
+    static func header(crc: UInt32, count: Int, covering sequence: UInt64) -> [UInt8] {
         var out = magic
         withUnsafeBytes(of: sequence.littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: CRC32C.checksum(payload).littleEndian) { out.append(contentsOf: $0) }
-        withUnsafeBytes(of: UInt32(payload.count).littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(count).littleEndian) { out.append(contentsOf: $0) }
         return out
     }
 
@@ -42,14 +42,28 @@ public enum Checkpoint {
         public var previous: UInt64
     }
 
-    /// Writes the checkpoint durably, proves it by reading it back, and removes the
-    /// checkpoints older than the previous one. A checkpoint whose rename could not be made
-    /// durable (the directory sync failed) is removed again: a later directory sync may report
-    /// success without it reaching the disk.
+    /// Writes `payload` as the checkpoint covering `sequence` (see `write(covering:in:slice:_:)`).
     @discardableResult
-    /// `slice`: the size of the slices written back one after the other (see `writeSlice`).
     public static func write(
         _ payload: [UInt8], covering sequence: UInt64, in directory: JournalDirectory, slice: Int = writeSlice
+    ) throws(JournalError) -> Written {
+        try write(covering: sequence, in: directory, slice: slice) { (sink: inout Sink) throws(SyscallError) in
+            try sink.append(payload[...])
+        }
+    }
+
+    /// Writes the checkpoint durably, its payload appended by `produce` a piece at a time to the
+    /// file (no image of a whole table is ever held: a million tasks made two of 270 MB, the
+    /// encoded one and the one read back, and freeing each stalled the loop's own allocations
+    /// behind the address space's lock), proves it by reading it back, and removes the
+    /// checkpoints older than the previous one. A checkpoint whose rename could not be made
+    /// durable (the directory sync failed) is removed again: a later directory sync may report
+    /// success without it reaching the disk. `slice`: the size of the slices written back one
+    /// after the other (see `writeSlice`).
+    @discardableResult
+    public static func write(
+        covering sequence: UInt64, in directory: JournalDirectory, slice: Int = writeSlice,
+        _ produce: (inout Sink) throws(SyscallError) -> Void
     ) throws(JournalError) -> Written {
         let final = directory.file(fileName(covering: sequence))
         let temporary = final + temporarySuffix
@@ -60,13 +74,13 @@ public enum Checkpoint {
             if fileSystem.exists(temporary) { try fileSystem.remove(temporary) }
             let file = try fileSystem.create(temporary)
             defer { file.close() }
-            // Header and payload apart: joining them would copy a payload of many megabytes.
-            let header = header(payload, covering: sequence)
-            try file.write(header, at: 0)
-            try writeInSlices(payload, at: header.count, to: file, slice: max(1, slice))
+            var sink = Sink(file, slice: max(1, slice))
+            try produce(&sink)
+            // The header last, once the payload's checksum and length are known.
+            try file.write(header(crc: sink.crc, count: sink.count, covering: sequence), at: 0)
             try file.sync()
             // Read again only at the next start: its pages need not stay cached.
-            file.dropCachedPages(offset: 0, count: header.count + payload.count)
+            file.dropCachedPages(offset: 0, count: headerSize + sink.count)
             try fileSystem.rename(temporary, to: final)
             renamed = true
             try fileSystem.syncDirectory(directory.path)
@@ -75,9 +89,9 @@ public enum Checkpoint {
             if renamed { try? fileSystem.syncDirectory(directory.path) }
             throw .io(error)
         }
-        let readBack: [UInt8]
-        do { readBack = try fileSystem.contents(of: final, mapped: false).copy } catch { throw .io(error) }
-        if let problem = check(readBack, covering: sequence) {
+        let readBack: FileContents
+        do { readBack = try fileSystem.contents(of: final, mapped: true) } catch { throw .io(error) }
+        if let problem = readBack.withBytes({ check($0, covering: sequence) }) {
             throw .corrupt(file: final, offset: 0, reason: "read back after writing: \(problem)")
         }
         let previous = older.last?.sequence ?? 0
@@ -87,26 +101,51 @@ public enum Checkpoint {
         return Written(path: final, previous: previous)
     }
 
-    static let temporarySuffix = ".tmp"
+    /// Where a checkpoint's payload goes as it is produced: after the header's room in the
+    /// file, checksummed on the way. A checkpoint is written a slice at a time, each handed to
+    /// the disk once it is full and waited for once the next is: at most two slices are ever
+    /// dirty. Written whole, a checkpoint of a million tasks left 200 MB of dirty pages for its
+    /// sync, queued ahead of every journal fdatasync meanwhile, and callbacks' answers waited
+    /// behind them.
+    public struct Sink {
+        private let file: any DurableFile
+        private let slice: Int
+        /// The payload's bytes so far, and their CRC-32C.
+        public private(set) var count = 0
+        private(set) var crc: UInt32 = 0
+        /// The payload bytes handed to the disk so far (whole slices).
+        private var handed = 0
 
-    /// A checkpoint is written a slice at a time, each handed to the disk at once and waited for
-    /// once the next is written: at most two slices are ever dirty. Written whole, a checkpoint
-    /// of a million tasks left 200 MB of dirty pages for its sync, queued ahead of every journal
-    /// fdatasync meanwhile, and callbacks' answers waited behind them.
-    public static let writeSlice = 8 << 20
+        init(_ file: any DurableFile, slice: Int) {
+            self.file = file
+            self.slice = slice
+        }
 
-    private static func writeInSlices(_ payload: [UInt8], at start: Int, to file: any DurableFile, slice: Int)
-        throws(SyscallError)
-    {
-        var offset = 0
-        while offset < payload.count {
-            let end = min(offset + slice, payload.count)
-            try file.write(payload[offset..<end], at: start + offset)
-            file.writeBack(offset: start + offset, count: end - offset, waiting: false)
-            if offset >= slice { file.writeBack(offset: start + offset - slice, count: slice, waiting: true) }
-            offset = end
+        /// Writes `bytes` after what came before.
+        public mutating func append(_ bytes: ArraySlice<UInt8>) throws(SyscallError) {
+            var rest = bytes
+            while !rest.isEmpty {
+                // No write crosses a slice's end, so each slice is handed over once it is whole.
+                let piece = rest.prefix(handed + slice - count)
+                try file.write(piece, at: headerSize + count)
+                crc = piece.withUnsafeBytes { CRC32C.checksum($0, continuing: crc) }
+                count += piece.count
+                rest = rest.dropFirst(piece.count)
+                if count == handed + slice {
+                    file.writeBack(offset: headerSize + handed, count: slice, waiting: false)
+                    if handed >= slice {
+                        file.writeBack(offset: headerSize + handed - slice, count: slice, waiting: true)
+                    }
+                    handed += slice
+                }
+            }
         }
     }
+
+    static let temporarySuffix = ".tmp"
+
+    /// The size of a checkpoint's slices handed to the disk one after the other (see `Sink`).
+    public static let writeSlice = 8 << 20
 
     static func list(_ directory: JournalDirectory) throws(JournalError) -> [(name: String, sequence: UInt64)] {
         // Checkpoints are looked for before recovery creates the directory of a new journal.
@@ -129,9 +168,23 @@ public enum Checkpoint {
 
     public struct Loaded: Sendable {
         public var sequence: UInt64
-        public var payload: [UInt8]
+        /// The whole file, mapped where the file system can: its payload is read in place, with
+        /// no copy of hundreds of megabytes to free again.
+        let contents: FileContents
         /// Newer checkpoints that were damaged and passed over.
         public var skipped: [JournalDirectory.Problem]
+
+        /// Runs `body` with the payload's bytes, valid only inside it.
+        public func withPayload<T, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
+            try contents.withBytes { (raw: UnsafeRawBufferPointer) throws(E) -> T in
+                try body(
+                    raw.count > headerSize
+                        ? UnsafeRawBufferPointer(rebasing: raw[headerSize...]) : .init(start: nil, count: 0))
+            }
+        }
+
+        /// A copy of the payload.
+        public var payload: [UInt8] { withPayload { Array($0) } }
     }
 
     /// The newest intact checkpoint, if any.
@@ -139,32 +192,30 @@ public enum Checkpoint {
         var skipped: [JournalDirectory.Problem] = []
         for (name, covered) in try list(directory).reversed() {
             let path = directory.file(name)
-            let bytes: [UInt8]
-            do { bytes = try directory.fileSystem.contents(of: path, mapped: false).copy } catch { throw .io(error) }
-            if let problem = check(bytes, covering: covered) {
+            let contents: FileContents
+            do { contents = try directory.fileSystem.contents(of: path, mapped: true) } catch { throw .io(error) }
+            if let problem = contents.withBytes({ check($0, covering: covered) }) {
                 skipped.append(JournalDirectory.Problem(file: path, offset: 0, reason: problem))
                 continue
             }
-            return Loaded(sequence: covered, payload: Array(bytes[headerSize...]), skipped: skipped)
+            return Loaded(sequence: covered, contents: contents, skipped: skipped)
         }
-        return skipped.isEmpty ? nil : Loaded(sequence: 0, payload: [], skipped: skipped)
+        return skipped.isEmpty ? nil : Loaded(sequence: 0, contents: .copied([]), skipped: skipped)
     }
 
-    static func check(_ bytes: [UInt8], covering covered: UInt64) -> String? {
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic else { return "not a taskhook checkpoint" }
-        return bytes.withUnsafeBytes { raw -> String? in
-            let sequence = RecordFrame.load(UInt64.self, raw, 8)
-            let crc = RecordFrame.load(UInt32.self, raw, 16)
-            let length = Int(RecordFrame.load(UInt32.self, raw, 20))
-            guard sequence == covered else { return "covers \(sequence), but its name says \(covered)" }
-            guard length == raw.count - headerSize else {
-                return "payload is \(raw.count - headerSize) bytes, \(length) expected"
-            }
-            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[headerSize...])) == crc else {
-                return "checksum mismatch"
-            }
-            return nil
+    static func check(_ raw: UnsafeRawBufferPointer, covering covered: UInt64) -> String? {
+        guard raw.count >= headerSize, magic.elementsEqual(raw[0..<8]) else { return "not a taskhook checkpoint" }
+        let sequence = RecordFrame.load(UInt64.self, raw, 8)
+        let crc = RecordFrame.load(UInt32.self, raw, 16)
+        let length = Int(RecordFrame.load(UInt32.self, raw, 20))
+        guard sequence == covered else { return "covers \(sequence), but its name says \(covered)" }
+        guard length == raw.count - headerSize else {
+            return "payload is \(raw.count - headerSize) bytes, \(length) expected"
         }
+        guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[headerSize...])) == crc else {
+            return "checksum mismatch"
+        }
+        return nil
     }
 }
 

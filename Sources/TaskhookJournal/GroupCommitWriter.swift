@@ -128,16 +128,21 @@ public final class GroupCommitWriter: @unchecked Sendable {
 
     /// Queues a checkpoint: `payload`, the encoded state covering every record up to `sequence`.
     public func checkpoint(covering sequence: UInt64, payload: [UInt8]) {
-        checkpoint(covering: sequence) { payload }
+        checkpoint(covering: sequence) { (sink: inout Checkpoint.Sink) throws(SyscallError) in
+            try sink.append(payload[...])
+        }
     }
 
     /// Writes a checkpoint of the state covering every record up to `sequence` (all of them
-    /// durable already): `encode` runs on a thread of its own, at a lower priority, then
+    /// durable already): `encode` runs on a thread of its own, at a lower priority, appending
+    /// the encoded state to the file a piece at a time as it goes (`Checkpoint.Sink`), then
     /// the writer appends the checkpoint record and applies retention. Neither the loop nor
     /// the group commits wait for a large table to be encoded, written and synced. `encode`
     /// must read only an immutable snapshot (a copy-on-write value). One at a time: a second
     /// call waits for the first thread to end; call it after the first one's completion.
-    public func checkpoint(covering sequence: UInt64, encode: @escaping @Sendable () -> [UInt8]) {
+    public func checkpoint(
+        covering sequence: UInt64, encode: @escaping @Sendable (inout Checkpoint.Sink) throws(SyscallError) -> Void
+    ) {
         submit()  // records staged before it are written before its record
         checkpointThread?.join()
         let encoding = EncodeOnce(encode)
@@ -145,7 +150,9 @@ public final class GroupCommitWriter: @unchecked Sendable {
             OSThread.lowerPriority()
             let outcome: Work
             do throws(JournalError) {
-                let written = try Checkpoint.write(encoding.run(), covering: sequence, in: directory)
+                let written = try Checkpoint.write(covering: sequence, in: directory) {
+                    (sink: inout Checkpoint.Sink) throws(SyscallError) in try encoding.run(&sink)
+                }
                 outcome = .checkpointWritten(covering: sequence, previous: written.previous)
             } catch {
                 outcome = .checkpointNotWritten(error)
@@ -385,14 +392,15 @@ public final class GroupCommitWriter: @unchecked Sendable {
 /// loop when the next checkpoint replaced that object, and releasing a million-task snapshot
 /// touches every task (a 236 ms loop iteration, measured with bench/table.sh).
 private final class EncodeOnce: @unchecked Sendable {
+    typealias Encode = @Sendable (inout Checkpoint.Sink) throws(SyscallError) -> Void
     // @unchecked: set before the checkpoint thread starts, then read and cleared by it alone.
-    private var encode: (@Sendable () -> [UInt8])?
+    private var encode: Encode?
 
-    init(_ encode: @escaping @Sendable () -> [UInt8]) { self.encode = encode }
+    init(_ encode: @escaping Encode) { self.encode = encode }
 
-    func run() -> [UInt8] {
+    func run(_ sink: inout Checkpoint.Sink) throws(SyscallError) {
         guard let encode else { preconditionFailure("a checkpoint encoded twice") }
         self.encode = nil
-        return encode()
+        try encode(&sink)
     }
 }

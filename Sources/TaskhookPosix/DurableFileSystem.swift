@@ -48,7 +48,7 @@ extension DurableFile {
 }
 
 /// A whole file read into memory or mapped.
-public enum FileContents {
+public enum FileContents: Sendable {
     /// A copy: safe while another process may truncate the file (the offline check).
     case copied([UInt8])
     /// A read-only mapping: no copy, for the daemon's own replay.
@@ -58,6 +58,16 @@ public enum FileContents {
         switch self {
         case .copied(let bytes): bytes.count
         case .mapped(let file): file.count
+        }
+    }
+
+    /// Runs `body` with the bytes, valid only inside it: a mapping's are read in place.
+    public func withBytes<T, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
+        switch self {
+        case .copied(let bytes):
+            let result = bytes.withUnsafeBytes { raw in Result { () throws(E) -> T in try body(raw) } }
+            return try result.get()
+        case .mapped(let file): return try body(file.bytes)
         }
     }
 

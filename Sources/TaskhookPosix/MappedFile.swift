@@ -4,7 +4,8 @@ import SystemPackage
 /// A whole file mapped read-only. Reading it costs no copy and no zeroed buffer; the mapping
 /// must not outlive a truncation by another process (reads past the new end fault), so it is
 /// for files nobody else is changing.
-public final class MappedFile {
+// @unchecked: the mapping is read-only and both fields are constants, so any thread may read it.
+public final class MappedFile: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer?
     public let count: Int
 

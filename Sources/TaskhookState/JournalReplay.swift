@@ -29,9 +29,11 @@ public enum JournalReplay {
         do throws(JournalError) {
             if let checkpoint = try Checkpoint.latest(in: directory) {
                 skipped = checkpoint.skipped
-                if !checkpoint.payload.isEmpty || checkpoint.sequence > 0 {
+                if checkpoint.sequence > 0 {
                     do {
-                        table = try TaskTable(decoding: checkpoint.payload, inBulk: true)
+                        table = try checkpoint.withPayload { (payload) throws(DecodeError) in
+                            try TaskTable(decoding: payload, inBulk: true)
+                        }
                     } catch {
                         throw JournalError.inconsistent(
                             "checkpoint covering \(checkpoint.sequence) cannot be read: \(error)")

@@ -1,6 +1,7 @@
 import Glibc
 import TaskhookCore
 import TaskhookJournal
+import TaskhookPosix
 import TestSupport
 import Testing
 
@@ -121,7 +122,11 @@ import Testing
             if index == steps.count / 2 {
                 // The checkpoint's marker record takes the next sequence: wait for it, as the
                 // daemon's recorder does, before journaling more.
-                writer.checkpoint(covering: sequence) { [table = store.table] in table.encoded() }
+                // Encoded in small pieces, as the daemon's checkpoint thread does in large ones.
+                writer.checkpoint(covering: sequence) {
+                    [snapshot = store.table.snapshot] (sink: inout Checkpoint.Sink) throws(SyscallError) in
+                    try snapshot.encode(pieceSize: 100) { (piece) throws(SyscallError) in try sink.append(piece) }
+                }
                 sequence = try Self.checkpointRecord(writer)
                 store.advance(to: sequence)
             }

@@ -150,6 +150,24 @@ import Testing
         #expect(decoded.lastSequence == 9)
     }
 
+    /// The checkpoint thread encodes in pieces from one reused buffer: whatever the piece size,
+    /// the pieces joined are the whole encoding, and none but the last is much under the size.
+    @Test(arguments: [1, 7, 64, 1 << 20])
+    func aCheckpointEncodedInPiecesIsTheSameBytes(pieceSize: Int) throws {
+        var table = TaskTable()
+        for i in 0..<200 {
+            table.apply(
+                event(.completed, task: "t\(i)", results: ["https://x/\(i).mp4"]), deliveryID: "\(i)",
+                sequence: UInt64(i + 1), time: Int64(i))
+        }
+        var pieces: [[UInt8]] = []
+        table.snapshot.encode(pieceSize: pieceSize) { pieces.append(Array($0)) }
+        #expect(pieces.joined().elementsEqual(table.encoded()))
+        #expect(pieces.dropLast().allSatisfy { $0.count > pieceSize })
+        #expect(pieceSize < 1 << 16 ? pieces.count > 1 : pieces.count == 1)
+        #expect(try TaskTable(decoding: Array(pieces.joined())) == table)
+    }
+
     @Test func aDamagedCheckpointIsRefusedWithWhereItBroke() {
         var table = TaskTable()
         table.apply(event(.completed, results: ["u"]), deliveryID: "k", sequence: 1, time: 1)

@@ -189,6 +189,8 @@ final class DeliveryRecorder {
         sinceCheckpoint = 0
         checkpointInFlight = true
         let snapshot = store.table.snapshot
-        writer.checkpoint(covering: snapshot.lastSequence) { snapshot.encoded() }
+        writer.checkpoint(covering: snapshot.lastSequence) { (sink: inout Checkpoint.Sink) throws(SyscallError) in
+            try snapshot.encode { (piece) throws(SyscallError) in try sink.append(piece) }
+        }
     }
 }

@@ -25,6 +25,9 @@ public struct ByteWriter {
         return taken
     }
 
+    /// Empties the writer, keeping its room.
+    public mutating func clear() { bytes.removeAll(keepingCapacity: true) }
+
     public mutating func u8(_ v: UInt8) { bytes.append(v) }
 
     public mutating func u32(_ v: UInt32) {

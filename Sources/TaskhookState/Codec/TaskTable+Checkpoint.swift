@@ -21,21 +21,41 @@ extension TaskTable {
 
         /// The checkpoint form of the table.
         public func encoded() -> [UInt8] {
-            // About 200 bytes a task: an id, a result URL and a delivery or two.
-            var w = ByteWriter(capacity: 64 + tasks.count * 200)
+            var bytes: [UInt8] = []
+            encode { piece in bytes.append(contentsOf: piece) }
+            return bytes
+        }
+
+        /// The checkpoint form of the table, handed to `emit` a piece of about `pieceSize` bytes
+        /// at a time from one buffer reused for every piece: the checkpoint thread writes each
+        /// to the file as it comes, and never holds an image of the whole table (see
+        /// `Checkpoint.Sink`).
+        public func encode<E: Error>(
+            pieceSize: Int = 1 << 20, _ emit: (ArraySlice<UInt8>) throws(E) -> Void
+        ) throws(E) {
+            var w = ByteWriter(capacity: pieceSize + 64 * 1024)
+            func flush(over size: Int) throws(E) {
+                guard w.bytes.count > size else { return }
+                try emit(w.bytes[...])
+                w.clear()
+            }
             for b in TaskTable.magic { w.u8(b) }
             w.u64(lastSequence)
             w.u32(UInt32(tasks.count))
             // In the table's own order: sorting a million ids would cost more than the rest.
-            for task in tasks.packed { task.write(into: &w) }
+            for task in tasks.packed {
+                task.write(into: &w)
+                try flush(over: pieceSize)
+            }
             w.u32(UInt32(registrations.count))
             for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
                 w.string(registration.id)
                 w.string(registration.provider)
                 w.optionalString(registration.externalID)
                 w.expectation(registration.expectation)
+                try flush(over: pieceSize)
             }
-            return w.bytes
+            try flush(over: 0)
         }
     }
 
@@ -45,12 +65,15 @@ extension TaskTable {
     public func encoded() -> [UInt8] { snapshot.encoded() }
 
     public init(decoding bytes: [UInt8]) throws(DecodeError) {
-        try self.init(decoding: bytes, inBulk: false)
+        self = try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in try TaskTable(reading: &r) }
+        endBulkLoad()
     }
 
-    /// `inBulk`: the table is left loading in bulk (`beginBulkLoad`), for a replay to go on.
-    init(decoding bytes: [UInt8], inBulk: Bool) throws(DecodeError) {
-        self = try ByteReader.read(bytes) { (r: inout ByteReader) throws(DecodeError) in try TaskTable(reading: &r) }
+    /// Decodes borrowed bytes (a mapped checkpoint's payload), leaving the table loading in bulk
+    /// (`beginBulkLoad`) for a replay to go on.
+    init(decoding bytes: UnsafeRawBufferPointer, inBulk: Bool) throws(DecodeError) {
+        var r = ByteReader(bytes)
+        self = try TaskTable(reading: &r)
         if !inBulk { endBulkLoad() }
     }
 
