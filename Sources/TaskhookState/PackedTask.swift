@@ -183,6 +183,11 @@ public struct PackedTask: Hashable, Sendable {
         String(decoding: bytes[Self.headerSize..<Self.headerSize + providerCount], as: UTF8.self)
     }
 
+    /// Whether its provider's bytes are `utf8`.
+    func hasProvider(_ utf8: [UInt8]) -> Bool {
+        providerCount == utf8.count && bytes[Self.headerSize..<Self.headerSize + utf8.count].elementsEqual(utf8)
+    }
+
     public var key: TaskKey {
         let idStart = Self.headerSize + providerCount
         return TaskKey(provider: provider, id: String(decoding: bytes[idStart..<keyRange.upperBound], as: UTF8.self))

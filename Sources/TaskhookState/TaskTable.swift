@@ -45,7 +45,7 @@ public struct TaskTable: Sendable, Equatable {
     public internal(set) var order = UpdateOrder()
     /// How many tasks each provider identity has: a bare id is looked up once per identity, so
     /// resolving one costs a few lookups, not a pass over every task.
-    public internal(set) var providers: [String: Int] = [:]
+    public internal(set) var providers = ProviderCounts()
     /// Registrations made before their provider was called, by registration id, until bound to a
     /// task id or dropped at their deadline.
     public internal(set) var registrations: [String: Registration] = [:]
@@ -77,7 +77,7 @@ public struct TaskTable: Sendable, Equatable {
 
     /// Every task with this id, one per provider identity that has it, in provider order.
     public func tasks(withID id: String) -> [TrackedTask] {
-        providers.keys.sorted().compactMap { tasks[TaskKey(provider: $0, id: id)] }
+        providers.names.sorted().compactMap { tasks[TaskKey(provider: $0, id: id)] }
     }
 
     /// What `reference` names: `provider:id` when that task exists, else the bare id when exactly
@@ -215,7 +215,7 @@ public struct TaskTable: Sendable, Equatable {
             adjustCount(old.status, by: -1)
         } else {
             order.insert(packed)
-            providers[packed.provider, default: 0] += 1
+            providers.add(packed, 1)
         }
         adjustCount(packed.status, by: 1)
         // Only an expected task is in the index: most callbacks end tasks no one registered.
@@ -250,8 +250,7 @@ public struct TaskTable: Sendable, Equatable {
         order.remove(forgotten)
         for task in forgotten {
             adjustCount(task.status, by: -1)
-            providers[task.provider, default: 0] -= 1
-            if providers[task.provider] == 0 { providers[task.provider] = nil }
+            providers.add(task, -1)
         }
         return forgotten.count
     }

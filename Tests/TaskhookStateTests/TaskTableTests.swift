@@ -259,7 +259,7 @@ import Testing
         #expect(table[TaskKey(provider: "kling", id: "k1")]?.externalID == "order-17")
         let decoded = try TaskTable(decoding: table.encoded())
         #expect(decoded == table)
-        #expect(decoded.providers == ["kling": 1])
+        #expect(decoded.providers.dictionary == ["kling": 1])
     }
 
     @Test func forgettingTasksKeepsTheProviderCountsRight() {
@@ -267,7 +267,40 @@ import Testing
         table.apply(event("fal", "old", .completed), deliveryID: nil, sequence: 1, time: 1)
         table.apply(event("kling", "new", .completed), deliveryID: nil, sequence: 2, time: 100)
         #expect(table.forgetTasks(lastHeardBefore: 50) == 1)
-        #expect(table.providers == ["kling": 1])
+        #expect(table.providers.dictionary == ["kling": 1])
         #expect(table.resolve("old") == .unknown)
+    }
+}
+
+@Suite struct ProviderCountsTests {
+    static func task(_ provider: String, _ id: String) -> PackedTask {
+        PackedTask(
+            TrackedTask(
+                id: id, provider: provider, status: .completed, results: [], error: nil, firstSeen: 1, updated: 1,
+                reports: []))
+    }
+
+    /// Names are compared as bytes, length included: "fal" is not "fal2" nor "fa".
+    @Test func eachIdentityIsCountedAndDroppedAtNone() {
+        var counts = ProviderCounts()
+        for (provider, id) in [("fal", "a"), ("fal2", "b"), ("fal", "c"), ("fa", "d")] {
+            counts.add(Self.task(provider, id), 1)
+        }
+        #expect(counts.dictionary == ["fal": 2, "fal2": 1, "fa": 1])
+        counts.add(Self.task("fal2", "b"), -1)
+        #expect(counts.dictionary == ["fal": 2, "fa": 1])
+        #expect(Set(counts.names) == ["fal", "fa"])
+    }
+
+    @Test func theSameCountsAreEqualWhateverTheOrderTheyCameIn() {
+        var a = ProviderCounts()
+        var b = ProviderCounts()
+        a.add(Self.task("x", "1"), 1)
+        a.add(Self.task("y", "2"), 1)
+        b.add(Self.task("y", "2"), 1)
+        b.add(Self.task("x", "1"), 1)
+        #expect(a == b)
+        b.add(Self.task("x", "3"), 1)
+        #expect(a != b)
     }
 }
