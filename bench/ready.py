@@ -9,7 +9,9 @@ resident size from /proc/PID/smaps (what dominates the idle RSS), then stops the
 SIGTERM and waits for it.
 
 Standard library only. Usage: ready.py [--idle SECONDS] -- COMMAND [ARG...]
-Prints lines `ready_ms N`, `rss_kib N`, and `mapping KIB NAME` for the largest mappings.
+Prints lines `ready_ms N`, `ready_cpu_ms N` (the CPU time the daemon's threads had used when READY
+came, ended ones included: what a busy or stolen CPU does not inflate), `rss_kib N`, and `mapping KIB NAME` for
+the largest mappings.
 """
 import os
 import signal
@@ -18,6 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
+
+
+def cpu_ms(pid: int) -> float:
+    """The user and system time of `pid` so far, threads that have ended included (/proc/PID/stat,
+    in clock ticks)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def largest_mappings(pid: int, count: int) -> list[tuple[int, str]]:
@@ -59,10 +69,12 @@ def main() -> int:
                 if "READY=1" in message.split("\n"):
                     break
             ready_ms = (time.monotonic() - started) * 1000
+            ready_cpu_ms = cpu_ms(daemon.pid)
             time.sleep(idle)
             with open(f"/proc/{daemon.pid}/status") as status:
                 rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
             print(f"ready_ms {ready_ms:.1f}")
+            print(f"ready_cpu_ms {ready_cpu_ms:.1f}")
             print(f"rss_kib {rss}")
             for kib, name in largest_mappings(daemon.pid, 5):
                 print(f"mapping {kib} {name}")
