@@ -75,6 +75,9 @@ public final class ConditionLock: @unchecked Sendable {
     public func wait() { pthread_cond_wait(condition, mutex) }
 
     public func signal() { pthread_cond_signal(condition) }
+
+    /// Wakes every waiter: for a lock whose threads wait for different things.
+    public func broadcast() { pthread_cond_broadcast(condition) }
 }
 
 /// The C allocator's settings for the whole process.

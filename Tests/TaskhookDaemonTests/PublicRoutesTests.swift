@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import TaskhookCore
 import TaskhookHTTP
@@ -142,17 +143,21 @@ import Testing
         let (output, path) = try Self.fileOutput()
         let logger = Logger(label: "test") { LineLogHandler(label: $0, output: output) }
         output.hold()
+        defer { output.release() }
         logger.info("one")
         logger.notice("two")
+        output.waitUntilWritten()
         #expect(try Self.contents(path) == "")
         output.flush()
+        output.waitUntilWritten()
         #expect(try Self.contents(path) == "INFO one\nNOTICE two\n")
         logger.info("three")
-        logger.warning("four")  // written at once, after what waited before it
+        logger.warning("four")  // handed over at once, after what waited before it
+        output.waitUntilWritten()
         #expect(try Self.contents(path) == "INFO one\nNOTICE two\nINFO three\nWARNING four\n")
         logger.info("five")
         output.release()
-        logger.info("six")  // no longer held
+        logger.info("six")  // no longer held: written by the caller
         #expect(try Self.contents(path) == "INFO one\nNOTICE two\nINFO three\nWARNING four\nINFO five\nINFO six\n")
     }
 
@@ -160,11 +165,65 @@ import Testing
         let (output, path) = try Self.fileOutput()
         let logger = Logger(label: "test") { LineLogHandler(label: $0, output: output) }
         output.hold()
+        defer { output.release() }
         let message = String(repeating: "x", count: 1000)
         for _ in 0..<100 { logger.info("\(message)") }  // about 100 KiB; the limit is 64 KiB
+        output.waitUntilWritten()
         let written = try Self.contents(path)
-        #expect(written.count >= 64 * 1024 && written.count < 100 * 1006)
+        // At least what reached the limit; the writer thread may take later lines with them.
+        #expect(written.count >= 64 * 1024 && written.count <= 100 * 1006)
         #expect(written.hasSuffix("x\n"))
+    }
+
+    /// A held output whose reader stalls (a pipe nobody reads) never blocks the thread that logs
+    /// and flushes: its writer thread waits instead, lines past the bound are dropped, and once
+    /// the reader drains the pipe, lines say how many.
+    @Test func aStalledOutputNeverBlocksTheLoggerAndCountsWhatItDropped() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let output = LineLogOutput(descriptor: fds[1], pendingLimit: 16 * 1024)
+        let logger = Logger(label: "test") { LineLogHandler(label: $0, output: output) }
+        output.hold()
+        let line = String(repeating: "y", count: 990)
+        // A pipe holds 64 KiB: 1,000 lines of about 1 KiB are far more than it and the bound.
+        let started = Instant.now()
+        for _ in 0..<1000 {
+            logger.info("\(line)")
+            output.flush()
+        }
+        #expect(Instant.now() - started < .seconds(5))
+        // The reader wakes up: everything the output kept comes through, then the end.
+        let read = PipeReader(fds[0])
+        try read.thread.start()
+        output.release()  // waits for the writer, which waits for the reader
+        close(fds[1])
+        read.thread.join()
+        close(fds[0])
+        let lines = String(decoding: read.bytes, as: UTF8.self).split(separator: "\n")
+        let written = lines.filter { $0.hasPrefix("INFO ") }.count
+        let notices = lines.filter { $0.hasPrefix("WARNING log lines dropped: the output did not keep up count=") }
+        let dropped = notices.compactMap { Int($0.split(separator: "=").last ?? "") }.reduce(0, +)
+        #expect(written > 0 && written < 1000)
+        #expect(!notices.isEmpty)
+        #expect(written + dropped == 1000, "\(written) written, \(dropped) dropped")
+    }
+
+    /// Reads a descriptor to its end on a thread of its own.
+    final class PipeReader: @unchecked Sendable {
+        // @unchecked: `bytes` is written by the thread alone and read after it is joined.
+        private(set) var bytes: [UInt8] = []
+        private(set) var thread = OSThread {}
+
+        init(_ descriptor: Int32) {
+            thread = OSThread { [unowned self] in
+                var chunk = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+                    guard n > 0 else { return }
+                    self.bytes += chunk[..<n]
+                }
+            }
+        }
     }
 
     /// An output on a new file in a temporary directory (the descriptor stays open: the test is short).
