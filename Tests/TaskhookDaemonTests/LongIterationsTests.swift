@@ -65,6 +65,20 @@ import Testing
         let second = lines.withLock { $0.last }
         #expect(second?["busy_ms"] == "310.0" && second?["repeated"] == "2")
     }
+
+    /// As the daemon stops, the held one is logged, not lost with the timer that would have.
+    @Test func theHeldOneIsLoggedWhenTheDaemonStops() throws {
+        let lines = Locked<[Logger.Metadata]>([])
+        let logger = Logger(label: "test") { _ in CollectingLogHandler(lines: lines) }
+        let loop = try EventLoop()
+        let log = LongIterationLog(loop: loop, logger: logger, interval: .seconds(3600))
+        for milliseconds: Int64 in [60, 98, 52] { log.report(Self.long(milliseconds)) }
+        #expect(lines.withLock { $0.count } == 1)
+        log.flush()
+        #expect(lines.withLock { $0.map { $0["busy_ms"] } } == ["60.0", "98.0"])
+        log.flush()  // nothing held: nothing more
+        #expect(lines.withLock { $0.count } == 2)
+    }
 }
 
 /// Keeps each line's metadata.

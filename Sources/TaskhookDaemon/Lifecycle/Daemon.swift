@@ -37,6 +37,7 @@ public final class Daemon {
     private let reloader: Reloader?
     private let rereader: UnparsedRereader
     private let deadlines: DeadlineWatch
+    private let longIterations: LongIterationLog
 
     /// `metrics`: the Prometheus registry the executable bootstrapped swift-metrics with, for
     /// `/metrics` (nil: metrics are recorded but not served).
@@ -65,7 +66,7 @@ public final class Daemon {
         }
         let warnings = WarningThrottle(logger: logger)
         loop.reportedIteration = configuration.longIteration
-        let longIterations = LongIterationLog(loop: loop, logger: logger)
+        longIterations = LongIterationLog(loop: loop, logger: logger)
         loop.onLongIteration = { [longIterations] long in longIterations.report(long) }
         server = HTTPServer(loop: loop, configuration: configuration.server) { [warnings] diagnostic in
             switch diagnostic {
@@ -198,6 +199,7 @@ public final class Daemon {
         LineLogOutput.standardError.hold()
         defer { LineLogOutput.standardError.release() }
         try loop.run()
+        longIterations.flush()
         logger.info("stopped")
     }
 }

@@ -93,7 +93,9 @@ final class LongIterationLog {
         loop.setTimer(timer!, deadline: choice.flushDeadline)
     }
 
-    private func flush() {
+    /// Logs the held one now: the daemon calls it as it stops, so the longest iteration of its
+    /// last interval is not lost with the timer.
+    func flush() {
         guard let (longest, others) = choice.flush(now: Instant.now()) else { return }
         var metadata = longest.metadata
         if others > 0 { metadata["repeated"] = "\(others)" }
