@@ -216,6 +216,9 @@ $(awk -v t="$ticks" -v hz="$hz" -v s="$both_seconds" 'BEGIN { printf "%d", 100 *
 $start_ms ${took:-0} $held $preemptions $on_cpu ${canary_median:--} ${canary_worst:--} $canary_stalls $away $away_on_cpu $steal $longest_steal ${paced_median:--} ${paced_worst:--} $paced_stalls" >>"$work/rows"
   awk -v r="$round" '$1 == r { printf "  longest loop iteration %.2f ms (target < 10; on its CPU %.2f ms), iterations >= 5 ms: %d; probe p50 %s ms, p99 %s ms, max %s ms (%d probes)\n  SSE: %d events, %.0f MiB in %s s; pager: %d pages, %d tasks, %.0f MiB in %s s (slowest page %s ms); taskhookd CPU %d%%, its loop preempted %d times\n", $2 * 1000, $22 * 1000, $3, $4, $5, $6, $7, $8, $9 / 1048576, $10, $11, $12, $13 / 1048576, $14, $15, $17, $21 }' "$work/rows" >&2
   awk -v r="$round" '$1 == r { printf "  the hypervisor took CPU %s from this VM for %d ms of the round (steal, /proc/stat), %d ms of them in the 0.2 s around the longest iteration\n", "'"$daemon_cpu"'", $28, $29 }' "$work/rows" >&2
+  # Stopped before its log is read: it logs the long iteration it still held back (the longest
+  # of its last 10 s) as it stops.
+  bench_stop "$taskhookd_pid"
   long_logged=$(grep -c 'an event loop iteration held everything up' "$work/taskhookd.log" || true)
   if [ "$long_logged" != 0 ]; then
     echo "  the daemon logged $long_logged lines for iterations of $limit_log or more (limits.long-iteration; at most the longest of each 10 s; the three longest):"
