@@ -10,7 +10,6 @@
 #include <sys/signalfd.h>
 #include <pthread.h>
 #include <cpuid.h>
-#include <malloc.h>
 
 const uint32_t CLINUX_EPOLLIN = EPOLLIN;
 const uint32_t CLINUX_EPOLLOUT = EPOLLOUT;
@@ -150,5 +149,3 @@ int clinux_thread_start(unsigned long *thread, void *(*body)(void *), void *cont
     if (rc == 0) *thread = (unsigned long)t;
     return rc;
 }
-
-int clinux_malloc_one_arena(void) { return mallopt(M_ARENA_MAX, 1); }

@@ -79,18 +79,3 @@ public final class ConditionLock: @unchecked Sendable {
     /// Wakes every waiter: for a lock whose threads wait for different things.
     public func broadcast() { pthread_cond_broadcast(condition) }
 }
-
-/// The C allocator's settings for the whole process.
-public enum Allocator {
-    /// Every thread allocates from glibc's main arena. A thread's own arena grows its heap a
-    /// page at a time, one mprotect(2) each, with no padding (glibc's `grow_heap`): a replay's
-    /// decoder thread, packing a million tasks, made 57,000 of them, each taking the address
-    /// space's lock for writing (strace), and a start took 8–15% longer on one CPU
-    /// (`GLIBC_TUNABLES=glibc.malloc.arena_max=1`, 4 runs each, bench/ready.py). The main arena
-    /// grows by brk with 128 KiB to spare. The threads besides the loop allocate little once
-    /// the journal is read, so they seldom wait for the arena's lock. Call before any thread
-    /// starts.
-    public static func shareOneArena() {
-        _ = clinux_malloc_one_arena()
-    }
-}

@@ -79,7 +79,6 @@ struct Taskhookd: ParsableCommand {
     }
 
     func run() throws {
-        Allocator.shareOneArena()
         let environment = ProcessInfo.processInfo.environment
         // Under systemd, structured records to the journal; else plain lines on stderr.
         if JournaldLogHandler.isAvailable(environment) {

@@ -54,8 +54,4 @@ uint32_t clinux_crc32c(uint32_t crc, const void *data, size_t length);
 /// Starts a joinable thread running `body(context)`; returns 0 or an errno value.
 int clinux_thread_start(unsigned long *thread, void *(*body)(void *), void *context);
 
-// the allocator
-/// mallopt(M_ARENA_MAX, 1): every thread allocates from glibc's main arena; returns mallopt's 1 or 0.
-int clinux_malloc_one_arena(void);
-
 #endif
