@@ -1,3 +1,4 @@
+import Logging
 import TaskhookPosix
 
 /// Where `LineLogHandler` writes: a descriptor, one write(2) per line by default, so lines from
@@ -65,8 +66,8 @@ public final class LineLogOutput: @unchecked Sendable {
         lock.withLock { holding ? handOver() : writeBuffer() }
     }
 
-    /// Waits until the lines handed to the writer thread so far are written.
-    public func waitUntilWritten() {
+    /// Waits until the lines handed to the writer thread so far are written (for tests).
+    func waitUntilWritten() {
         lock.withLock {
             while holding && (writing || handed) { lock.wait() }
         }
@@ -139,7 +140,11 @@ public final class LineLogOutput: @unchecked Sendable {
     private func dropNotice() -> [UInt8] {
         guard dropped > 0 else { return [] }
         defer { dropped = 0 }
-        return Array("WARNING log lines dropped: the output did not keep up count=\(dropped)\n".utf8)
+        var line: [UInt8] = []
+        LineLogHandler.appendStart(level: .warning, message: "log lines dropped: the output did not keep up", to: &line)
+        LineLogHandler.appendField("count", UInt64(dropped), to: &line)
+        line.append(UInt8(ascii: "\n"))
+        return line
     }
 
     /// With `lock` held.

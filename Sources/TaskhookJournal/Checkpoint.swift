@@ -111,7 +111,7 @@ public enum Checkpoint {
         private let file: any DurableFile
         private let slice: Int
         /// The payload's bytes so far, and their CRC-32C.
-        public private(set) var count = 0
+        private(set) var count = 0
         private(set) var crc: UInt32 = 0
         /// The payload bytes handed to the disk so far (whole slices).
         private var handed = 0

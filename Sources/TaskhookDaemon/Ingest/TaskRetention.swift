@@ -82,13 +82,11 @@ final class TaskRetention {
 
     private func look(now: Int64) {
         guard let (cutoff, first) = probe else { return }
-        let started = Instant.now()
-        var end = first
         var found = false
-        repeat {
-            found = store.table.hasTask(lastHeardBefore: cutoff, inShard: end)
-            end += 1
-        } while !found && end < TaskTable.shardCount && Instant.now() - started < sliceTime
+        let end = shards(from: first) { shard in
+            found = store.table.hasTask(lastHeardBefore: cutoff, inShard: shard)
+            return found
+        }
         guard found || end == TaskTable.shardCount else {
             probe = (cutoff, end)
             return
@@ -147,17 +145,29 @@ final class TaskRetention {
         }
     }
 
+    /// One slice of a look or a sweep: `body` for each shard from `first` on, at least one,
+    /// until it returns true (done early), the table's last shard, or `sliceTime`; returns the
+    /// shard after the last one done.
+    private func shards(from first: Int, _ body: (Int) -> Bool) -> Int {
+        let started = Instant.now()
+        var shard = first
+        var done = false
+        repeat {
+            done = body(shard)
+            shard += 1
+        } while !done && shard < TaskTable.shardCount && Instant.now() - started < sliceTime
+        return shard
+    }
+
     private func slice() {
         guard var current = sweep else { return }
-        let started = Instant.now()
-        var end = current.next
-        repeat {
-            if !sweptAhead.contains(end) {
+        let end = shards(from: current.next) { shard in
+            if !sweptAhead.contains(shard) {
                 current.forgotten += store.forgetTasks(
-                    lastHeardBefore: current.cutoff, inShard: end, recordedBefore: current.record)
+                    lastHeardBefore: current.cutoff, inShard: shard, recordedBefore: current.record)
             }
-            end += 1
-        } while end < TaskTable.shardCount && Instant.now() - started < sliceTime
+            return false
+        }
         current.next = end
         guard end == TaskTable.shardCount else {
             sweep = current
