@@ -176,11 +176,15 @@ public struct TaskTable: Sendable, Equatable {
         return (.changed(from: previous), task)
     }
 
-    /// Many changes at once (a checkpoint read, a replay) until `endBulkLoad`: the update order
-    /// is not kept meanwhile but built once at the end.
+    /// A checkpoint's tasks, which come in no order, until `endBulkLoad`: the update order is
+    /// not kept meanwhile but built once at the end.
     mutating func beginBulkLoad() { order.suspend() }
 
-    mutating func endBulkLoad() { order.rebuild(from: tasks) }
+    /// Records replayed in journal order until `endBulkLoad`: the update order is kept as long
+    /// as they only add tasks at its end (one callback a task), else built once at the end.
+    mutating func beginReplay() { order.loadInJournalOrder() }
+
+    mutating func endBulkLoad() { order.endLoad(from: tasks) }
 
     /// Puts `task` in the table, new or in place of the one with its key, and keeps the order,
     /// the counts and the awaited index in step.

@@ -37,10 +37,22 @@ public struct UpdateOrder: Sendable, Equatable {
     /// within one, and a shift of at most one block) to the end, where it is appended.
     private(set) var blocks: [[Entry]] = []
     public private(set) var count = 0
-    /// While the table is loaded in bulk (a checkpoint read, a replay), the order is not kept but
-    /// rebuilt once at the end from the table (`rebuild(from:)`): keeping it costs each of a
-    /// million changes a search, and a checkpoint's tasks come in no order at all.
-    private var suspended = false
+    /// How the order follows the table's changes.
+    private enum Mode: Sendable, Equatable {
+        /// Every change is applied: the order is always whole.
+        case kept
+        /// Records are replayed in journal order (`loadInJournalOrder()`). A new task whose place
+        /// is in the last two blocks, as it is for nearly every task when each callback starts
+        /// one, is put there, as `kept` would; any other change suspends the order, since it
+        /// costs a search where a rebuild at the end costs less. Whole as long as it lasts.
+        case loading
+        /// A checkpoint's tasks come in no order at all, and a replay may change a task a
+        /// million times: the order is dropped and rebuilt once at the end (`rebuild(from:)`).
+        case suspended
+    }
+
+    private var mode = Mode.kept
+    var isSuspended: Bool { mode == .suspended }
 
     /// 512 entries, 8 KiB: an insertion or removal shifts at most that much, and a million tasks
     /// take 2,000 to 8,000 blocks (a block below a quarter full joins a neighbour), so a search
@@ -50,25 +62,16 @@ public struct UpdateOrder: Sendable, Equatable {
     init() {}
 
     public static func == (a: UpdateOrder, b: UpdateOrder) -> Bool {
-        a.count == b.count && a.suspended == b.suspended && a.blocks.joined().elementsEqual(b.blocks.joined())
+        a.count == b.count && a.isSuspended == b.isSuspended && a.blocks.joined().elementsEqual(b.blocks.joined())
     }
 
     mutating func insert(_ task: PackedTask) {
-        guard !suspended else { return }
+        guard mode != .suspended else { return }
         let entry = Entry(task: task)
+        if insertNearEnd(entry) { return }
+        // Placed further back: a change a load in journal order leaves to the rebuild.
+        guard mode == .kept else { return suspend() }
         count += 1
-        // Most updates are the newest: appended, into a fresh block when the last is full, so
-        // blocks filled this way stay full.
-        if let last = blocks.last?.last, last < entry {
-            if blocks[blocks.count - 1].count < Self.blockCapacity {
-                blocks[blocks.count - 1].append(entry)
-            } else {
-                blocks.append(Self.block([entry]))
-            }
-            return
-        }
-        guard !blocks.isEmpty else { return blocks.append(Self.block([entry])) }
-        // In a block: the last block's last entry is not before this one.
         let (block, index) = position(ofFirst: { !($0 < entry) })
         blocks[block].insert(entry, at: index)
         if blocks[block].count > Self.blockCapacity {
@@ -78,9 +81,53 @@ public struct UpdateOrder: Sendable, Equatable {
         }
     }
 
+    /// Puts `entry` in one of the last two blocks when its place is there (or there is no block
+    /// yet), which is where most updates go: they are the newest, or tie with the newest on time
+    /// and sort by key among them (a run of ties may straddle the last two blocks). Returns
+    /// false, changing nothing, when its place is further back.
+    private mutating func insertNearEnd(_ entry: Entry) -> Bool {
+        guard !blocks.isEmpty else {
+            count += 1
+            blocks.append(Self.block([entry]))
+            return true
+        }
+        let last = blocks.count - 1
+        let inLast = last == 0 || !(entry < blocks[last][0])
+        guard inLast || !(entry < blocks[last - 1][0]) else { return false }
+        count += 1
+        // The newest: appended, into a fresh block when the last is full, so that blocks
+        // filled this way stay full.
+        if inLast, blocks[last][blocks[last].count - 1] < entry {
+            if blocks[last].count < Self.blockCapacity {
+                blocks[last].append(entry)
+            } else {
+                blocks.append(Self.block([entry]))
+            }
+            return true
+        }
+        let block = inLast ? last : last - 1
+        let index = Self.firstIndex(in: blocks[block]) { !($0 < entry) }
+        blocks[block].insert(entry, at: index)
+        guard blocks[block].count > Self.blockCapacity else { return true }
+        if block < last {
+            // The one-too-many entry of the block before goes first into the last block.
+            blocks[last].insert(blocks[block].removeLast(), at: 0)
+            guard blocks[last].count > Self.blockCapacity else { return true }
+        }
+        // Cut where it went in (when that is past the middle), not in half: what follows it
+        // starts the new last block, which the next updates fill, and the block before stays
+        // full instead of half empty for good.
+        let cut = max(block == last ? index : 0, blocks[last].count / 2)
+        blocks.append(Self.block(blocks[last][cut...]))
+        blocks[last].removeSubrange(cut...)
+        return true
+    }
+
     /// Removes the entry of `task` as it was stored (its update time decides where it is).
     mutating func remove(_ task: PackedTask) {
-        guard !suspended, let (block, index) = position(of: task) else { return }
+        guard mode != .suspended else { return }
+        guard mode == .kept else { return suspend() }  // a search each: left to the rebuild
+        guard let (block, index) = position(of: task) else { return }
         count -= 1
         blocks[block].remove(at: index)
         joinIfSparse(block)
@@ -94,7 +141,8 @@ public struct UpdateOrder: Sendable, Equatable {
     /// Puts `new` where `old`, the same task before a change, was: in place when its update
     /// time did not change, so that the entry never holds on to bytes the table dropped.
     mutating func replace(_ old: PackedTask, with new: PackedTask) {
-        guard !suspended else { return }
+        guard mode != .suspended else { return }
+        guard mode == .kept else { return suspend() }  // a search each: left to the rebuild
         guard old.updated == new.updated else {
             remove(old)
             insert(new)
@@ -152,9 +200,22 @@ public struct UpdateOrder: Sendable, Equatable {
 
     /// Stops keeping the order (and drops it) until `rebuild(from:)`.
     mutating func suspend() {
-        suspended = true
+        mode = .suspended
         blocks = []
         count = 0
+    }
+
+    /// Records are about to be replayed in journal order: the order is kept while they only add
+    /// tasks near its end (see `Mode.loading`), unless it is suspended already (a
+    /// checkpoint was read). `endLoad(from:)` ends it.
+    mutating func loadInJournalOrder() {
+        if mode == .kept { mode = .loading }
+    }
+
+    /// Ends a load: the order is rebuilt from `tasks` if it was suspended, and kept from here on.
+    mutating func endLoad(from tasks: PackedTasks) {
+        if mode == .suspended { rebuild(from: tasks) }
+        mode = .kept
     }
 
     /// The order of `tasks`, built afresh and cut into full blocks. Sorted by update time as
@@ -165,7 +226,7 @@ public struct UpdateOrder: Sendable, Equatable {
     /// into its block, not copied: a copy retained it and the array it came from released it
     /// again, two more misses each, which made this a third of a million-record replay.
     mutating func rebuild(from tasks: PackedTasks) {
-        suspended = false
+        mode = .kept
         // Unsafe, this function only: every task is moved out of `all` exactly once (`sorted`
         // is a permutation of its indices) before `all` is deallocated.
         let all = UnsafeMutableBufferPointer<PackedTask>.allocate(capacity: tasks.count)

@@ -129,6 +129,69 @@ import Testing
         #expect(read.order.blocks.map(\.count) == [table.count])
     }
 
+    /// A replay of one callback a task, in journal order: times rise, several tasks share each
+    /// and come in no order of their ids. The order is kept all along (no rebuild at the end),
+    /// is the full sort at every point, and its blocks are full but for the last.
+    @Test func aReplayThatOnlyAddsTasksKeepsTheOrderWithFullBlocks() {
+        var table = TaskTable()
+        table.beginReplay()
+        let capacity = UpdateOrder.blockCapacity
+        for step in 0..<5_000 {
+            // Every id once (7919 is prime to 100,003), in no order of their bytes.
+            let event = TaskEvent(taskID: "r\(step * 7_919 % 100_003)", provider: "fal", status: .completed)
+            table.apply(event, deliveryID: nil, sequence: UInt64(step + 1), time: Int64(1_000 + step / 5))
+            if step % 1_000 == 999 {
+                #expect(!table.order.isSuspended, "step \(step)")
+                #expect(UpdateOrderTests.everything(table) == UpdateOrderTests.expected(table), "step \(step)")
+            }
+        }
+        let counts = table.order.blocks.map(\.count)
+        // A block is cut where a late-sorting id went in, never more than 4 places from its end.
+        #expect(counts.dropLast().allSatisfy { $0 >= capacity - 4 }, "\(counts)")
+        #expect(counts.count <= 5_000 / (capacity - 4) + 1)
+        table.endBulkLoad()
+        #expect(!table.order.isSuspended)
+        #expect(UpdateOrderTests.everything(table) == UpdateOrderTests.expected(table))
+        #expect(table.order.count == table.count)
+    }
+
+    /// During a replay, a change the last block cannot take (a task updated again, one placed
+    /// before the last block, one forgotten) drops the order, and the end rebuilds it: the full
+    /// sort either way, and kept live again after.
+    @Test(arguments: ["updated again", "late", "forgotten"])
+    func aReplayThatChangesMoreRebuildsTheOrderAtTheEnd(change: String) {
+        var table = TaskTable()
+        table.beginReplay()
+        for index in 0..<1_200 {
+            let event = TaskEvent(taskID: "s\(index)", provider: "fal", status: .inProgress)
+            table.apply(event, deliveryID: nil, sequence: UInt64(index + 1), time: Int64(10 * index))
+        }
+        #expect(!table.order.isSuspended)
+        #expect(table.forgetTasks(lastHeardBefore: 0) == 0)  // forgets nothing: still kept
+        #expect(!table.order.isSuspended)
+        switch change {
+        case "updated again":
+            let event = TaskEvent(taskID: "s7", provider: "fal", status: .completed)
+            table.apply(event, deliveryID: nil, sequence: 1_201, time: 20_000)
+        case "late":
+            let event = TaskEvent(taskID: "late", provider: "fal", status: .completed)
+            table.apply(event, deliveryID: nil, sequence: 1_201, time: 5)
+        default:
+            #expect(table.forgetTasks(lastHeardBefore: 100) == 10)
+        }
+        #expect(table.order.isSuspended)
+        let event = TaskEvent(taskID: "after", provider: "fal", status: .completed)
+        table.apply(event, deliveryID: nil, sequence: 1_202, time: 30_000)
+        table.endBulkLoad()
+        #expect(!table.order.isSuspended)
+        #expect(UpdateOrderTests.everything(table) == UpdateOrderTests.expected(table))
+        #expect(table.order.count == table.count)
+        // Kept as it is changed from then on.
+        let next = TaskEvent(taskID: "s8", provider: "fal", status: .completed)
+        table.apply(next, deliveryID: nil, sequence: 1_203, time: 30_000)
+        #expect(UpdateOrderTests.everything(table) == UpdateOrderTests.expected(table))
+    }
+
     /// A walk from every position of a table of several blocks is the full sort from there.
     @Test func aWalkStartsInTheRightBlockAndCrossesIntoTheNext() throws {
         var table = TaskTable()
