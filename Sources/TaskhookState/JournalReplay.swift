@@ -53,7 +53,7 @@ public enum JournalReplay {
         _ directory: JournalDirectory, onto start: TaskTable, covered: UInt64, skipped: [JournalDirectory.Problem]
     ) throws(JournalError) -> Result {
         var table = start
-        table.beginReplay()  // the order stays suspended if a checkpoint was read
+        table.beginBulkLoad()  // again when no checkpoint started it
         let recovery = try directory.recover(checkpointCovering: covered)
         var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.

@@ -176,13 +176,10 @@ public struct TaskTable: Sendable, Equatable {
         return (.changed(from: previous), task)
     }
 
-    /// A checkpoint's tasks, which come in no order, until `endBulkLoad`: the update order is
-    /// not kept meanwhile but built once at the end.
-    mutating func beginBulkLoad() { order.suspend() }
-
-    /// Records replayed in journal order until `endBulkLoad`: the update order is kept as long
-    /// as they only add tasks at its end (one callback a task), else built once at the end.
-    mutating func beginReplay() { order.loadInJournalOrder() }
+    /// Many tasks stored at once (a checkpoint read, a replay) until `endBulkLoad`. The update
+    /// order is kept as long as they come in its order, as a checkpoint writes them and as a
+    /// replay of one callback a task applies them; else it is built once at the end.
+    mutating func beginBulkLoad() { order.beginLoad() }
 
     mutating func endBulkLoad() { order.endLoad(from: tasks) }
 

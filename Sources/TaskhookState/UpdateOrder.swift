@@ -5,9 +5,10 @@ import TaskhookCore
 /// its cursor, not a filter and a sort of the whole table for every page (and every pipelined
 /// request), and starting one is a search, not a merge of many sorted runs.
 ///
-/// A checkpoint never reads it (`TaskTable.Snapshot`), so no snapshot shares it and a change
-/// never copies more than the block it touches. Updates come mostly at the end (the newest
-/// time), where an entry is appended.
+/// A checkpoint writes the tasks in this order (`TaskTable.Snapshot`), so reading one back
+/// builds it with no sort. While a snapshot shares it, the loop's first change copies the list
+/// of blocks (a reference per 512 tasks) and each block it touches, once. Updates come mostly
+/// at the end (the newest time), where an entry is appended.
 public struct UpdateOrder: Sendable, Equatable {
     /// A task's entry is its update time and the packed task itself (a reference to the
     /// table's own bytes, not a copy of its key), replaced whenever the table replaces the task.
@@ -41,13 +42,16 @@ public struct UpdateOrder: Sendable, Equatable {
     private enum Mode: Sendable, Equatable {
         /// Every change is applied: the order is always whole.
         case kept
-        /// Records are replayed in journal order (`loadInJournalOrder()`). A new task whose place
-        /// is in the last two blocks, as it is for nearly every task when each callback starts
-        /// one, is put there, as `kept` would; any other change suspends the order, since it
-        /// costs a search where a rebuild at the end costs less. Whole as long as it lasts.
+        /// Many tasks are stored at once (`beginLoad()`): a checkpoint's, which it writes in this
+        /// order, or records replayed in journal order. A new task whose place is in the last two
+        /// blocks, as it is for every task of a checkpoint and nearly every task when each
+        /// callback starts one, is put there, as `kept` would; any other change suspends the
+        /// order, since it costs a search where a rebuild at the end costs less. Whole as long
+        /// as it lasts.
         case loading
-        /// A checkpoint's tasks come in no order at all, and a replay may change a task a
-        /// million times: the order is dropped and rebuilt once at the end (`rebuild(from:)`).
+        /// A load's tasks came out of order (a checkpoint written before checkpoints kept this
+        /// order, a task updated again by a later record): the order is dropped and rebuilt
+        /// once at the end (`rebuild(from:)`).
         case suspended
     }
 
@@ -205,10 +209,10 @@ public struct UpdateOrder: Sendable, Equatable {
         count = 0
     }
 
-    /// Records are about to be replayed in journal order: the order is kept while they only add
-    /// tasks near its end (see `Mode.loading`), unless it is suspended already (a
-    /// checkpoint was read). `endLoad(from:)` ends it.
-    mutating func loadInJournalOrder() {
+    /// Many tasks are about to be stored, most in this order (a checkpoint's, records replayed
+    /// in journal order): the order is kept while they come near its end (see `Mode.loading`),
+    /// unless it is suspended already. `endLoad(from:)` ends it.
+    mutating func beginLoad() {
         if mode == .kept { mode = .loading }
     }
 

@@ -134,7 +134,7 @@ import Testing
     /// is the full sort at every point, and its blocks are full but for the last.
     @Test func aReplayThatOnlyAddsTasksKeepsTheOrderWithFullBlocks() {
         var table = TaskTable()
-        table.beginReplay()
+        table.beginBulkLoad()
         let capacity = UpdateOrder.blockCapacity
         for step in 0..<5_000 {
             // Every id once (7919 is prime to 100,003), in no order of their bytes.
@@ -161,7 +161,7 @@ import Testing
     @Test(arguments: ["updated again", "late", "forgotten"])
     func aReplayThatChangesMoreRebuildsTheOrderAtTheEnd(change: String) {
         var table = TaskTable()
-        table.beginReplay()
+        table.beginBulkLoad()
         for index in 0..<1_200 {
             let event = TaskEvent(taskID: "s\(index)", provider: "fal", status: .inProgress)
             table.apply(event, deliveryID: nil, sequence: UInt64(index + 1), time: Int64(10 * index))
@@ -190,6 +190,35 @@ import Testing
         let next = TaskEvent(taskID: "s8", provider: "fal", status: .completed)
         table.apply(next, deliveryID: nil, sequence: 1_203, time: 30_000)
         #expect(UpdateOrderTests.everything(table) == UpdateOrderTests.expected(table))
+    }
+
+    /// A checkpoint holds the tasks in update order, so reading it keeps the order as it goes
+    /// (no rebuild); one holding them in the shards' order, as checkpoints were written before,
+    /// is read back to the same table, the order rebuilt.
+    @Test func aCheckpointIsReadBackInItsOrderWithoutARebuild() throws {
+        var numbers = FixedNumbers(seed: 9)
+        var table = TaskTable()
+        for step in 1...3_000 {
+            let event = TaskEvent(taskID: "k\(numbers.next(below: 2_000))", provider: "fal", status: .inProgress)
+            table.apply(
+                event, deliveryID: "d\(step)", sequence: UInt64(step), time: Int64(step - numbers.next(below: 50)))
+        }
+        let inOrder = table.snapshot.encoded()
+        var read = try inOrder.withUnsafeBytes { try TaskTable(decoding: $0, inBulk: true) }
+        #expect(!read.order.isSuspended)
+        read.endBulkLoad()
+        #expect(read == table)
+        #expect(UpdateOrderTests.everything(read) == UpdateOrderTests.expected(table))
+
+        let shardOrder = TaskTable.Snapshot(
+            tasks: table.tasks, order: UpdateOrder(), registrations: [:], lastSequence: table.lastSequence
+        ).encoded()
+        #expect(shardOrder != inOrder)
+        var old = try shardOrder.withUnsafeBytes { try TaskTable(decoding: $0, inBulk: true) }
+        #expect(old.order.isSuspended)
+        old.endBulkLoad()
+        #expect(old == table)
+        #expect(UpdateOrderTests.everything(old) == UpdateOrderTests.expected(table))
     }
 
     /// A walk from every position of a table of several blocks is the full sort from there.

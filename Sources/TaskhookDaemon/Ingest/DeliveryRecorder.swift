@@ -179,11 +179,11 @@ final class DeliveryRecorder {
     }
 
     /// Hands the writer a snapshot of the table, which its checkpoint thread encodes. The
-    /// snapshot shares the sharded tasks (not the update order, which a checkpoint does not
-    /// hold): O(shards) here, and each shard the loop changes before the encoding ends is
-    /// copied once, on its first change (1/4096 of the table), so no step on the loop is
-    /// proportional to the table. The cadence follows
-    /// the journal (`checkpoint-every` records), whatever the table's size.
+    /// snapshot shares the sharded tasks and the update order: O(1) here, and each shard or
+    /// block of the order the loop changes before the encoding ends is copied once, on its
+    /// first change (1/4096 of the table, 512 tasks; the order's list of blocks, a reference
+    /// per 512 tasks, on the first), so no step on the loop copies the table. The cadence
+    /// follows the journal (`checkpoint-every` records), whatever the table's size.
     func checkpoint() {
         retention.finishSweep()
         sinceCheckpoint = 0

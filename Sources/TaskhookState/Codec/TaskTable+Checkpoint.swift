@@ -10,12 +10,14 @@ extension TaskTable {
     fileprivate static let magic: [UInt8] = Array("THTABLE5".utf8)
     private static let readable: [[UInt8]] = ["THTABLE2", "THTABLE3", "THTABLE4", "THTABLE5"].map { Array($0.utf8) }
 
-    /// What a checkpoint of the table writes: its tasks, registrations and last sequence, and
-    /// not the indexes rebuilt when it is read (the update order, the counts). A snapshot taken
-    /// for the checkpoint thread shares only these, so the loop's changes while it encodes copy
-    /// nothing else (a shard of the tasks at most, on its first change).
+    /// What a checkpoint of the table writes: its tasks, in update order, registrations and
+    /// last sequence, and not the indexes rebuilt when it is read (the counts). A snapshot
+    /// taken for the checkpoint thread shares only these, so the loop's changes while it
+    /// encodes copy little: a shard of the tasks, or a block of the update order (most changes
+    /// touch its last), on its first change.
     public struct Snapshot: Sendable {
         let tasks: PackedTasks
+        let order: UpdateOrder
         let registrations: [String: Registration]
         public let lastSequence: UInt64
 
@@ -42,10 +44,18 @@ extension TaskTable {
             for b in TaskTable.magic { w.u8(b) }
             w.u64(lastSequence)
             w.u32(UInt32(tasks.count))
-            // In the table's own order: sorting a million ids would cost more than the rest.
-            for task in tasks.packed {
-                task.write(into: &w)
-                try flush(over: pieceSize)
+            // In update order, so that reading it back builds the order as it goes, with no
+            // sort (`UpdateOrder.beginLoad`); in the shards' order should it ever be incomplete.
+            if order.count == tasks.count {
+                for task in order.walk(since: .min, after: nil) {
+                    task.write(into: &w)
+                    try flush(over: pieceSize)
+                }
+            } else {
+                for task in tasks.packed {
+                    task.write(into: &w)
+                    try flush(over: pieceSize)
+                }
             }
             w.u32(UInt32(registrations.count))
             for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
@@ -59,7 +69,9 @@ extension TaskTable {
         }
     }
 
-    public var snapshot: Snapshot { Snapshot(tasks: tasks, registrations: registrations, lastSequence: lastSequence) }
+    public var snapshot: Snapshot {
+        Snapshot(tasks: tasks, order: order, registrations: registrations, lastSequence: lastSequence)
+    }
 
     /// The checkpoint form of the table.
     public func encoded() -> [UInt8] { snapshot.encoded() }
