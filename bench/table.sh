@@ -5,17 +5,21 @@
 #   2. BENCH_TABLE_TASKS (1,000,000) unique tasks ingested with `sync: none` (bench/callback.lua,
 #      one callback a task, each with one result URL): table memory = RSS delta / tasks, and the
 #      same less the result URLs' own bytes (the target counts them apart);
+#      then rounds of 5 s at a steady load (4 connections) until a checkpoint of the whole table
+#      was written in one and not in another: the loop's longest iteration in each;
 #   3. READY on that journal, three times each way, alternating, the median reported: as it was
 #      left (the shutdown checkpoint read, then the records after it), and with its checkpoints
 #      removed (every record replayed, as after a crash of a daemon that never wrote one); with
 #      the CPU time each start took, which a busy or stolen CPU does not inflate.
 # Run by bench/ingest.sh (its part 4) and on its own: `BENCH_SKIP_BUILD=1 bash bench/table.sh`.
-# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_PIN (1), BENCH_SKIP_BUILD=1,
+# Knobs: BENCH_TABLE_TASKS (1000000), BENCH_CONNECTIONS (64), BENCH_STEADY_CONNECTIONS (4),
+# BENCH_PIN (1), BENCH_SKIP_BUILD=1,
 # BENCH_TASKHOOKD (a taskhookd binary to measure instead of this tree's release build).
 set -euo pipefail
 
 table_tasks=${BENCH_TABLE_TASKS:-1000000}
 connections=${BENCH_CONNECTIONS:-64}
+steady=${BENCH_STEADY_CONNECTIONS:-4}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -64,6 +68,26 @@ while [ "$ingested" -lt "$table_tasks" ]; do
   last_round="$(awk '$1 == "taskhook_loop_longest_iteration_seconds" { l = $2 } $1 == "taskhook_loop_slow_iterations_total" { s = $2 }
     $1 == "taskhook_loop_longest_iteration_cpu_seconds" { c = $2 } END { printf "%.1f %d %.1f", l * 1000, s, c * 1000 }' <<<"$m") $(($(checkpoints) - before)) $slow_before $(awk '$1 ~ /^taskhook_tasks\{/ { t += $2 } END { printf "%d", t }' <<<"$m")"
 done
+# A checkpoint of the whole table under a steady load: BENCH_STEADY_CONNECTIONS (4) connections,
+# rounds of 5 s until one wrote a checkpoint and another wrote none (at most 8); each round's
+# longest loop iteration, so that one written meanwhile is seen against the same load without.
+# Under the fill's full speed, every iteration carries 64 requests, checkpoint or not.
+steady_rounds=()
+with=0 without=0
+for round in $(seq 8); do
+  before=$(checkpoints)
+  metrics >/dev/null  # starts the longest-iteration figures afresh
+  "${client_cpu[@]}" wrk -t1 -c"$steady" -d5s -s bench/callback.lua "http://127.0.0.1:$taskhookd_port/hooks/freepik" >"$work/steady.out"
+  grep -q '^non2xx 0$' "$work/steady.out" || { cat "$work/steady.out" >&2; exit 1; }
+  ingested=$((ingested + $(awk '/ requests in / { print $1 }' "$work/steady.out")))
+  written=$(($(checkpoints) - before))
+  if [ "$written" -gt 0 ]; then with=$((with + 1)); else without=$((without + 1)); fi
+  steady_rounds+=("$(metrics | awk -v w="$written" -v r="$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$work/steady.out")" '
+    $1 == "taskhook_loop_longest_iteration_seconds" { l = $2 } $1 == "taskhook_loop_longest_iteration_cpu_seconds" { c = $2 }
+    END { printf "%d req/s, %d checkpoint(s) written: longest iteration %.1f ms (%.1f on the CPU clock)", r, w, l * 1000, c * 1000 }')")
+  [ "$with" -eq 0 ] || [ "$without" -eq 0 ] || break
+done
+sleep 1
 # The table's memory once the last checkpoint is written (while one is, the shards the loop changed
 # meanwhile are held twice). Sampled once no checkpoint was written for 3 s.
 peak=$(rss_kib "$taskhookd_pid") quiet=0 seen=$(checkpoints)
@@ -104,6 +128,8 @@ awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" -v u="$url_bytes" 'BEGIN 
 echo "  (the highest RSS seen after the load stopped, while a checkpoint may have been written: $((peak / 1024)) MiB)"
 read -r longest slow on_cpu written slow_before at <<<"$last_round"
 echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written; on the loop's CPU clock $on_cpu ms), $((slow - slow_before)) iterations of 5 ms or more"
+echo "  then rounds of 5 s at a steady load (wrk -c$steady), a checkpoint of the whole table written in some:"
+for line in "${steady_rounds[@]}"; do echo "    $line"; done
 echo "  the daemon's own lines for its longest iterations of the fill (logged: the first at once, then the longest of each 10 s):"
 grep -F 'an event loop iteration held everything up' "$work/taskhookd.log" | sed 's/^.*held everything up//' |
   awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^busy_ms=/) { split($i, b, "="); print b[2], $0 } }' | sort -rn | head -5 | cut -d' ' -f2- | sed 's/^/    /'
