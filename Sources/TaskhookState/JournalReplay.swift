@@ -41,7 +41,7 @@ public enum JournalReplay {
                     covered = checkpoint.sequence
                 }
             }
-            return try replay(directory, onto: table, covered: covered, skipped: skipped)
+            return try replay(directory, onto: consume table, covered: covered, skipped: skipped)
         } catch .inconsistent(let reason) where !skipped.isEmpty {
             // Records missing after damaged checkpoints were passed over: the damage is the cause.
             throw .inconsistent(
@@ -50,18 +50,45 @@ public enum JournalReplay {
     }
 
     private static func replay(
-        _ directory: JournalDirectory, onto start: TaskTable, covered: UInt64, skipped: [JournalDirectory.Problem]
+        _ directory: JournalDirectory, onto table: consuming TaskTable, covered: UInt64,
+        skipped: [JournalDirectory.Problem]
     ) throws(JournalError) -> Result {
-        var table = start
+        // The table is handed on, never copied: a second reference to it would make the first
+        // change to each shard copy that shard, the whole table once over.
         table.beginBulkLoad()  // again when no checkpoint started it
         let recovery = try directory.recover(checkpointCovering: covered)
-        var replayed = 0
         // Most records carry a task of their own: room for them up front saves rehashing.
         table.reserveCapacity(Int(min(recovery.lastSequence - covered, 4_000_000)))
         let oldest = (try directory.segments().first?.firstSequence ?? 1) - 1
-        let decoder = try ReplayDecoder(directory, after: min(oldest, covered), covered: covered)
-        defer { decoder.finish() }
-        while let batch = try decoder.next() {
+        let applying = Applying(consume table)
+        let decoder = ReplayDecoder()
+        try decoder.run(directory, after: min(oldest, covered), covered: covered) {
+            (batch) throws(JournalError) in try applying.apply(batch)
+        }
+        var replayedTable = applying.takeTable()
+        replayedTable.endBulkLoad()
+        return Result(
+            table: replayedTable, recovery: recovery, checkpoint: covered, skippedCheckpoints: skipped,
+            replayed: applying.replayed, unparsed: decoder.unparsed.waiting)
+    }
+
+    /// The table while a replay's thread applies batches to it (`ReplayDecoder.run`); read once
+    /// that thread has ended.
+    private final class Applying: @unchecked Sendable {
+        // @unchecked: touched by the applying thread only, then by the caller after joining it.
+        private var table: TaskTable
+        private(set) var replayed = 0
+
+        init(_ table: consuming TaskTable) { self.table = table }
+
+        /// The table, leaving none here (so the caller's is the only reference to it).
+        func takeTable() -> TaskTable {
+            var taken = TaskTable()
+            swap(&taken, &table)
+            return taken
+        }
+
+        func apply(_ batch: [ReplayDecoder.Item]) throws(JournalError) {
             for item in batch {
                 switch item {
                 case .newTask(let task, let sequence):
@@ -74,18 +101,13 @@ public enum JournalReplay {
                         Swift.Result { () throws(JournalError) in
                             let view = RecordView(
                                 sequence: record.sequence, time: record.time, kind: record.kind, body: body)
-                            _ = try apply(view, to: &table)
+                            _ = try JournalReplay.apply(view, to: &table)
                         }
                     }.get()
                 }
                 replayed += 1
             }
         }
-        decoder.finish()
-        table.endBulkLoad()
-        return Result(
-            table: table, recovery: recovery, checkpoint: covered, skippedCheckpoints: skipped, replayed: replayed,
-            unparsed: decoder.unparsed.waiting)
     }
 
     /// Applies one durable record to the table. A re-read record's events are applied with the

@@ -4,8 +4,8 @@ import Testing
 
 @testable import TaskhookJournal
 
-/// Replay decodes on a thread of its own while the caller applies: whatever stops it, it stops
-/// at the record that did, and never waits on the other side for good.
+/// Replay decodes on the caller's thread while a thread of its own applies: whatever stops it,
+/// it stops at the record that did, and never waits on the other side for good.
 @Suite struct ReplayPipelineTests {
     /// Writes `records` (kind, body) as batches of up to 500 and waits until all are durable.
     func journal(_ records: [(RecordKind, [UInt8])]) throws -> SimulatedDisk {

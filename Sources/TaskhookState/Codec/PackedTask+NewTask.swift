@@ -5,8 +5,8 @@ extension PackedTask {
     /// The task that the one event of a delivery or observation record starts when its key is
     /// new (what `TaskTable.apply` stores for it), packed straight from the record's body: no
     /// `TaskEvent`, strings or arrays on the way, one allocation. Replay makes one for nearly
-    /// every record, on its decoding thread (`ReplayDecoder`), so that the thread applying them
-    /// stores most as they are (`TaskTable.apply(newTask:)`).
+    /// every record, on the thread that decodes (`ReplayDecoder`), so that the thread applying
+    /// them stores most as they are (`TaskTable.apply(newTask:)`).
     ///
     /// nil for a record it does not cover, which replay decodes the general way
     /// (`JournalReplay.apply`): a format 1 body, a delivery of other than one event, a string
