@@ -45,6 +45,9 @@ routes:
 YAML
 metrics() { curl -s --unix-socket "$work/control.sock" http://taskhook/metrics; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# The anonymous part of the RSS (the heap): a checkpoint's read-back maps the file it wrote, and
+# those clean file pages count in VmRSS while mapped.
+anon_kib() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
 ready() { python3 bench/ready.py -- "${server_cpu[@]}" "$taskhookd" --listen 127.0.0.1:0 --control-socket "$work/control.sock" --config "$work/config.yaml"; }
 declare -A all_ready
 read_ready() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -90,11 +93,13 @@ done
 sleep 1
 # The table's memory once the last checkpoint is written (while one is, the shards the loop changed
 # meanwhile are held twice). Sampled once no checkpoint was written for 3 s.
-peak=$(rss_kib "$taskhookd_pid") quiet=0 seen=$(checkpoints)
+peak=$(rss_kib "$taskhookd_pid") peak_anon=$(anon_kib "$taskhookd_pid") quiet=0 seen=$(checkpoints)
 for _ in $(seq 60); do
   sleep 0.5
   rss=$(rss_kib "$taskhookd_pid")
   [ "$rss" -le "$peak" ] || peak=$rss
+  anon=$(anon_kib "$taskhookd_pid")
+  [ "$anon" -le "$peak_anon" ] || peak_anon=$anon
   if [ "$(checkpoints)" = "$seen" ]; then quiet=$((quiet + 1)); else quiet=0 seen=$(checkpoints); fi
   [ "$quiet" -lt 6 ] || break
 done
@@ -125,7 +130,7 @@ awk '$1 == "mapping" { printf "    %8d %s\n", $2, $3 }' "$work/ready-empty"
 awk -v b="$rss_before" -v a="$rss_after" -v t="$tasks" -v u="$url_bytes" 'BEGIN {
   per = (a - b) * 1024 / t
   printf "  table: %d tasks ingested (sync none); RSS %d -> %d MiB: %.0f bytes per task, %.0f without its result URL (%d bytes; target <= 300)\n", t, b / 1024, a / 1024, per, per - u, u }'
-echo "  (the highest RSS seen after the load stopped, while a checkpoint may have been written: $((peak / 1024)) MiB)"
+echo "  (the highest RSS seen after the load stopped, while a checkpoint may have been written: $((peak / 1024)) MiB; of it anonymous, at most: $((peak_anon / 1024)) MiB, the rest the checkpoint file's pages, mapped as it is read back)"
 read -r longest slow on_cpu written slow_before at <<<"$last_round"
 echo "  its last 5 s round (wrk -c$connections, full speed) wrote $written checkpoint(s), the table at $at tasks: longest loop iteration $longest ms (target <= 5 while a checkpoint of 1,000,000 tasks is written; on the loop's CPU clock $on_cpu ms), $((slow - slow_before)) iterations of 5 ms or more"
 echo "  then rounds of 5 s at a steady load (wrk -c$steady), a checkpoint of the whole table written in some:"
