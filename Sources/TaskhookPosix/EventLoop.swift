@@ -18,9 +18,18 @@ public final class EventLoop {
         let generation: UInt32
     }
 
+    /// Where in the source a timer was added: a long iteration names its slowest timer so.
+    private struct Site {
+        var file: StaticString
+        var line: UInt
+
+        var text: String { "\(file):\(line)" }
+    }
+
     private struct TimerSlot {
         var generation: UInt32 = 0
         var callback: (() -> Void)?
+        var site = Site(file: "", line: 0)
         /// When it fires. The queue may hold an earlier entry for it: moving a deadline later,
         /// as every request on a keep-alive connection does, only updates this field, and the
         /// queue catches up when that earlier entry comes due.
@@ -44,6 +53,8 @@ public final class EventLoop {
     private var longestBusy: UInt64 = 0
     private var longestOnCPU: UInt64 = 0
     private var slowBusy: UInt64 = 0
+    /// This iteration's slowest timer callback so far, and where it was added.
+    private var slowestTimer: (site: Site, nanoseconds: UInt64)?
     private var stopping = false
     /// The loop thread's CPU clock and usage when the last iteration ended: where the next one's
     /// start (its wait for events takes next to no CPU time), so that an iteration costs one
@@ -74,14 +85,25 @@ public final class EventLoop {
         public var timers: Duration
         public var handlers: Duration
         public var hooks: Duration
+        /// The one timer callback that took longest, where it was added (`File.swift:line`) and
+        /// how long it ran; nil when no timer fired.
+        public var slowestTimer: (site: String, time: Duration)?
 
         public init(
             busy: Duration, onCPU: Duration, user: Duration, system: Duration, minorFaults: Int, majorFaults: Int,
-            timers: Duration, handlers: Duration, hooks: Duration
+            timers: Duration, handlers: Duration, hooks: Duration, slowestTimer: (site: String, time: Duration)? = nil
         ) {
             (self.busy, self.onCPU, self.user, self.system) = (busy, onCPU, user, system)
             (self.minorFaults, self.majorFaults) = (minorFaults, majorFaults)
             (self.timers, self.handlers, self.hooks) = (timers, handlers, hooks)
+            self.slowestTimer = slowestTimer
+        }
+
+        public static func == (a: Self, b: Self) -> Bool {
+            (a.busy, a.onCPU, a.user, a.system) == (b.busy, b.onCPU, b.user, b.system)
+                && (a.minorFaults, a.majorFaults) == (b.minorFaults, b.majorFaults)
+                && (a.timers, a.handlers, a.hooks) == (b.timers, b.handlers, b.hooks)
+                && a.slowestTimer?.site == b.slowestTimer?.site && a.slowestTimer?.time == b.slowestTimer?.time
         }
     }
 
@@ -155,7 +177,9 @@ public final class EventLoop {
     // MARK: Time events
 
     /// Creates a timer that fires `callback` once each time it is armed and its deadline passes.
-    public func addTimer(_ callback: @escaping () -> Void) -> TimerID {
+    public func addTimer(
+        file: StaticString = #fileID, line: UInt = #line, _ callback: @escaping () -> Void
+    ) -> TimerID {
         let slot: Int
         if let free = freeTimers.popLast() {
             slot = free
@@ -164,6 +188,7 @@ public final class EventLoop {
             timers.append(TimerSlot())
         }
         timers[slot].callback = callback
+        timers[slot].site = Site(file: file, line: line)
         return TimerID(slot: slot, generation: timers[slot].generation)
     }
 
@@ -171,9 +196,12 @@ public final class EventLoop {
     /// A timer that runs `body` at `first`, then every `interval` after each run, for as long
     /// as the loop runs (or until `removeTimer`).
     @discardableResult
-    public func addRepeatingTimer(every interval: Duration, first: Instant, _ body: @escaping () -> Void) -> TimerID {
+    public func addRepeatingTimer(
+        every interval: Duration, first: Instant, file: StaticString = #fileID, line: UInt = #line,
+        _ body: @escaping () -> Void
+    ) -> TimerID {
         var id: TimerID?
-        let timer = addTimer { [unowned self] in
+        let timer = addTimer(file: file, line: line) { [unowned self] in
             body()
             if let id { self.setTimer(id, deadline: self.now + interval) }
         }
@@ -198,9 +226,11 @@ public final class EventLoop {
     }
 
     /// Runs `callback` once at `deadline`.
-    public func schedule(at deadline: Instant, _ callback: @escaping () -> Void) {
+    public func schedule(
+        at deadline: Instant, file: StaticString = #fileID, line: UInt = #line, _ callback: @escaping () -> Void
+    ) {
         var id: TimerID?
-        id = addTimer { [unowned self] in
+        id = addTimer(file: file, line: line) { [unowned self] in
             if let id { self.removeTimer(id) }
             callback()
         }
@@ -225,6 +255,7 @@ public final class EventLoop {
     public func runOnce(maximumWait: Duration?) throws(SyscallError) {
         now = .now()
         let started = now
+        slowestTimer = nil
         fireTimers()
         var timeout: Int32 = -1
         if let earliest = deadlines.earliest {
@@ -275,7 +306,8 @@ public final class EventLoop {
                     system: .nanoseconds(Int64(clamping: used.systemNanoseconds)),
                     minorFaults: used.minorFaults, majorFaults: used.majorFaults,
                     timers: (waitStarted - started) + (hooksStarted - handlersEnded),
-                    handlers: handlersEnded - handlersStarted, hooks: ended - hooksStarted))
+                    handlers: handlersEnded - handlersStarted, hooks: ended - hooksStarted,
+                    slowestTimer: slowestTimer.map { ($0.site.text, .nanoseconds(Int64(clamping: $0.nanoseconds))) }))
         }
     }
 
@@ -317,7 +349,13 @@ public final class EventLoop {
                 continue
             }
             timers[slot].deadline = nil
-            timers[slot].callback?()
+            guard let callback = timers[slot].callback else { continue }
+            // Timed one by one (two clock reads a timer), so a long pass names its cause.
+            let site = timers[slot].site
+            let began = Instant.now()
+            callback()
+            let spent = (Instant.now() - began).nanoseconds
+            if spent > slowestTimer?.nanoseconds ?? 0 { slowestTimer = (site, spent) }
         }
     }
 }

@@ -25,6 +25,11 @@ import Testing
             "major_faults": "1", "timers_ms": "78.2", "handlers_ms": "4.3", "hooks_ms": "1.1",
         ]
         #expect(long.metadata == expected)
+        var timed = long
+        timed.slowestTimer = ("TaskhookDaemon/EventStream.swift:140", .microseconds(77_010))
+        #expect(timed.metadata["slowest_timer"] == "TaskhookDaemon/EventStream.swift:140")
+        #expect(timed.metadata["slowest_timer_ms"] == "77.0")
+        #expect(timed != long)
     }
 
     static func long(_ milliseconds: Int64) -> EventLoop.LongIteration {

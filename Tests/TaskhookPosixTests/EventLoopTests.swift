@@ -99,6 +99,8 @@ import Testing
         try loop.runOnce(maximumWait: .milliseconds(1))
         #expect(reports.isEmpty)
 
+        loop.schedule(at: loop.now) {}
+        let line = #line + 1
         loop.schedule(at: loop.now) {
             let until = ThreadCPUClock.nanoseconds() + 30_000_000
             while ThreadCPUClock.nanoseconds() < until {}
@@ -107,6 +109,9 @@ import Testing
         try #require(reports.count == 1)
         #expect(reports[0].busy >= .milliseconds(30) && reports[0].onCPU >= .milliseconds(30))
         #expect(reports[0].timers >= .milliseconds(30))
+        // The slowest of the two timers is named by where it was scheduled.
+        #expect(reports[0].slowestTimer?.site == "TaskhookPosixTests/EventLoopTests.swift:\(line)")
+        #expect(reports[0].slowestTimer.map { $0.time >= .milliseconds(30) } == true)
         #expect(reports[0].user + reports[0].system > .milliseconds(10))  // a tick or more behind at most
 
         let wake = try EventFD()
@@ -121,6 +126,7 @@ import Testing
         try #require(reports.count == 2)
         #expect(reports[1].busy >= .milliseconds(30) && reports[1].handlers >= .milliseconds(30))
         #expect(reports[1].onCPU < .milliseconds(10) && reports[1].timers < .milliseconds(10))
+        #expect(reports[1].slowestTimer == nil)  // no timer fired in it
 
         stopAfterSleep = true
         wake.signal()

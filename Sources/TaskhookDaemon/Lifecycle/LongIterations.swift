@@ -11,18 +11,25 @@ import TaskhookPosix
 /// - `system_ms` and `minor_faults`/`major_faults`: the kernel's share, memory being mapped or
 ///   read in;
 /// - `timers_ms`, `handlers_ms`, `hooks_ms`: which part of the iteration it was (timers page
-///   backlogs and sweep the table; handlers answer requests).
+///   backlogs and sweep the table; handlers answer requests);
+/// - `slowest_timer`, `slowest_timer_ms`: which timer ran longest (where it was added, as
+///   `Module/File.swift:line`), when any fired.
 extension EventLoop.LongIteration {
     static let message: Logger.Message = "an event loop iteration held everything up"
 
     var metadata: Logger.Metadata {
-        [
+        var metadata: Logger.Metadata = [
             "busy_ms": "\(Self.milliseconds(busy))", "cpu_ms": "\(Self.milliseconds(onCPU))",
             "user_ms": "\(Self.milliseconds(user))", "system_ms": "\(Self.milliseconds(system))",
             "minor_faults": "\(minorFaults)", "major_faults": "\(majorFaults)",
             "timers_ms": "\(Self.milliseconds(timers))", "handlers_ms": "\(Self.milliseconds(handlers))",
             "hooks_ms": "\(Self.milliseconds(hooks))",
         ]
+        if let slowestTimer {
+            metadata["slowest_timer"] = "\(slowestTimer.site)"
+            metadata["slowest_timer_ms"] = "\(Self.milliseconds(slowestTimer.time))"
+        }
+        return metadata
     }
 
     /// Milliseconds with one decimal: `83.7`.
