@@ -85,25 +85,26 @@ public final class EventLoop {
         public var timers: Duration
         public var handlers: Duration
         public var hooks: Duration
-        /// The one timer callback that took longest, where it was added (`File.swift:line`) and
-        /// how long it ran; nil when no timer fired.
-        public var slowestTimer: (site: String, time: Duration)?
+        /// The one timer callback that took longest; nil when no timer fired.
+        public var slowestTimer: TimerRun?
+
+        /// A timer callback's run: where the timer was added (`Module/File.swift:line`) and how
+        /// long the callback took.
+        public struct TimerRun: Sendable, Equatable {
+            public var site: String
+            public var time: Duration
+
+            public init(site: String, time: Duration) { (self.site, self.time) = (site, time) }
+        }
 
         public init(
             busy: Duration, onCPU: Duration, user: Duration, system: Duration, minorFaults: Int, majorFaults: Int,
-            timers: Duration, handlers: Duration, hooks: Duration, slowestTimer: (site: String, time: Duration)? = nil
+            timers: Duration, handlers: Duration, hooks: Duration, slowestTimer: TimerRun? = nil
         ) {
             (self.busy, self.onCPU, self.user, self.system) = (busy, onCPU, user, system)
             (self.minorFaults, self.majorFaults) = (minorFaults, majorFaults)
             (self.timers, self.handlers, self.hooks) = (timers, handlers, hooks)
             self.slowestTimer = slowestTimer
-        }
-
-        public static func == (a: Self, b: Self) -> Bool {
-            (a.busy, a.onCPU, a.user, a.system) == (b.busy, b.onCPU, b.user, b.system)
-                && (a.minorFaults, a.majorFaults) == (b.minorFaults, b.majorFaults)
-                && (a.timers, a.handlers, a.hooks) == (b.timers, b.handlers, b.hooks)
-                && a.slowestTimer?.site == b.slowestTimer?.site && a.slowestTimer?.time == b.slowestTimer?.time
         }
     }
 
@@ -307,7 +308,9 @@ public final class EventLoop {
                     minorFaults: used.minorFaults, majorFaults: used.majorFaults,
                     timers: (waitStarted - started) + (hooksStarted - handlersEnded),
                     handlers: handlersEnded - handlersStarted, hooks: ended - hooksStarted,
-                    slowestTimer: slowestTimer.map { ($0.site.text, .nanoseconds(Int64(clamping: $0.nanoseconds))) }))
+                    slowestTimer: slowestTimer.map {
+                        LongIteration.TimerRun(site: $0.site.text, time: .nanoseconds(Int64(clamping: $0.nanoseconds)))
+                    }))
         }
     }
 

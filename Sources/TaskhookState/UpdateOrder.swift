@@ -202,8 +202,8 @@ public struct UpdateOrder: Sendable, Equatable {
         return block
     }
 
-    /// Stops keeping the order (and drops it) until `rebuild(from:)`.
-    mutating func suspend() {
+    /// Stops keeping the order (and drops it) until `endLoad(from:)` rebuilds it.
+    private mutating func suspend() {
         mode = .suspended
         blocks = []
         count = 0

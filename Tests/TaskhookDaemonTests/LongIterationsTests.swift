@@ -26,7 +26,7 @@ import Testing
         ]
         #expect(long.metadata == expected)
         var timed = long
-        timed.slowestTimer = ("TaskhookDaemon/EventStream.swift:140", .microseconds(77_010))
+        timed.slowestTimer = .init(site: "TaskhookDaemon/EventStream.swift:140", time: .microseconds(77_010))
         #expect(timed.metadata["slowest_timer"] == "TaskhookDaemon/EventStream.swift:140")
         #expect(timed.metadata["slowest_timer_ms"] == "77.0")
         #expect(timed != long)

@@ -44,18 +44,18 @@ extension TaskTable {
             for b in TaskTable.magic { w.u8(b) }
             w.u64(lastSequence)
             w.u32(UInt32(tasks.count))
+            func write(_ tasks: some Sequence<PackedTask>) throws(E) {
+                for task in tasks {
+                    task.write(into: &w)
+                    try flush(over: pieceSize)
+                }
+            }
             // In update order, so that reading it back builds the order as it goes, with no
             // sort (`UpdateOrder.beginLoad`); in the shards' order should it ever be incomplete.
             if order.count == tasks.count {
-                for task in order.walk(since: .min, after: nil) {
-                    task.write(into: &w)
-                    try flush(over: pieceSize)
-                }
+                try write(order.walk(since: .min, after: nil))
             } else {
-                for task in tasks.packed {
-                    task.write(into: &w)
-                    try flush(over: pieceSize)
-                }
+                try write(tasks.packed)
             }
             w.u32(UInt32(registrations.count))
             for registration in registrations.values.sorted(by: { $0.id < $1.id }) {
